@@ -1,0 +1,348 @@
+/**
+ * The one HTTP seam of the gateway: every call to an upstream system goes
+ * through an `UpstreamClient`.
+ *
+ * Why undici's `request` over a dedicated `Agent` rather than global `fetch`:
+ * each upstream gets its own connection pool with its own connect, headers
+ * and body timeouts (undici's defaults are 300 s), there is no shared global
+ * dispatcher to configure, and it is the faster of the two. The price is that
+ * request interceptors such as msw (which patch global `fetch`) cannot see
+ * these calls, so the connectors are tested against real HTTP servers on
+ * loopback: the sandbox simulators and purpose-built fault servers. That also
+ * lets the tests produce faults msw cannot, such as a socket closed mid-body.
+ *
+ * Policies, outermost first: bulkhead (bounded in-flight calls per upstream),
+ * deadline (covers the retries too), retry (idempotent reads only, exponential
+ * backoff with jitter, honouring Retry-After), circuit breaker (a dead
+ * upstream fails fast and is probed back after a pause).
+ */
+import {
+  BrokenCircuitError,
+  BulkheadRejectedError,
+  ConsecutiveBreaker,
+  ExponentialBackoff,
+  TaskCancelledError,
+  TimeoutStrategy,
+  bulkhead,
+  circuitBreaker,
+  handleWhen,
+  retry,
+  timeout,
+  wrap,
+  type IBackoff,
+  type IBackoffFactory,
+  type IPolicy,
+  type IRetryBackoffContext,
+} from 'cockatiel';
+import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
+import type { ZodType } from 'zod';
+import {
+  UpstreamBadResponseError,
+  UpstreamError,
+  UpstreamRejectedError,
+  UpstreamTimeoutError,
+  UpstreamUnavailableError,
+  type UpstreamName,
+} from '../lib/errors.ts';
+
+/** Resilience settings of one upstream. */
+export interface UpstreamPolicy {
+  /** Deadline of one logical call, retries included, in milliseconds. Default 3000. */
+  timeoutMs: number;
+  /** Extra attempts for idempotent reads after the first one. Default 2. */
+  retries: number;
+  /** First retry delay in milliseconds; later ones grow exponentially with jitter. Default 50. */
+  retryBaseDelayMs: number;
+  /** Longest wait between two attempts in milliseconds, Retry-After included. Default 1000. */
+  retryMaxDelayMs: number;
+  /** Calls in flight at once; more wait in a queue. Default 64. */
+  maxConcurrent: number;
+  /** Calls that may wait for a free slot before new ones are refused. Default 256. */
+  maxQueued: number;
+  /** Consecutive failed calls that open the circuit. Default 5. */
+  breakerThreshold: number;
+  /** Pause before a half-open probe call, in milliseconds. Default 10000. */
+  breakerHalfOpenAfterMs: number;
+  /** Largest response body accepted, in bytes. Default 8 MiB. */
+  maxResponseBytes: number;
+}
+
+export const defaultUpstreamPolicy: UpstreamPolicy = {
+  timeoutMs: 3000,
+  retries: 2,
+  retryBaseDelayMs: 50,
+  retryMaxDelayMs: 1000,
+  maxConcurrent: 64,
+  maxQueued: 256,
+  breakerThreshold: 5,
+  breakerHalfOpenAfterMs: 10_000,
+  maxResponseBytes: 8 * 1024 * 1024,
+};
+
+/** What a finished upstream call looked like, for metrics and tests. */
+export interface UpstreamCallRecord {
+  upstream: UpstreamName;
+  method: 'GET' | 'POST';
+  path: string;
+  /** HTTP status, or 0 when no answer came. */
+  status: number;
+  durationMs: number;
+  outcome: 'ok' | 'rejected' | 'unavailable' | 'timeout' | 'bad_response' | 'circuit_open';
+}
+
+export interface UpstreamClientOptions {
+  upstream: UpstreamName;
+  /** Base URL without trailing slash, e.g. `http://127.0.0.1:4101`. */
+  baseUrl: string;
+  /** Bearer token sent on every call, when the upstream wants one. */
+  token?: string;
+  policy?: Partial<UpstreamPolicy>;
+  /** Told about every finished attempt. */
+  onCall?: (record: UpstreamCallRecord) => void;
+}
+
+export interface UpstreamRequest<T> {
+  method: 'GET' | 'POST';
+  path: string;
+  query?: Record<string, string | undefined>;
+  headers?: Record<string, string>;
+  body?: unknown;
+  /** The contract's schema of the 2xx body; the answer is parsed with it. */
+  schema: ZodType<T>;
+  /** Safe to repeat: GETs, and POSTs that only read. Only these are retried. Default: GET. */
+  idempotent?: boolean;
+  /**
+   * Non-2xx statuses the contract defines as an answer rather than a failure
+   * (typically 404); such an answer resolves to `{ status, data: null }`.
+   */
+  answerStatuses?: readonly number[];
+}
+
+export type UpstreamResponse<T> = { status: number; data: T } | { status: number; data: null };
+
+const isTransient = (error: Error) =>
+  error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError;
+
+/** Waits as long as the upstream's Retry-After asks, within bounds; otherwise exponential backoff. */
+class RetryAfterBackoff implements IBackoffFactory<IRetryBackoffContext<unknown>> {
+  constructor(
+    private readonly fallback: IBackoffFactory<unknown>,
+    private readonly maxDelayMs: number,
+  ) {}
+
+  next(context: IRetryBackoffContext<unknown>): IBackoff<IRetryBackoffContext<unknown>> {
+    const fallback = this.fallback.next(context);
+    const error = 'error' in context.result ? context.result.error : undefined;
+    const retryAfterMs = error instanceof UpstreamUnavailableError ? error.retryAfterMs : undefined;
+    const duration = Math.min(retryAfterMs ?? fallback.duration, this.maxDelayMs);
+    return { duration, next: (ctx) => new RetryAfterBackoff(fallback, this.maxDelayMs).next(ctx) };
+  }
+}
+
+export class UpstreamClient {
+  readonly upstream: UpstreamName;
+  readonly policy: UpstreamPolicy;
+  private readonly baseUrl: string;
+  private readonly token: string | undefined;
+  private readonly dispatcher: Agent;
+  private readonly onCall: ((record: UpstreamCallRecord) => void) | undefined;
+  private readonly readPolicy: IPolicy<{ signal: AbortSignal }>;
+  private readonly writePolicy: IPolicy<{ signal: AbortSignal }>;
+  private readonly breaker;
+
+  constructor(options: UpstreamClientOptions) {
+    this.upstream = options.upstream;
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.token = options.token;
+    this.onCall = options.onCall;
+    const policy = { ...defaultUpstreamPolicy, ...options.policy };
+    this.policy = policy;
+    this.dispatcher = new Agent({
+      connectTimeout: policy.timeoutMs,
+      headersTimeout: policy.timeoutMs,
+      bodyTimeout: policy.timeoutMs,
+      keepAliveTimeout: 10_000,
+      connections: policy.maxConcurrent,
+    });
+    this.breaker = circuitBreaker(handleWhen(isTransient), {
+      halfOpenAfter: policy.breakerHalfOpenAfterMs,
+      breaker: new ConsecutiveBreaker(policy.breakerThreshold),
+    });
+    const limit = bulkhead(policy.maxConcurrent, policy.maxQueued);
+    const deadline = timeout(policy.timeoutMs, TimeoutStrategy.Aggressive);
+    const retries = retry(handleWhen(isTransient), {
+      maxAttempts: policy.retries,
+      backoff: new RetryAfterBackoff(
+        new ExponentialBackoff({ initialDelay: policy.retryBaseDelayMs, maxDelay: policy.retryMaxDelayMs }),
+        policy.retryMaxDelayMs,
+      ),
+    });
+    this.readPolicy = wrap(limit, deadline, retries, this.breaker);
+    this.writePolicy = wrap(limit, deadline, this.breaker);
+  }
+
+  /** `open`, `halfOpen`, `closed` or `isolated`: the circuit breaker's state, for health and metrics. */
+  get circuitState(): string {
+    const names = ['closed', 'open', 'halfOpen', 'isolated'];
+    return names[this.breaker.state] ?? 'closed';
+  }
+
+  /** Calls the upstream; resolves with the parsed 2xx body or a declared answer status, or throws an `UpstreamError`. */
+  async send<T>(req: UpstreamRequest<T>): Promise<UpstreamResponse<T>> {
+    const idempotent = req.idempotent ?? req.method === 'GET';
+    const policy = idempotent ? this.readPolicy : this.writePolicy;
+    try {
+      return await policy.execute(({ signal }) => this.attempt(req, signal));
+    } catch (error) {
+      if (error instanceof BrokenCircuitError) {
+        this.onCall?.({ upstream: this.upstream, method: req.method, path: req.path, status: 0, durationMs: 0, outcome: 'circuit_open' });
+      }
+      throw this.translate(error, req);
+    }
+  }
+
+  /** Convenience for the common case: a GET whose only answer is a 2xx body. */
+  async get<T>(path: string, schema: ZodType<T>, query?: Record<string, string | undefined>): Promise<T> {
+    const response = await this.send({ method: 'GET', path, query, schema });
+    return response.data as T;
+  }
+
+  async close(): Promise<void> {
+    await this.dispatcher.close();
+  }
+
+  private url(path: string, query?: Record<string, string | undefined>): string {
+    const search = new URLSearchParams();
+    for (const [key, value] of Object.entries(query ?? {})) if (value !== undefined) search.set(key, value);
+    const qs = search.toString();
+    return `${this.baseUrl}${path}${qs ? `?${qs}` : ''}`;
+  }
+
+  private async attempt<T>(req: UpstreamRequest<T>, signal: AbortSignal): Promise<UpstreamResponse<T>> {
+    const started = performance.now();
+    let status = 0;
+    const record = (outcome: UpstreamCallRecord['outcome']) =>
+      this.onCall?.({
+        upstream: this.upstream,
+        method: req.method,
+        path: req.path,
+        status,
+        durationMs: performance.now() - started,
+        outcome,
+      });
+    try {
+      const headers: Record<string, string> = { accept: 'application/json', ...req.headers };
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      let body: string | undefined;
+      if (req.body !== undefined) {
+        body = JSON.stringify(req.body);
+        headers['content-type'] = 'application/json';
+      }
+      const response = await request(this.url(req.path, req.query), {
+        method: req.method,
+        headers,
+        body,
+        signal,
+        dispatcher: this.dispatcher as Dispatcher,
+      });
+      status = response.statusCode;
+      const text = await this.readBody(response.body, signal);
+      const result = this.interpret(req, status, text, response.headers['retry-after']);
+      record('ok');
+      return result;
+    } catch (error) {
+      const translated = this.translate(error, req);
+      record(outcomeOf(translated));
+      throw translated;
+    }
+  }
+
+  private async readBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal): Promise<string> {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of body as AsyncIterable<Buffer>) {
+      size += chunk.length;
+      if (size > this.policy.maxResponseBytes) {
+        body.destroy();
+        throw new UpstreamBadResponseError(this.upstream, `body larger than ${this.policy.maxResponseBytes} bytes`);
+      }
+      if (signal.aborted) throw signal.reason;
+      chunks.push(chunk);
+    }
+    return Buffer.concat(chunks).toString('utf8');
+  }
+
+  private interpret<T>(
+    req: UpstreamRequest<T>,
+    status: number,
+    text: string,
+    retryAfter: string | string[] | undefined,
+  ): UpstreamResponse<T> {
+    if (status >= 200 && status < 300) {
+      const parsed = req.schema.safeParse(parseJson(text));
+      if (!parsed.success) {
+        throw new UpstreamBadResponseError(this.upstream, summariseIssues(parsed.error.issues), status);
+      }
+      return { status, data: parsed.data };
+    }
+    if (req.answerStatuses?.includes(status)) return { status, data: null };
+    if (status === 429 || status >= 500) {
+      throw new UpstreamUnavailableError(this.upstream, status, parseRetryAfter(retryAfter));
+    }
+    const error = parseJson(text);
+    const upstreamCode = isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
+    const upstreamMessage = isRecord(error) && typeof error.message === 'string' ? error.message : undefined;
+    throw new UpstreamRejectedError(this.upstream, status, upstreamCode, upstreamMessage);
+  }
+
+  private translate(error: unknown, req: { path: string }): UpstreamError {
+    if (error instanceof UpstreamError) return error;
+    if (error instanceof TaskCancelledError) return new UpstreamTimeoutError(this.upstream, this.policy.timeoutMs);
+    if (error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError) {
+      return new UpstreamUnavailableError(this.upstream);
+    }
+    if (
+      error instanceof undiciErrors.HeadersTimeoutError ||
+      error instanceof undiciErrors.BodyTimeoutError ||
+      error instanceof undiciErrors.ConnectTimeoutError ||
+      (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
+    ) {
+      return new UpstreamTimeoutError(this.upstream, this.policy.timeoutMs);
+    }
+    if (error instanceof SyntaxError) return new UpstreamBadResponseError(this.upstream, `not JSON at ${req.path}`);
+    // Connection refused, reset, closed mid-body: the upstream is not there for us right now.
+    return new UpstreamUnavailableError(this.upstream);
+  }
+}
+
+function outcomeOf(error: UpstreamError): UpstreamCallRecord['outcome'] {
+  if (error instanceof UpstreamTimeoutError) return 'timeout';
+  if (error instanceof UpstreamBadResponseError) return 'bad_response';
+  if (error instanceof UpstreamRejectedError) return 'rejected';
+  return 'unavailable';
+}
+
+function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  return JSON.parse(text);
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null;
+}
+
+function parseRetryAfter(header: string | string[] | undefined): number | undefined {
+  const value = Array.isArray(header) ? header[0] : header;
+  if (!value) return undefined;
+  const seconds = Number(value);
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds * 1000;
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - Date.now());
+}
+
+function summariseIssues(issues: readonly { path: PropertyKey[]; message: string }[]): string {
+  return issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.map(String).join('.') || '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,45 @@
+/**
+ * What every read of personal data carries: on whose behalf, why, and the
+ * duty to write the access log before the data is handed out. Loaders built
+ * from it live for one GraphQL request only, so one caller's personal data
+ * never sits in a cache another caller can reach.
+ */
+
+/** One entry of the personal-data access log, as the connectors report it. */
+export interface PersonalDataRead {
+  /** The data subject: citizen ID number or credit code. */
+  subject: string;
+  system: 'e-certificates' | 'data-center';
+  /** What was read, e.g. certificate type codes or `person.householdAddress`. */
+  items: readonly string[];
+  purpose: string;
+}
+
+export interface PersonalReadContext {
+  /** The subject on whose behalf the gateway reads (X-Operator). */
+  operator: string;
+  /**
+   * Writes the reads to the access log. Awaited before the data is returned:
+   * when the log cannot be written, the data is not handed out.
+   */
+  recordReads(reads: readonly PersonalDataRead[]): Promise<void>;
+}
+
+/** Splits keys into runs of at most `size`, the most an upstream accepts in one call. */
+export function chunk<T>(items: readonly T[], size: number): T[][] {
+  const chunks: T[][] = [];
+  for (let i = 0; i < items.length; i += size) chunks.push(items.slice(i, i + size));
+  return chunks;
+}
+
+/** Groups keys by a batch key, keeping first-seen order. */
+export function groupBy<T>(items: readonly T[], keyOf: (item: T) => string): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const key = keyOf(item);
+    const group = groups.get(key);
+    if (group) group.push(item);
+    else groups.set(key, [item]);
+  }
+  return groups;
+}

@@ -1,0 +1,513 @@
+/**
+ * The situation plan (导办): from a topic, its matters and the applicant's
+ * answers, the exact matters, merged materials with their exemptions, the
+ * merged form and the summary (DESIGN.md, "Guidance and plan", "Exemptions",
+ * "Plan summary").
+ *
+ * Pure functions over the connector models: no GraphQL, no HTTP. Personal
+ * look-ups (e-certificates, data center) are done by the caller and passed in
+ * as {@link PlanEvidence}.
+ */
+import type {
+  FieldType,
+  Matter,
+  Question,
+  SourceChannel,
+  Topic,
+  TopicMatter,
+} from '../connectors/matter-registry/models.ts';
+import type { Certificate } from '../connectors/e-certificates/models.ts';
+import { typeAnswers, type AnswerValue, type RawAnswer, type TypedAnswers } from './answers.ts';
+import { evaluateCondition } from './conditions.ts';
+
+/**
+ * Personal evidence of an authenticated applicant. Absent = anonymous plan:
+ * exemption rules 2 (E_CERTIFICATE) and 3 (DATA_SHARING) are skipped.
+ */
+export interface PlanEvidence {
+  /** YYYY-MM-DD, local date of the gateway. */
+  today: string;
+  /**
+   * The resolved holder id for this material (from the form field named by
+   * `material.holder`, or the applicant); `null` = cannot be looked up (e.g.
+   * an unconfirmed third party) → not exempt by rules 2–3.
+   */
+  holderOf(material: PlanMaterialBase): string | null;
+  /** Certificates the library returned for the permitted holders (any status). */
+  certificates: readonly Certificate[];
+  /** Dataset → subject ids the data center holds a record for. */
+  availableDatasets: ReadonlyMap<string, ReadonlySet<string>>;
+}
+
+/** What {@link buildPlan} needs. */
+export interface PlanInput {
+  topic: Topic;
+  /** The registry's matters by code; a topic matter missing here is skipped. */
+  matters: ReadonlyMap<string, Matter>;
+  answers: readonly RawAnswer[];
+  evidence?: PlanEvidence;
+}
+
+/** A visible question and whether it has an (effective) answer. */
+export interface PlanQuestion extends Question {
+  answered: boolean;
+}
+
+/**
+ * An applied matter. `dependsOn` = the topic's `dependsOn` codes of this
+ * matter restricted to the applied matters of the plan (deduplicated, without
+ * the matter itself): a prerequisite that does not apply is not awaited.
+ */
+export interface PlanMatter {
+  matter: Matter;
+  dependsOn: readonly string[];
+}
+
+/** Why a material need not be handed in (免提交). */
+export type ExemptionReason = 'INTERNAL_RESULT' | 'E_CERTIFICATE' | 'DATA_SHARING' | 'GOVERNMENT_ISSUED';
+
+/**
+ * An exemption. INTERNAL_RESULT sets `producedBy` (a matter code);
+ * E_CERTIFICATE sets `certificate` and `holderId`; DATA_SHARING sets
+ * `dataset` and `holderId`; GOVERNMENT_ISSUED sets nothing else.
+ */
+export interface Exemption {
+  reason: ExemptionReason;
+  producedBy?: string;
+  certificate?: Certificate;
+  dataset?: string;
+  holderId?: string;
+}
+
+/** A merged material, before its exemption is decided. */
+export interface PlanMaterialBase {
+  code: string;
+  name: string;
+  /** Any needing matter requires it. */
+  required: boolean;
+  /** Every needing matter allows 容缺. */
+  tolerant: boolean;
+  sourceChannel: SourceChannel;
+  certificateType: string | null;
+  dataItem: string | null;
+  /** Form field key whose value identifies the holder; null = the applicant. */
+  holder: string | null;
+  /** Codes of the applied matters that need it, in topic order. */
+  requiredBy: readonly string[];
+}
+
+/** A merged material with its exemption (`null` = must be handed in). */
+export interface PlanMaterial extends PlanMaterialBase {
+  exemption: Exemption | null;
+}
+
+/** A merged form field. */
+export interface PlanFormField {
+  key: string;
+  label: string;
+  type: FieldType;
+  required: boolean;
+  maxLength: number | null;
+  /** ENUM only: the intersection of the given option lists; null when none given. */
+  options: readonly string[] | null;
+  dataItem: string | null;
+  /** Codes of the applied matters whose form has the field, in topic order. */
+  usedBy: readonly string[];
+}
+
+/** The plan's numbers (DESIGN.md, "Plan summary"). */
+export interface PlanSummary {
+  matterCount: number;
+  materialsBefore: number;
+  materialsToSubmit: number;
+  legalDaysTotal: number;
+  committedDays: number;
+  visits: number;
+}
+
+/** The plan for one situation. */
+export interface Plan {
+  topicCode: string;
+  /** Every visible required question is answered. */
+  complete: boolean;
+  /** Effective answers: those of visible questions only. */
+  answers: TypedAnswers;
+  /** Visible questions, in topic order. */
+  questions: PlanQuestion[];
+  /** Applied matters, in topic order. */
+  matters: PlanMatter[];
+  /** Merged materials, in order of first occurrence (topic order, then material order). */
+  materials: PlanMaterial[];
+  /** Merged form, in order of first occurrence. */
+  form: PlanFormField[];
+  summary: PlanSummary;
+  /**
+   * Registry data errors, deduplicated, in discovery order:
+   * `INVALID_CONDITION:question.<id>.showIf`,
+   * `INVALID_CONDITION:matter.<code>.appliesIf`,
+   * `INVALID_CONDITION:matter.<code>.materialRules.<materialCode>`,
+   * `UNKNOWN_MATTER:<code>`, `DUPLICATE_MATTER:<code>`,
+   * `FORM_FIELD_TYPE_CONFLICT:<key>`, `DEPENDENCY_CYCLE:<a>><b>>…><a>`.
+   */
+  problems: string[];
+}
+
+/** Ordered, deduplicated problem list. */
+class Problems {
+  private readonly set = new Set<string>();
+  add(problem: string): void {
+    this.set.add(problem);
+  }
+  list(): string[] {
+    return [...this.set];
+  }
+}
+
+/**
+ * Visible questions and effective answers. Questions are taken in topic
+ * order; each `showIf` is evaluated over the answers of the questions found
+ * visible before it, so a question that depends on a hidden question's answer
+ * sees that answer as null.
+ */
+function visibleQuestions(
+  questions: readonly Question[],
+  typed: TypedAnswers,
+  problems: Problems,
+): { visible: Question[]; effective: Record<string, AnswerValue> } {
+  const visible: Question[] = [];
+  const effective: Record<string, AnswerValue> = {};
+  for (const q of questions) {
+    const shown = evaluateCondition(q.showIf, effective);
+    if (shown.error !== undefined) problems.add(`INVALID_CONDITION:question.${q.id}.showIf`);
+    if (!shown.holds) continue;
+    visible.push(q);
+    const answer = Object.hasOwn(typed, q.id) ? typed[q.id] : undefined;
+    if (answer !== undefined) effective[q.id] = answer;
+  }
+  return { visible, effective };
+}
+
+interface AppliedMatter {
+  topicMatter: TopicMatter;
+  matter: Matter;
+}
+
+/** Applied matters in topic order; unknown and repeated matter codes are skipped and reported. */
+function appliedMatters(
+  topic: Topic,
+  matters: ReadonlyMap<string, Matter>,
+  answers: TypedAnswers,
+  problems: Problems,
+): AppliedMatter[] {
+  const applied: AppliedMatter[] = [];
+  const seen = new Set<string>();
+  for (const topicMatter of topic.matters) {
+    const code = topicMatter.matterCode;
+    if (seen.has(code)) {
+      problems.add(`DUPLICATE_MATTER:${code}`);
+      continue;
+    }
+    seen.add(code);
+    const matter = matters.get(code);
+    if (!matter) {
+      problems.add(`UNKNOWN_MATTER:${code}`);
+      continue;
+    }
+    const applies = evaluateCondition(topicMatter.appliesIf, answers);
+    if (applies.error !== undefined) problems.add(`INVALID_CONDITION:matter.${code}.appliesIf`);
+    if (applies.holds) applied.push({ topicMatter, matter });
+  }
+  return applied;
+}
+
+/**
+ * The materials one applied matter needs in this situation: all of its
+ * materials, except those with a `materialRules` entry whose `requiredIf` is
+ * falsy. A material code listed twice by the matter counts once (required if
+ * either entry is).
+ */
+function neededMaterials(
+  { topicMatter, matter }: AppliedMatter,
+  answers: TypedAnswers,
+  problems: Problems,
+): Matter['materials'] {
+  const rules = topicMatter.materialRules ?? [];
+  const needed = new Map<string, Matter['materials'][number]>();
+  for (const material of matter.materials) {
+    const isNeeded = rules
+      .filter((r) => r.materialCode === material.code)
+      .every((r) => {
+        const result = evaluateCondition(r.requiredIf, answers);
+        if (result.error !== undefined) {
+          problems.add(`INVALID_CONDITION:matter.${matter.code}.materialRules.${material.code}`);
+        }
+        return result.holds;
+      });
+    if (!isNeeded) continue;
+    const earlier = needed.get(material.code);
+    if (earlier) needed.set(material.code, { ...earlier, required: earlier.required || material.required });
+    else needed.set(material.code, material);
+  }
+  return [...needed.values()];
+}
+
+/** Merges the needed materials of the applied matters by code. */
+function mergeMaterials(needs: readonly { matterCode: string; materials: Matter['materials'] }[]): PlanMaterialBase[] {
+  const merged = new Map<string, PlanMaterialBase & { requiredBy: string[] }>();
+  for (const { matterCode, materials } of needs) {
+    for (const m of materials) {
+      const earlier = merged.get(m.code);
+      if (!earlier) {
+        merged.set(m.code, {
+          code: m.code,
+          name: m.name,
+          required: m.required,
+          tolerant: m.tolerant,
+          sourceChannel: m.sourceChannel,
+          certificateType: m.certificateType ?? null,
+          dataItem: m.dataItem ?? null,
+          holder: m.holder ?? null,
+          requiredBy: [matterCode],
+        });
+        continue;
+      }
+      earlier.required ||= m.required;
+      earlier.tolerant &&= m.tolerant;
+      if (!earlier.requiredBy.includes(matterCode)) earlier.requiredBy.push(matterCode);
+    }
+  }
+  return [...merged.values()];
+}
+
+/**
+ * Merges the forms of the applied matters (topic order, field order) by key:
+ * the first field's label and type, `required` = any, `maxLength` = the
+ * smallest given, ENUM `options` = the intersection of the given lists (in
+ * the order of the first), `dataItem` = the first given, `usedBy` = the
+ * matters having the key. A field whose type differs from the first is a
+ * registry data error (`FORM_FIELD_TYPE_CONFLICT:<key>`): the first
+ * definition is kept, the conflicting field still counts for `required` and
+ * `usedBy` (its matter needs a value) but not for `maxLength`, `options` or
+ * `dataItem`.
+ */
+export function mergeForms(
+  forms: readonly { matterCode: string; form: Matter['form'] }[],
+  problems: { add(problem: string): void },
+): PlanFormField[] {
+  const merged = new Map<string, PlanFormField & { usedBy: string[] }>();
+  for (const { matterCode, form } of forms) {
+    for (const f of form) {
+      const earlier = merged.get(f.key);
+      if (!earlier) {
+        merged.set(f.key, {
+          key: f.key,
+          label: f.label,
+          type: f.type,
+          required: f.required,
+          maxLength: f.maxLength ?? null,
+          options: f.type === 'ENUM' ? (f.options ? [...new Set(f.options)] : null) : null,
+          dataItem: f.dataItem ?? null,
+          usedBy: [matterCode],
+        });
+        continue;
+      }
+      if (!earlier.usedBy.includes(matterCode)) earlier.usedBy.push(matterCode);
+      earlier.required ||= f.required;
+      if (f.type !== earlier.type) {
+        problems.add(`FORM_FIELD_TYPE_CONFLICT:${f.key}`);
+        continue;
+      }
+      const maxLength = f.maxLength ?? null;
+      if (maxLength !== null && (earlier.maxLength === null || maxLength < earlier.maxLength)) {
+        earlier.maxLength = maxLength;
+      }
+      if (earlier.type === 'ENUM' && f.options) {
+        const given = new Set(f.options);
+        earlier.options = earlier.options === null ? [...given] : earlier.options.filter((o) => given.has(o));
+      }
+      earlier.dataItem ??= f.dataItem ?? null;
+    }
+  }
+  return [...merged.values()];
+}
+
+/** Whether a certificate stands for a material of `typeCode` held by `holderId` on `today`. */
+function certificateQualifies(c: Certificate, holderId: string, typeCode: string, today: string): boolean {
+  return (
+    c.holderId === holderId &&
+    c.typeCode === typeCode &&
+    c.status === 'VALID' &&
+    (c.validUntil === null || c.validUntil.slice(0, 10) >= today)
+  );
+}
+
+/**
+ * Decides one merged material's exemption; the first matching rule wins:
+ *
+ * 1. INTERNAL_RESULT — its `certificateType` is the `resultCertificateType`
+ *    of an applied matter P that comes, in topic order, before every matter
+ *    needing the material (hence is not one of them); the first such P is
+ *    `producedBy`.
+ * 2. E_CERTIFICATE (with evidence only) — the holder
+ *    (`evidence.holderOf(material)`, non-null) has a certificate of that type
+ *    with status VALID and `validUntil` null or not before `evidence.today`.
+ *    Of several, a long-term one, else the one valid longest, is used.
+ * 3. DATA_SHARING (with evidence only) — the material's `dataItem` dataset is
+ *    available for the holder.
+ * 4. GOVERNMENT_ISSUED — its `sourceChannel` is GOVERNMENT_ISSUED.
+ * 5. Otherwise `null`: it must be handed in.
+ *
+ * @param applied the applied matters of the plan, in topic order.
+ */
+export function decideExemption(
+  material: PlanMaterialBase,
+  applied: readonly Matter[],
+  evidence?: PlanEvidence,
+): Exemption | null {
+  const type = material.certificateType;
+
+  if (type !== null) {
+    const position = new Map(applied.map((m, i) => [m.code, i] as const));
+    const firstNeed = Math.min(
+      ...material.requiredBy.map((code) => position.get(code) ?? Number.POSITIVE_INFINITY),
+    );
+    for (const [i, producer] of applied.entries()) {
+      if (i >= firstNeed) break;
+      if (producer.resultCertificateType === type && !material.requiredBy.includes(producer.code)) {
+        return { reason: 'INTERNAL_RESULT', producedBy: producer.code };
+      }
+    }
+  }
+
+  if (evidence && (type !== null || material.dataItem !== null)) {
+    const holderId = evidence.holderOf(material);
+    if (holderId !== null) {
+      if (type !== null) {
+        const candidates = evidence.certificates.filter((c) =>
+          certificateQualifies(c, holderId, type, evidence.today),
+        );
+        const best = candidates.reduce<Certificate | undefined>((a, b) => {
+          if (a === undefined) return b;
+          if (a.validUntil === null) return a;
+          if (b.validUntil === null) return b;
+          return b.validUntil > a.validUntil ? b : a;
+        }, undefined);
+        if (best) return { reason: 'E_CERTIFICATE', certificate: best, holderId };
+      }
+      const dataset = material.dataItem;
+      if (dataset !== null && evidence.availableDatasets.get(dataset)?.has(holderId) === true) {
+        return { reason: 'DATA_SHARING', dataset, holderId };
+      }
+    }
+  }
+
+  if (material.sourceChannel === 'GOVERNMENT_ISSUED') return { reason: 'GOVERNMENT_ISSUED' };
+  return null;
+}
+
+/**
+ * The longest chain of `committedDays` along `dependsOn` among the applied
+ * matters (independent matters overlap). A dependency that closes a cycle is
+ * ignored and reported as `DEPENDENCY_CYCLE:<a>><b>>…><a>`. 0 when no matter
+ * applies.
+ */
+function longestChain(matters: readonly PlanMatter[], selfDependent: ReadonlySet<string>, problems: Problems): number {
+  const byCode = new Map(matters.map((m) => [m.matter.code, m] as const));
+  const finish = new Map<string, number>();
+  const path: string[] = [];
+
+  for (const code of selfDependent) problems.add(`DEPENDENCY_CYCLE:${code}>${code}`);
+
+  const visit = (pm: PlanMatter): number => {
+    const code = pm.matter.code;
+    const known = finish.get(code);
+    if (known !== undefined) return known;
+    path.push(code);
+    let before = 0;
+    for (const dep of pm.dependsOn) {
+      const prerequisite = byCode.get(dep);
+      if (!prerequisite) continue;
+      const onPath = path.indexOf(dep);
+      if (onPath >= 0) {
+        problems.add(`DEPENDENCY_CYCLE:${[...path.slice(onPath), dep].join('>')}`);
+        continue;
+      }
+      before = Math.max(before, visit(prerequisite));
+    }
+    path.pop();
+    const days = before + pm.matter.committedDays;
+    finish.set(code, days);
+    return days;
+  };
+
+  let longest = 0;
+  for (const pm of matters) longest = Math.max(longest, visit(pm));
+  return longest;
+}
+
+/**
+ * Builds the plan for a topic and the applicant's answers.
+ *
+ * Never throws on registry data errors (unknown matters, invalid conditions,
+ * conflicting form fields, dependency cycles): they are listed in `problems`.
+ *
+ * @throws InvalidInputError when an answer is bad input (see `typeAnswers`).
+ */
+export function buildPlan(input: PlanInput): Plan {
+  const { topic, matters, evidence } = input;
+  const problems = new Problems();
+
+  const typed = typeAnswers(topic.questions, input.answers);
+  const { visible, effective } = visibleQuestions(topic.questions, typed, problems);
+  const questions: PlanQuestion[] = visible.map((q) => ({ ...q, answered: Object.hasOwn(effective, q.id) }));
+  const complete = visible.every((q) => !q.required || Object.hasOwn(effective, q.id));
+
+  const applied = appliedMatters(topic, matters, effective, problems);
+  const appliedCodes = new Set(applied.map((a) => a.matter.code));
+  const selfDependent = new Set<string>();
+  const planMatters: PlanMatter[] = applied.map(({ topicMatter, matter }) => {
+    const deps = topicMatter.dependsOn ?? [];
+    if (deps.includes(matter.code)) selfDependent.add(matter.code);
+    return {
+      matter,
+      dependsOn: [...new Set(deps)].filter((d) => d !== matter.code && appliedCodes.has(d)),
+    };
+  });
+
+  const needs = applied.map((a) => ({
+    matterCode: a.matter.code,
+    materials: neededMaterials(a, effective, problems),
+  }));
+  const appliedList = applied.map((a) => a.matter);
+  const materials: PlanMaterial[] = mergeMaterials(needs).map((m) => ({
+    ...m,
+    exemption: decideExemption(m, appliedList, evidence),
+  }));
+
+  const form = mergeForms(
+    applied.map((a) => ({ matterCode: a.matter.code, form: a.matter.form })),
+    problems,
+  );
+
+  const chain = longestChain(planMatters, selfDependent, problems);
+  const summary: PlanSummary = {
+    matterCount: applied.length,
+    materialsBefore: needs.reduce((n, need) => n + need.materials.filter((m) => m.required).length, 0),
+    materialsToSubmit: materials.filter((m) => m.required && m.exemption === null).length,
+    legalDaysTotal: appliedList.reduce((n, m) => n + m.legalDays, 0),
+    committedDays: topic.committedDays ?? chain,
+    visits: appliedList.every((m) => m.onlineDepth === 4) ? 0 : 1,
+  };
+
+  return {
+    topicCode: topic.code,
+    complete,
+    answers: effective,
+    questions,
+    matters: planMatters,
+    materials,
+    form,
+    summary,
+    problems: problems.list(),
+  };
+}

@@ -1,0 +1,136 @@
+/**
+ * The gateway's error hierarchy. Every error a client may see is one of
+ * these, with a stable `extensions.code`; anything else is masked as
+ * INTERNAL_SERVER_ERROR by `formatError` and logged. Upstream bodies never
+ * reach a client: only the upstream's name and the HTTP status do.
+ */
+import { GraphQLError } from 'graphql';
+
+export type ErrorCode =
+  | 'BAD_USER_INPUT'
+  | 'UNAUTHENTICATED'
+  | 'FORBIDDEN'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
+  | 'RATE_LIMITED'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_TIMEOUT'
+  | 'UPSTREAM_BAD_RESPONSE'
+  | 'UPSTREAM_REJECTED'
+  | 'INTERNAL_SERVER_ERROR';
+
+/** The name of an upstream system, as it appears in `extensions.upstream`. */
+export type UpstreamName =
+  | 'matter-registry'
+  | 'e-certificates'
+  | 'data-center'
+  | 'evaluation'
+  | `approval:${string}`;
+
+export abstract class GatewayError extends GraphQLError {
+  abstract readonly code: ErrorCode;
+
+  protected constructor(message: string, extensions: Record<string, unknown>, code: ErrorCode) {
+    super(message, { extensions: { code, ...extensions } });
+  }
+}
+
+export interface InputProblemInfo {
+  /** Where the problem is, e.g. `answers.hasPlace` or `form.child.birthDate`. */
+  field: string;
+  /** A machine-readable reason, e.g. `NOT_AN_OPTION`. */
+  code: string;
+  message: string;
+}
+
+export class BadUserInputError extends GatewayError {
+  readonly code = 'BAD_USER_INPUT' as const;
+  constructor(message: string, readonly problems: readonly InputProblemInfo[] = []) {
+    super(message, problems.length ? { problems } : {}, 'BAD_USER_INPUT');
+  }
+}
+
+export class UnauthenticatedError extends GatewayError {
+  readonly code = 'UNAUTHENTICATED' as const;
+  constructor(message = 'A valid bearer token is required') {
+    // Apollo Server answers HTTP 401 for this when it is thrown while building the context.
+    super(message, { http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } }, 'UNAUTHENTICATED');
+  }
+}
+
+export class ForbiddenError extends GatewayError {
+  readonly code = 'FORBIDDEN' as const;
+  constructor(message = 'Not allowed for this caller') {
+    super(message, {}, 'FORBIDDEN');
+  }
+}
+
+export class ConflictError extends GatewayError {
+  readonly code = 'CONFLICT' as const;
+  constructor(message: string) {
+    super(message, {}, 'CONFLICT');
+  }
+}
+
+export class RateLimitedError extends GatewayError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(retryAfterSeconds: number) {
+    super('Too many requests; try again later', { retryAfterSeconds }, 'RATE_LIMITED');
+  }
+}
+
+/** Base of every failure to get a usable answer from an upstream system. */
+export abstract class UpstreamError extends GatewayError {
+  protected constructor(
+    message: string,
+    readonly upstream: UpstreamName,
+    code: ErrorCode,
+    readonly httpStatus?: number,
+  ) {
+    // Not `extensions.http`: Apollo Server would take that as the status of our own response.
+    super(message, { upstream, ...(httpStatus ? { upstreamStatus: httpStatus } : {}) }, code);
+  }
+}
+
+/** The upstream could not be reached, refused the connection or answered 5xx/429. */
+export class UpstreamUnavailableError extends UpstreamError {
+  readonly code = 'UPSTREAM_UNAVAILABLE' as const;
+  constructor(upstream: UpstreamName, httpStatus?: number, readonly retryAfterMs?: number) {
+    super(`${upstream} is unavailable`, upstream, 'UPSTREAM_UNAVAILABLE', httpStatus);
+  }
+}
+
+/** The upstream did not answer within the call's deadline. */
+export class UpstreamTimeoutError extends UpstreamError {
+  readonly code = 'UPSTREAM_TIMEOUT' as const;
+  constructor(upstream: UpstreamName, readonly deadlineMs: number) {
+    super(`${upstream} did not answer within ${deadlineMs} ms`, upstream, 'UPSTREAM_TIMEOUT');
+  }
+}
+
+/** The upstream answered something that does not follow its contract. */
+export class UpstreamBadResponseError extends UpstreamError {
+  readonly code = 'UPSTREAM_BAD_RESPONSE' as const;
+  constructor(upstream: UpstreamName, readonly detail: string, httpStatus?: number) {
+    super(`${upstream} answered outside its contract`, upstream, 'UPSTREAM_BAD_RESPONSE', httpStatus);
+  }
+}
+
+/**
+ * The upstream refused the request with a 4xx that the contract defines
+ * (for example 409 or 422). `upstreamCode` is the contract's error code, if
+ * any; the upstream's message is kept for logs only.
+ */
+export class UpstreamRejectedError extends UpstreamError {
+  readonly code = 'UPSTREAM_REJECTED' as const;
+  constructor(
+    upstream: UpstreamName,
+    httpStatus: number,
+    readonly upstreamCode?: string,
+    readonly upstreamMessage?: string,
+  ) {
+    super(`${upstream} refused the request (HTTP ${httpStatus})`, upstream, 'UPSTREAM_REJECTED', httpStatus);
+  }
+}
+
+export const isUpstreamError = (error: unknown): error is UpstreamError => error instanceof UpstreamError;

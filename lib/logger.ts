@@ -1,0 +1,27 @@
+/**
+ * Structured JSON logs. Every line passes through `maskIdNumbers` on its way
+ * out, so an ID number can never reach the log, whichever field carried it.
+ */
+import { pino, type Logger } from 'pino';
+import { maskIdNumbers } from './mask.ts';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  /** Minimum level: trace, debug, info, warn, error, fatal or silent. Default `info` (LOG_LEVEL). */
+  level?: string;
+  /** Where lines go. Default standard output. */
+  destination?: { write(line: string): void };
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const destination = options.destination ?? process.stdout;
+  return pino(
+    {
+      level: options.level ?? process.env.LOG_LEVEL ?? 'info',
+      base: { service: 'one-thing-gateway' },
+      timestamp: pino.stdTimeFunctions.isoTime,
+    },
+    { write: (line: string) => destination.write(maskIdNumbers(line)) },
+  );
+}

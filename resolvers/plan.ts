@@ -1,0 +1,68 @@
+/**
+ * The situation plan: unpack the answers, hand them with the topic and its
+ * matters to the domain's `buildPlan`, and link the result for GraphQL.
+ */
+import { InvalidInputError } from '../domain/answers.ts';
+import { buildPlan, type Plan, type PlanMatter } from '../domain/plan.ts';
+import { BadUserInputError } from '../lib/errors.ts';
+import type { Resolvers } from './__generated__/types.ts';
+import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
+import type { MatterInTopic, PlanView } from './models.ts';
+
+/** Runs a domain function, turning its input errors into the GraphQL error clients expect. */
+export function withUserInput<T>(run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof InvalidInputError) throw new BadUserInputError(error.message, error.problems);
+    throw error;
+  }
+}
+
+export function presentPlan(plan: Plan, topicOrder: { matters: readonly { matterCode: string }[] }): PlanView {
+  const applied = new Map<string, PlanMatter>(plan.matters.map((m) => [m.matter.code, m]));
+  const matters = linkMatters(
+    { matters: topicOrder.matters.filter((m) => applied.has(m.matterCode)) } as Parameters<typeof linkMatters>[0],
+    new Map([...applied].map(([code, m]) => [code, m.matter])),
+    (code) => applied.get(code)?.dependsOn ?? [],
+  );
+  const byCode = new Map<string, MatterInTopic>(matters.map((m) => [m.matter.code, m]));
+  const linked = (code: string) => byCode.get(code);
+  return {
+    plan,
+    matters,
+    materials: plan.materials.map((material) => ({
+      ...material,
+      requiredBy: material.requiredBy.map(linked).filter((m) => m !== undefined),
+      exemption: material.exemption && {
+        reason: material.exemption.reason,
+        certificate: material.exemption.certificate ?? null,
+        producedBy: material.exemption.producedBy ? (linked(material.exemption.producedBy) ?? null) : null,
+      },
+    })),
+    form: plan.form.map((field) => ({ ...field, prefill: null })),
+  };
+}
+
+export const planResolvers: Resolvers = {
+  Topic: {
+    plan: async (topic, { answers }, ctx) => {
+      const detail = await topicDetail(topic, ctx);
+      const matters = await topicMatters(detail, ctx);
+      const plan = withUserInput(() => buildPlan({ topic: detail, matters, answers }));
+      return presentPlan(plan, detail);
+    },
+  },
+  Plan: {
+    complete: ({ plan }) => plan.complete,
+    questions: ({ plan }) => plan.questions,
+    matters: ({ matters }) => matters,
+    materials: ({ materials }) => materials,
+    form: ({ form }) => form,
+    summary: ({ plan }) => plan.summary,
+    problems: ({ plan }) => plan.problems,
+  },
+  PlanQuestion: {
+    answered: (question) => question.answered,
+  },
+};

@@ -1,0 +1,142 @@
+/**
+ * The gateway's HTTP server: GraphQL at /graphql through Apollo Server, on a
+ * plain node:http server so that body limits, strict UTF-8 and request ids
+ * are ours to decide.
+ */
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
+import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { unwrapResolverError } from '@apollo/server/errors';
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import { createContext, type GatewayContext, type Viewer } from './context.ts';
+import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
+import { buildSchema } from './schema.ts';
+import type { GatewayServices } from './services.ts';
+import type { Logger } from '../lib/logger.ts';
+
+export interface RunningGateway {
+  /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
+  url: string;
+  server: Server;
+  /** Stops accepting requests, lets in-flight ones finish, then closes the services. */
+  stop(): Promise<void>;
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/**
+ * Keeps what clients may see: our own typed errors and GraphQL's own
+ * (syntax, validation, variable coercion). Everything else becomes
+ * INTERNAL_SERVER_ERROR, and the real cause goes to the log only.
+ */
+export function formatError(logger: Logger) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof GraphQLError) return formatted;
+    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
+    return {
+      message: 'Internal server error',
+      ...(formatted.path ? { path: formatted.path } : {}),
+      ...(formatted.locations ? { locations: formatted.locations } : {}),
+      extensions: { code: 'INTERNAL_SERVER_ERROR' },
+    };
+  };
+}
+
+export async function startGateway(services: GatewayServices): Promise<RunningGateway> {
+  const { config, logger } = services;
+  const apollo = new ApolloServer<GatewayContext>({
+    schema: buildSchema(),
+    introspection: config.introspection,
+    includeStacktraceInErrorResponses: false,
+    formatError: formatError(logger),
+    plugins: [ApolloServerPluginLandingPageDisabled()],
+    logger: {
+      debug: (message) => logger.debug(message),
+      info: (message) => logger.info(message),
+      warn: (message) => logger.warn(message),
+      error: (message) => logger.error(message),
+    },
+  });
+  await apollo.start();
+
+  const identify = (req: IncomingMessage): Promise<Viewer> => services.verifier.identify(req.headers.authorization);
+
+  async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL) {
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    let body: unknown;
+    if (req.method === 'POST') {
+      const text = decodeUtf8(await readBody(req, config.maxBodyBytes));
+      try {
+        body = text === '' ? undefined : JSON.parse(text);
+      } catch {
+        throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
+      }
+    }
+    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+    const response = await apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: request,
+      context: async () => createContext(services, requestId, await identify(req)),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+  }
+
+  const server = createServer(async (req, res) => {
+    const incomingId = req.headers['x-request-id'];
+    const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
+    res.setHeader('x-request-id', requestId);
+    try {
+      const url = new URL(req.url ?? '/', 'http://gateway');
+      if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
+      if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${url.pathname}`));
+    } catch (error) {
+      if (error instanceof HttpError) {
+        if (!res.headersSent) sendJson(res, error.status, errorBody(error.code, error.message), { connection: 'close' });
+        req.resume();
+        return;
+      }
+      logger.error({ err: error, requestId }, 'request failed');
+      if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+      else res.destroy();
+    }
+  });
+  server.keepAliveTimeout = 5_000;
+  server.headersTimeout = 10_000;
+  server.requestTimeout = 60_000;
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(config.port, config.host, () => resolve());
+  });
+  const address = server.address() as AddressInfo;
+  const host = config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const url = `http://${host.includes(':') ? `[${host}]` : host}:${address.port}`;
+
+  return {
+    url,
+    server,
+    async stop() {
+      await new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeIdleConnections();
+        // A client that never finishes its request must not hold the shutdown hostage.
+        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+      });
+      await apollo.stop();
+      await services.close();
+    },
+  };
+}

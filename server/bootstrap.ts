@@ -1,0 +1,125 @@
+/**
+ * Starting the whole gateway: configuration → (sandbox, when no upstream is
+ * configured) → services → HTTP server. Used by `npm start` and by the
+ * integration tests, so the tests boot exactly what users run.
+ */
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { startSandbox, type Sandbox, type SandboxOptions } from '../sandbox/index.ts';
+import { createLogger, type Logger } from '../lib/logger.ts';
+import { startGateway, type RunningGateway } from './app.ts';
+import { loadConfig, type GatewayConfig } from './config.ts';
+import { createTokenVerifier, mintToken, readPublicKey, type TokenClaims } from './identity.ts';
+import { createServices, type ServiceOptions, type UpstreamEndpoints } from './services.ts';
+
+export interface BootOptions {
+  /** Environment to read the configuration from. Default `process.env`. */
+  env?: Record<string, string | undefined>;
+  logger?: Logger;
+  /** Options of the sandbox, when it is started. */
+  sandbox?: SandboxOptions;
+  services?: ServiceOptions;
+}
+
+export interface DemoUser extends TokenClaims {
+  token: string;
+}
+
+export interface BootedGateway {
+  config: GatewayConfig;
+  gateway: RunningGateway;
+  /** The sandbox, when no upstream URL was configured. */
+  sandbox: Sandbox | null;
+  /** Ready-made tokens for the sandbox's demo users (empty with real upstreams). */
+  demoUsers: DemoUser[];
+  stop(): Promise<void>;
+}
+
+/** The sandbox signs its demo tokens with a secret kept beside its data, so `npm run token` can mint more. */
+export function sandboxJwtSecret(dataDir: string): string {
+  const file = join(dataDir, 'sandbox-jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export async function bootGateway(options: BootOptions = {}): Promise<BootedGateway> {
+  const config = loadConfig(options.env ?? process.env);
+  const logger = options.logger ?? createLogger();
+
+  let sandbox: Sandbox | null = null;
+  let endpoints: UpstreamEndpoints;
+  if (config.upstreams) {
+    endpoints = config.upstreams;
+  } else {
+    sandbox = await startSandbox(options.sandbox);
+    endpoints = {
+      matterRegistry: { url: sandbox.urls.matterRegistry },
+      eCertificates: { url: sandbox.urls.eCertificates, token: sandbox.tokens.eCertificates },
+      dataCenter: { url: sandbox.urls.dataCenter, token: sandbox.tokens.dataCenter },
+      evaluation: { url: sandbox.urls.evaluation, token: sandbox.tokens.evaluation },
+    };
+  }
+
+  const jwtSecret = config.jwt.secret ?? (config.jwt.publicKeyFile ? undefined : sandboxJwtSecret(config.dataDir));
+  const verifier = await createTokenVerifier({
+    ...(jwtSecret ? { secret: jwtSecret } : {}),
+    ...(config.jwt.publicKeyFile ? { publicKeyPem: readPublicKey(config.jwt.publicKeyFile) } : {}),
+    ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
+    ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
+  });
+
+  const services = createServices(config, endpoints, logger, verifier, options.services);
+  let gateway: RunningGateway;
+  try {
+    gateway = await startGateway(services);
+  } catch (error) {
+    await services.close();
+    await sandbox?.close();
+    throw error;
+  }
+
+  const demoUsers: DemoUser[] = [];
+  if (sandbox && jwtSecret) {
+    for (const claims of await sandboxDemoClaims()) {
+      demoUsers.push({ ...claims, token: await mintToken(jwtSecret, claims, { expiresIn: '30d', ...issuerAndAudience(config) }) });
+    }
+  }
+
+  return {
+    config,
+    gateway,
+    sandbox,
+    demoUsers,
+    async stop() {
+      await gateway.stop();
+      await sandbox?.close();
+    },
+  };
+}
+
+function issuerAndAudience(config: GatewayConfig) {
+  return {
+    ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
+    ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
+  };
+}
+
+/** One user of each role, from the sandbox's demo persons and departments. */
+async function sandboxDemoClaims(): Promise<TokenClaims[]> {
+  const { loadSandboxData } = await import('../sandbox/index.ts');
+  const data = await loadSandboxData();
+  const applicant = data.persons.find((p) => p.spouseIdNumber) ?? data.persons[0];
+  const enterprise = data.enterprises[0];
+  const department = data.departments.find((d) => data.matters.some((m) => m.department === d.code));
+  const claims: TokenClaims[] = [];
+  if (applicant) claims.push({ sub: applicant.idNumber, name: applicant.name, role: 'APPLICANT' });
+  if (enterprise) claims.push({ sub: enterprise.creditCode, name: enterprise.name, role: 'APPLICANT' });
+  if (department) claims.push({ sub: 'staff-001', name: `${department.name}窗口人员`, role: 'DEPARTMENT_STAFF', dept: department.code });
+  claims.push({ sub: 'evaluator-001', name: '第三方评估员', role: 'EVALUATOR' });
+  claims.push({ sub: 'admin-001', name: '区政务服务数据管理局管理员', role: 'ADMIN' });
+  return claims;
+}

@@ -1,0 +1,150 @@
+/**
+ * Configuration from the environment, read and validated once at start.
+ * The variable names are a public interface: deployments depend on them.
+ */
+
+export interface UpstreamEndpoint {
+  /** Base URL without trailing slash. */
+  url: string;
+  /** Bearer token the upstream expects from the gateway. */
+  token?: string;
+}
+
+export interface GatewayConfig {
+  /** TCP port of the gateway (PORT). Default 4000; GraphQL is served at /graphql. */
+  port: number;
+  /** Interface to listen on (HOST). Default 0.0.0.0. */
+  host: string;
+  /**
+   * Upstream systems. `null` when none of the upstream URLs is set: the
+   * bundled sandbox is then started on loopback and used instead.
+   */
+  upstreams: {
+    matterRegistry: UpstreamEndpoint;
+    eCertificates: UpstreamEndpoint;
+    dataCenter: UpstreamEndpoint;
+    evaluation: UpstreamEndpoint;
+  } | null;
+  /** Freshness of cached registry data in milliseconds (REGISTRY_CACHE_TTL_MS). Default 60000. */
+  registryCacheTtlMs: number;
+  /** Deadline of one upstream call, retries included, in milliseconds (UPSTREAM_TIMEOUT_MS). Default 3000. */
+  upstreamTimeoutMs: number;
+  /** Largest accepted GraphQL request body in bytes (MAX_BODY_BYTES). Default 1 MiB. */
+  maxBodyBytes: number;
+  /** Whether schema introspection is allowed (INTROSPECTION). Default: on with the sandbox, off otherwise. */
+  introspection: boolean;
+  /** Where the embedded database and uploaded files live (DATA_DIR). Default `./data`. */
+  dataDir: string;
+  /** PostgreSQL connection URL (DATABASE_URL); `null` = the embedded database under `dataDir`. */
+  databaseUrl: string | null;
+  /**
+   * How bearer tokens are verified. `secret` = JWT_SECRET (HS256),
+   * `publicKeyFile` = JWT_PUBLIC_KEY_FILE (RS256/ES256 PEM). With the sandbox
+   * and neither set, a sandbox secret is kept under `dataDir`.
+   */
+  jwt: { secret?: string; publicKeyFile?: string; issuer?: string; audience?: string };
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+const UPSTREAMS = [
+  { key: 'matterRegistry', url: 'MATTER_REGISTRY_URL', token: undefined },
+  { key: 'eCertificates', url: 'E_CERTIFICATES_URL', token: 'E_CERTIFICATES_TOKEN' },
+  { key: 'dataCenter', url: 'DATA_CENTER_URL', token: 'DATA_CENTER_TOKEN' },
+  { key: 'evaluation', url: 'EVALUATION_URL', token: 'EVALUATION_TOKEN' },
+] as const;
+
+export function loadConfig(env: Env = process.env): GatewayConfig {
+  const problems: string[] = [];
+  const text = (name: string) => {
+    const value = env[name]?.trim();
+    return value === '' ? undefined : value;
+  };
+  const integer = (name: string, fallback: number, min: number, max: number) => {
+    const raw = text(name);
+    if (raw === undefined) return fallback;
+    const value = Number(raw);
+    if (!/^\d+$/.test(raw) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  };
+  const bool = (name: string, fallback: boolean) => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['1', 'true', 'yes', 'on'].includes(raw)) return true;
+    if (['0', 'false', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  };
+
+  const anyUpstreamSet = UPSTREAMS.some((u) => text(u.url) !== undefined);
+  let upstreams: GatewayConfig['upstreams'] = null;
+  if (anyUpstreamSet) {
+    const endpoints: Record<string, UpstreamEndpoint> = {};
+    for (const upstream of UPSTREAMS) {
+      const url = text(upstream.url);
+      if (url === undefined) {
+        problems.push(`${upstream.url} is required when any upstream URL is set (unset them all to use the sandbox)`);
+        continue;
+      }
+      if (!isHttpUrl(url)) problems.push(`${upstream.url} must be an http(s) URL, got "${url}"`);
+      const token = upstream.token ? text(upstream.token) : undefined;
+      if (upstream.token && token === undefined) problems.push(`${upstream.token} is required with ${upstream.url}`);
+      endpoints[upstream.key] = { url: url.replace(/\/+$/, ''), ...(token ? { token } : {}) };
+    }
+    upstreams = endpoints as NonNullable<GatewayConfig['upstreams']>;
+  }
+
+  const config: GatewayConfig = {
+    port: integer('PORT', 4000, 0, 65535),
+    host: text('HOST') ?? '0.0.0.0',
+    upstreams,
+    registryCacheTtlMs: integer('REGISTRY_CACHE_TTL_MS', 60_000, 0, 86_400_000),
+    upstreamTimeoutMs: integer('UPSTREAM_TIMEOUT_MS', 3000, 50, 120_000),
+    maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
+    introspection: bool('INTROSPECTION', !anyUpstreamSet),
+    dataDir: text('DATA_DIR') ?? './data',
+    databaseUrl: null,
+    jwt: {},
+  };
+  const databaseUrl = text('DATABASE_URL');
+  if (databaseUrl !== undefined) {
+    if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
+    config.databaseUrl = databaseUrl;
+  }
+  const secret = text('JWT_SECRET');
+  const publicKeyFile = text('JWT_PUBLIC_KEY_FILE');
+  if (secret !== undefined && Buffer.byteLength(secret) < 32) problems.push('JWT_SECRET must be at least 32 bytes long');
+  if (secret !== undefined && publicKeyFile !== undefined) problems.push('Set JWT_SECRET or JWT_PUBLIC_KEY_FILE, not both');
+  if (anyUpstreamSet && secret === undefined && publicKeyFile === undefined) {
+    problems.push('JWT_SECRET or JWT_PUBLIC_KEY_FILE is required with real upstreams (the identity service signs the tokens)');
+  }
+  const issuer = text('JWT_ISSUER');
+  const audience = text('JWT_AUDIENCE');
+  config.jwt = {
+    ...(secret !== undefined ? { secret } : {}),
+    ...(publicKeyFile !== undefined ? { publicKeyFile } : {}),
+    ...(issuer !== undefined ? { issuer } : {}),
+    ...(audience !== undefined ? { audience } : {}),
+  };
+  if (problems.length) throw new ConfigError(problems);
+  return config;
+}
+
+function isHttpUrl(value: string): boolean {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+}

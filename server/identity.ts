@@ -1,0 +1,113 @@
+/**
+ * Who is calling: the bearer JWT issued by the provincial identity service,
+ * verified with jose. No token = an anonymous caller; a token that is
+ * expired, malformed, wrongly signed or missing a claim = UNAUTHENTICATED
+ * (never silently anonymous, or a broken login would look like a logout).
+ */
+import { readFileSync } from 'node:fs';
+import { SignJWT, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, type CryptoKey } from 'jose';
+import { UnauthenticatedError } from '../lib/errors.ts';
+import type { Role, Viewer } from './context.ts';
+
+const ROLES: readonly Role[] = ['APPLICANT', 'DEPARTMENT_STAFF', 'EVALUATOR', 'ADMIN'];
+
+export interface IdentitySettings {
+  /** Shared HS256 secret (JWT_SECRET), at least 32 bytes. */
+  secret?: string;
+  /** PEM public key for RS256 or ES256 tokens (contents of JWT_PUBLIC_KEY_FILE). */
+  publicKeyPem?: string;
+  /** Required `iss` claim (JWT_ISSUER), when set. */
+  issuer?: string;
+  /** Required `aud` claim (JWT_AUDIENCE), when set. */
+  audience?: string;
+}
+
+export interface TokenVerifier {
+  /** The viewer for an Authorization header value (absent = anonymous). */
+  identify(authorization: string | undefined): Promise<Viewer>;
+}
+
+export async function createTokenVerifier(settings: IdentitySettings): Promise<TokenVerifier> {
+  let key: Uint8Array | CryptoKey;
+  let algorithms: string[];
+  if (settings.publicKeyPem) {
+    const algorithm = settings.publicKeyPem.includes('BEGIN PUBLIC KEY') && detectEc(settings.publicKeyPem) ? 'ES256' : 'RS256';
+    key = await importSPKI(settings.publicKeyPem, algorithm);
+    algorithms = [algorithm];
+  } else if (settings.secret) {
+    key = new TextEncoder().encode(settings.secret);
+    algorithms = ['HS256'];
+  } else {
+    throw new Error('createTokenVerifier needs a secret or a public key');
+  }
+
+  return {
+    async identify(authorization) {
+      if (authorization === undefined || authorization.trim() === '') return { kind: 'anonymous' };
+      const match = /^Bearer\s+(\S+)$/i.exec(authorization.trim());
+      if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>"');
+      let payload: JWTPayload;
+      try {
+        ({ payload } = await jwtVerify(match[1]!, key, {
+          algorithms,
+          ...(settings.issuer ? { issuer: settings.issuer } : {}),
+          ...(settings.audience ? { audience: settings.audience } : {}),
+          requiredClaims: ['sub', 'exp'],
+        }));
+      } catch (error) {
+        if (error instanceof joseErrors.JWTExpired) throw new UnauthenticatedError('The token has expired');
+        throw new UnauthenticatedError('The token is not valid');
+      }
+      return viewerFromClaims(payload);
+    },
+  };
+}
+
+function viewerFromClaims(payload: JWTPayload): Viewer {
+  const role = payload.role;
+  if (typeof role !== 'string' || !ROLES.includes(role as Role)) {
+    throw new UnauthenticatedError('The token has no valid role claim');
+  }
+  const subject = payload.sub!;
+  const name = typeof payload.name === 'string' ? payload.name : '';
+  if (role === 'DEPARTMENT_STAFF') {
+    if (typeof payload.dept !== 'string' || payload.dept === '') {
+      throw new UnauthenticatedError('A department staff token needs a dept claim');
+    }
+    return { kind: 'user', subject, name, role, department: payload.dept };
+  }
+  return { kind: 'user', subject, name, role: role as Role };
+}
+
+function detectEc(pem: string): boolean {
+  // An EC SubjectPublicKeyInfo carries the id-ecPublicKey OID (1.2.840.10045.2.1).
+  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+  return der.includes(Buffer.from([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]));
+}
+
+export interface TokenClaims {
+  sub: string;
+  name?: string;
+  role: Role;
+  dept?: string;
+}
+
+/** Mints an HS256 token, for the sandbox's demo users and `npm run token`. */
+export async function mintToken(
+  secret: string,
+  claims: TokenClaims,
+  options: { expiresIn?: string; issuer?: string; audience?: string } = {},
+): Promise<string> {
+  const jwt = new SignJWT({ name: claims.name, role: claims.role, ...(claims.dept ? { dept: claims.dept } : {}) })
+    .setProtectedHeader({ alg: 'HS256' })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(options.expiresIn ?? '12h');
+  if (options.issuer) jwt.setIssuer(options.issuer);
+  if (options.audience) jwt.setAudience(options.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}
+
+export function readPublicKey(path: string): string {
+  return readFileSync(path, 'utf8');
+}

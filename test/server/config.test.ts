@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+const upstreamEnv = {
+  MATTER_REGISTRY_URL: 'https://registry.example.gov.cn/',
+  E_CERTIFICATES_URL: 'https://certs.example.gov.cn',
+  E_CERTIFICATES_TOKEN: 'c-token',
+  DATA_CENTER_URL: 'https://data.example.gov.cn',
+  DATA_CENTER_TOKEN: 'd-token',
+  EVALUATION_URL: 'https://hcp.example.gov.cn',
+  EVALUATION_TOKEN: 'e-token',
+  JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!',
+};
+
+const problemsOf = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+    return [];
+  } catch (error) {
+    return (error as ConfigError).problems;
+  }
+};
+
+describe('loadConfig', () => {
+  it('uses the sandbox and port 4000 when nothing is set', () => {
+    expect(loadConfig({})).toEqual({
+      port: 4000,
+      host: '0.0.0.0',
+      upstreams: null,
+      registryCacheTtlMs: 60_000,
+      upstreamTimeoutMs: 3000,
+      maxBodyBytes: 1024 * 1024,
+      introspection: true,
+      dataDir: './data',
+      databaseUrl: null,
+      jwt: {},
+    });
+  });
+
+  it('reads every upstream with its token and turns introspection off', () => {
+    const config = loadConfig({ ...upstreamEnv, PORT: '8080' });
+
+    expect(config.port).toBe(8080);
+    expect(config.introspection).toBe(false);
+    expect(config.upstreams).toEqual({
+      matterRegistry: { url: 'https://registry.example.gov.cn' },
+      eCertificates: { url: 'https://certs.example.gov.cn', token: 'c-token' },
+      dataCenter: { url: 'https://data.example.gov.cn', token: 'd-token' },
+      evaluation: { url: 'https://hcp.example.gov.cn', token: 'e-token' },
+    });
+  });
+
+  it('lists every missing upstream setting at once when only some are set', () => {
+    expect(problemsOf({ MATTER_REGISTRY_URL: 'http://127.0.0.1:4101', E_CERTIFICATES_URL: 'http://127.0.0.1:4102' })).toEqual([
+      'E_CERTIFICATES_TOKEN is required with E_CERTIFICATES_URL',
+      'DATA_CENTER_URL is required when any upstream URL is set (unset them all to use the sandbox)',
+      'EVALUATION_URL is required when any upstream URL is set (unset them all to use the sandbox)',
+      'JWT_SECRET or JWT_PUBLIC_KEY_FILE is required with real upstreams (the identity service signs the tokens)',
+    ]);
+  });
+
+  it('names the variable and the value of a bad setting', () => {
+    expect(problemsOf({ PORT: 'eighty' })).toEqual(['PORT must be a whole number from 0 to 65535, got "eighty"']);
+    expect(problemsOf({ ...upstreamEnv, MATTER_REGISTRY_URL: 'ftp://registry' })).toEqual([
+      'MATTER_REGISTRY_URL must be an http(s) URL, got "ftp://registry"',
+    ]);
+    expect(problemsOf({ ...upstreamEnv, DATA_CENTER_URL: 'not a url' })).toEqual([
+      'DATA_CENTER_URL must be an http(s) URL, got "not a url"',
+    ]);
+    expect(problemsOf({ INTROSPECTION: 'maybe' })).toEqual(['INTROSPECTION must be true or false, got "maybe"']);
+  });
+
+  it('reads the database URL and the token verification settings', () => {
+    const config = loadConfig({
+      ...upstreamEnv,
+      DATABASE_URL: 'postgres://gateway@db.internal/gateway',
+      JWT_ISSUER: 'https://id.gd.gov.cn',
+      JWT_AUDIENCE: 'one-thing',
+    });
+
+    expect(config.databaseUrl).toBe('postgres://gateway@db.internal/gateway');
+    expect(config.jwt).toEqual({
+      secret: 'a-shared-secret-of-at-least-32-bytes!',
+      issuer: 'https://id.gd.gov.cn',
+      audience: 'one-thing',
+    });
+  });
+
+  it('refuses a short secret, two key sources and a database URL of another kind', () => {
+    expect(problemsOf({ JWT_SECRET: 'short', JWT_PUBLIC_KEY_FILE: '/keys/id.pem', DATABASE_URL: 'mysql://x' })).toEqual([
+      'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'JWT_SECRET must be at least 32 bytes long',
+      'Set JWT_SECRET or JWT_PUBLIC_KEY_FILE, not both',
+    ]);
+  });
+
+  it('explains the problems in the error message', () => {
+    expect(() => loadConfig({ PORT: '99999' })).toThrow(
+      'Invalid configuration:\n  - PORT must be a whole number from 0 to 65535, got "99999"',
+    );
+  });
+});
