@@ -197,7 +197,7 @@ export class UpstreamClient {
       if (error instanceof BrokenCircuitError) {
         this.onCall?.({ upstream: this.upstream, method: req.method, path: req.path, status: 0, durationMs: 0, outcome: 'circuit_open' });
       }
-      throw this.translate(error, req);
+      throw this.translate(error);
     }
   }
 
@@ -251,7 +251,7 @@ export class UpstreamClient {
       record('ok');
       return result;
     } catch (error) {
-      const translated = this.translate(error, req);
+      const translated = this.translate(error);
       record(outcomeOf(translated));
       throw translated;
     }
@@ -279,7 +279,13 @@ export class UpstreamClient {
     retryAfter: string | string[] | undefined,
   ): UpstreamResponse<T> {
     if (status >= 200 && status < 300) {
-      const parsed = req.schema.safeParse(parseJson(text));
+      let json: unknown;
+      try {
+        json = parseJson(text);
+      } catch {
+        throw new UpstreamBadResponseError(this.upstream, `not JSON at ${req.path}`, status);
+      }
+      const parsed = req.schema.safeParse(json);
       if (!parsed.success) {
         throw new UpstreamBadResponseError(this.upstream, summariseIssues(parsed.error.issues), status);
       }
@@ -289,13 +295,13 @@ export class UpstreamClient {
     if (status === 429 || status >= 500) {
       throw new UpstreamUnavailableError(this.upstream, status, parseRetryAfter(retryAfter));
     }
-    const error = parseJson(text);
+    const error = safeParseJson(text);
     const upstreamCode = isRecord(error) && typeof error.code === 'string' ? error.code : undefined;
     const upstreamMessage = isRecord(error) && typeof error.message === 'string' ? error.message : undefined;
     throw new UpstreamRejectedError(this.upstream, status, upstreamCode, upstreamMessage);
   }
 
-  private translate(error: unknown, req: { path: string }): UpstreamError {
+  private translate(error: unknown): UpstreamError {
     if (error instanceof UpstreamError) return error;
     if (error instanceof TaskCancelledError) return new UpstreamTimeoutError(this.upstream, this.policy.timeoutMs);
     if (error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError) {
@@ -309,7 +315,6 @@ export class UpstreamClient {
     ) {
       return new UpstreamTimeoutError(this.upstream, this.policy.timeoutMs);
     }
-    if (error instanceof SyntaxError) return new UpstreamBadResponseError(this.upstream, `not JSON at ${req.path}`);
     // Connection refused, reset, closed mid-body: the upstream is not there for us right now.
     return new UpstreamUnavailableError(this.upstream);
   }
@@ -325,6 +330,14 @@ function outcomeOf(error: UpstreamError): UpstreamCallRecord['outcome'] {
 function parseJson(text: string): unknown {
   if (text === '') return undefined;
   return JSON.parse(text);
+}
+
+function safeParseJson(text: string): unknown {
+  try {
+    return parseJson(text);
+  } catch {
+    return undefined;
+  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -35,7 +35,8 @@ export interface CacheStats {
 export class CachedMatterRegistry {
   readonly stats: CacheStats = { hits: 0, misses: 0 };
   private readonly negativeTtlMs: number;
-  private readonly catalogue: LRUCache<string, Entry<unknown>, () => Promise<unknown>>;
+  private readonly catalogue: LRUCache<string, Entry<unknown>>;
+  private readonly inflight = new Map<string, Promise<unknown>>();
   private readonly matters: LRUCache<string, Entry<Matter | null>>;
   private readonly pendingMatters = new Map<string, Promise<Matter | null>>();
 
@@ -46,13 +47,7 @@ export class CachedMatterRegistry {
     const ttl = options.ttlMs ?? 60_000;
     const max = options.maxEntries ?? 5000;
     this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
-    this.catalogue = new LRUCache<string, Entry<unknown>, () => Promise<unknown>>({
-      max,
-      ttl,
-      allowStaleOnFetchRejection: true,
-      noDeleteOnFetchRejection: true,
-      fetchMethod: async (_key, _stale, { context }) => ({ value: await context() }),
-    });
+    this.catalogue = new LRUCache<string, Entry<unknown>>({ max, ttl, noDeleteOnStaleGet: true });
     this.matters = new LRUCache<string, Entry<Matter | null>>({ max, ttl, noDeleteOnStaleGet: true });
   }
 
@@ -132,15 +127,32 @@ export class CachedMatterRegistry {
     }
   }
 
-  private async cached<V>(key: string, load: () => Promise<V>): Promise<V> {
-    const status: LRUCache.Status<Entry<unknown>> = {};
-    const entry = await this.catalogue.fetch(key, { context: load, status });
-    if (status.fetch === 'hit' || status.fetch === 'inflight') this.stats.hits++;
-    else this.stats.misses++;
-    // A failed load with nothing stale to fall back on.
-    if (entry === undefined) throw status.fetchError ?? new Error(`registry load of ${key} failed`);
-    const value = entry.value as V;
-    if (value === null) this.catalogue.set(key, entry, { ttl: this.negativeTtlMs });
-    return value;
+  private cached<V>(key: string, load: () => Promise<V>): Promise<V> {
+    const entry = this.catalogue.get(key);
+    if (entry) {
+      this.stats.hits++;
+      return Promise.resolve(entry.value as V);
+    }
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.stats.hits++;
+      return pending as Promise<V>;
+    }
+    this.stats.misses++;
+    const loading = load()
+      .then(
+        (value) => {
+          this.catalogue.set(key, { value }, value === null ? { ttl: this.negativeTtlMs } : {});
+          return value;
+        },
+        (error: unknown) => {
+          const stale = this.catalogue.get(key, { allowStale: true });
+          if (stale) return stale.value as V;
+          throw error;
+        },
+      )
+      .finally(() => this.inflight.delete(key));
+    this.inflight.set(key, loading);
+    return loading;
   }
 }

@@ -1,0 +1,61 @@
+/**
+ * Boots the real gateway (the same `bootGateway` as `npm start`) with the
+ * sandbox on loopback, and talks to it over HTTP like a front-end would.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { bootGateway, type BootedGateway, type BootOptions } from '../../server/bootstrap.ts';
+import { createLogger } from '../../lib/logger.ts';
+import type { UpstreamCallRecord } from '../../connectors/http.ts';
+
+export interface GraphQLResponse<T = any> {
+  status: number;
+  headers: Headers;
+  body: { data?: T | null; errors?: Array<{ message: string; path?: Array<string | number>; extensions?: Record<string, any> }> };
+}
+
+export interface TestGateway extends BootedGateway {
+  /** Every upstream call the gateway made, in order. */
+  upstreamCalls: UpstreamCallRecord[];
+  graphql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
+  /** The sandbox demo user of a role (the first one listed). */
+  tokenOf(role: string): string;
+  close(): Promise<void>;
+}
+
+export async function startTestGateway(
+  env: Record<string, string> = {},
+  options: Omit<BootOptions, 'env'> = {},
+): Promise<TestGateway> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'gateway-test-'));
+  const upstreamCalls: UpstreamCallRecord[] = [];
+  const booted = await bootGateway({
+    env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    services: { onUpstreamCall: (record) => upstreamCalls.push(record) },
+    ...options,
+  });
+  const endpoint = `${booted.gateway.url}/graphql`;
+  return {
+    ...booted,
+    upstreamCalls,
+    async graphql(query, variables, token) {
+      const response = await fetch(endpoint, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
+    },
+    tokenOf(role) {
+      const user = booted.demoUsers.find((u) => u.role === role);
+      if (!user) throw new Error(`no demo user with role ${role}`);
+      return user.token;
+    },
+    async close() {
+      await booted.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
