@@ -5,6 +5,10 @@
 import type { Certificate } from '../connectors/e-certificates/models.ts';
 import type { Matter } from '../connectors/matter-registry/models.ts';
 import type { ExemptionReason, Plan, PlanFormField, PlanMaterial } from '../domain/plan.ts';
+import type { UpstreamError } from '../lib/errors.ts';
+import type { Role } from '../server/context.ts';
+import type { Audience } from '../server/authorization.ts';
+import type { ApplicationRecord, CaseRecord, MaterialRecord } from '../store/applications.ts';
 
 /** A matter as it stands in one topic: its registry record and the matters it depends on there. */
 export interface MatterInTopic {
@@ -12,15 +16,38 @@ export interface MatterInTopic {
   dependsOn: MatterInTopic[];
 }
 
+/** What the API shows of an e-certificate. */
+export interface CertificateView {
+  id: string;
+  number: string;
+  typeCode: string;
+  typeName: string;
+  holderName: string | null;
+  issuedAt: string | null;
+  validUntil: string | null;
+}
+
+export const certificateView = (c: Certificate): CertificateView => ({
+  id: c.id,
+  number: c.number,
+  typeCode: c.typeCode,
+  typeName: c.typeName,
+  holderName: c.holderName,
+  issuedAt: c.issuedAt,
+  validUntil: c.validUntil,
+});
+
 export interface ExemptionView {
   reason: ExemptionReason;
-  certificate: Certificate | null;
+  certificate: CertificateView | null;
   producedBy: MatterInTopic | null;
 }
 
 export interface PlanMaterialView extends Omit<PlanMaterial, 'requiredBy' | 'exemption'> {
   requiredBy: MatterInTopic[];
   exemption: ExemptionView | null;
+  /** Why the exemption could not be decided (a personal look-up failed); reported on the field. */
+  exemptionError: UpstreamError | null;
 }
 
 export interface PrefillView {
@@ -30,6 +57,8 @@ export interface PrefillView {
 
 export interface PlanFormFieldView extends PlanFormField {
   prefill: PrefillView | null;
+  /** Why the prefill could not be read; reported on the field. */
+  prefillError: UpstreamError | null;
 }
 
 export interface PlanView {
@@ -37,4 +66,42 @@ export interface PlanView {
   matters: MatterInTopic[];
   materials: PlanMaterialView[];
   form: PlanFormFieldView[];
+}
+
+/** The signed-in caller, as the token says. */
+export interface MeView {
+  subject: string;
+  name: string;
+  role: Role;
+}
+
+/** An application as one audience may see it. */
+export interface ApplicationView {
+  record: ApplicationRecord;
+  audience: Audience;
+  /** Its cases when already at hand (fresh from the departments); otherwise loaded on demand. */
+  cases?: CaseRecord[];
+}
+
+export interface CaseView {
+  record: CaseRecord;
+  application: ApplicationView;
+}
+
+export interface CaseResultView {
+  certificate: CertificateView | null;
+}
+
+export interface ApplicationMaterialView {
+  material: MaterialRecord;
+}
+
+/** A connector as the API shows it: never its token or webhook secret. */
+export interface ConnectorView {
+  id: string;
+  kind: 'MATTER_REGISTRY' | 'E_CERTIFICATES' | 'DATA_CENTER' | 'EVALUATION' | 'APPROVAL';
+  departmentCode: string | null;
+  baseUrl: string;
+  matterCodes: string[];
+  timeoutMs: number;
 }

@@ -3,23 +3,28 @@
  * matters to the domain's `buildPlan`, and link the result for GraphQL.
  */
 import { InvalidInputError } from '../domain/answers.ts';
-import { buildPlan, type Plan, type PlanMatter } from '../domain/plan.ts';
+import { dataItemOf } from '../domain/personal.ts';
+import type { PlanMatter } from '../domain/plan.ts';
+import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
-import type { MatterInTopic, PlanView } from './models.ts';
+import { certificateView, type MatterInTopic, type PlanView } from './models.ts';
 
 /** Runs a domain function, turning its input errors into the GraphQL error clients expect. */
-export function withUserInput<T>(run: () => T): T {
+export async function withUserInput<T>(run: () => T | Promise<T>): Promise<T> {
   try {
-    return run();
+    return await run();
   } catch (error) {
     if (error instanceof InvalidInputError) throw new BadUserInputError(error.message, error.problems);
     throw error;
   }
 }
 
-export function presentPlan(plan: Plan, topicOrder: { matters: readonly { matterCode: string }[] }): PlanView {
+export function presentPlan(
+  { plan, prefill, materialErrors, prefillError }: PersonalPlan,
+  topicOrder: { matters: readonly { matterCode: string }[] },
+): PlanView {
   const applied = new Map<string, PlanMatter>(plan.matters.map((m) => [m.matter.code, m]));
   const matters = linkMatters(
     { matters: topicOrder.matters.filter((m) => applied.has(m.matterCode)) } as Parameters<typeof linkMatters>[0],
@@ -36,21 +41,26 @@ export function presentPlan(plan: Plan, topicOrder: { matters: readonly { matter
       requiredBy: material.requiredBy.map(linked).filter((m) => m !== undefined),
       exemption: material.exemption && {
         reason: material.exemption.reason,
-        certificate: material.exemption.certificate ?? null,
+        certificate: material.exemption.certificate ? certificateView(material.exemption.certificate) : null,
         producedBy: material.exemption.producedBy ? (linked(material.exemption.producedBy) ?? null) : null,
       },
+      exemptionError: materialErrors.get(material.code) ?? null,
     })),
-    form: plan.form.map((field) => ({ ...field, prefill: null })),
+    form: plan.form.map((field) => ({
+      ...field,
+      prefill: prefill.get(field.key) ?? null,
+      // Only fields the data center would have filled in are affected by its failure.
+      prefillError: !prefill.has(field.key) && dataItemOf(field) ? prefillError : null,
+    })),
   };
 }
 
 export const planResolvers: Resolvers = {
   Topic: {
-    plan: async (topic, { answers }, ctx) => {
+    plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      const plan = withUserInput(() => buildPlan({ topic: detail, matters, answers }));
-      return presentPlan(plan, detail);
+      return presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
     },
   },
   Plan: {
@@ -64,5 +74,17 @@ export const planResolvers: Resolvers = {
   },
   PlanQuestion: {
     answered: (question) => question.answered,
+  },
+  PlanMaterial: {
+    exemption: (material) => {
+      if (material.exemptionError) throw material.exemptionError;
+      return material.exemption;
+    },
+  },
+  PlanFormField: {
+    prefill: (field) => {
+      if (field.prefillError) throw field.prefillError;
+      return field.prefill;
+    },
   },
 };

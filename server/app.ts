@@ -13,6 +13,8 @@ import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createContext, type GatewayContext, type Viewer } from './context.ts';
 import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
 import { buildSchema } from './schema.ts';
+import { handleUpload } from './uploads.ts';
+import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
 
@@ -93,6 +95,24 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
     res.end();
   }
 
+  async function handleWebhook(req: IncomingMessage, res: ServerResponse, departmentCode: string) {
+    if (req.method !== 'POST') return sendJson(res, 405, errorBody('METHOD_NOT_ALLOWED', 'Use POST'));
+    // The signature covers the raw bytes, so the body is verified before it is parsed.
+    const raw = await readBody(req, 1024 * 1024);
+    const result = await handleCaseStatusWebhook(
+      { db: services.db, directory: services.connectors, logger },
+      departmentCode,
+      raw,
+      req.headers['x-signature'],
+    );
+    if (result.status === 204) {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    sendJson(res, result.status, errorBody(result.code, result.message));
+  }
+
   const server = createServer(async (req, res) => {
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
@@ -101,11 +121,22 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
       const url = new URL(req.url ?? '/', 'http://gateway');
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
+      if (url.pathname === '/uploads') {
+        return await handleUpload(req, res, {
+          db: services.db,
+          maxBytes: config.maxUploadBytes,
+          identify: async (authorization) => {
+            const viewer = await services.verifier.identify(authorization);
+            return viewer.kind === 'user' ? { subject: viewer.subject } : null;
+          },
+        });
+      }
+      const webhook = /^\/webhooks\/case-status\/([^/]+)$/.exec(url.pathname);
+      if (webhook) return await handleWebhook(req, res, decodeURIComponent(webhook[1]!));
       sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${url.pathname}`));
     } catch (error) {
       if (error instanceof HttpError) {
         if (!res.headersSent) sendJson(res, error.status, errorBody(error.code, error.message), { connection: 'close' });
-        req.resume();
         return;
       }
       logger.error({ err: error, requestId }, 'request failed');

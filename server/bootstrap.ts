@@ -11,7 +11,9 @@ import { createLogger, type Logger } from '../lib/logger.ts';
 import { startGateway, type RunningGateway } from './app.ts';
 import { loadConfig, type GatewayConfig } from './config.ts';
 import { createTokenVerifier, mintToken, readPublicKey, type TokenClaims } from './identity.ts';
-import { createServices, type ServiceOptions, type UpstreamEndpoints } from './services.ts';
+import { createServices, type GatewayServices, type ServiceOptions, type UpstreamEndpoints } from './services.ts';
+import { openDatabase, type DatabaseOptions } from '../store/database.ts';
+import { SecretBox } from '../lib/secrets.ts';
 
 export interface BootOptions {
   /** Environment to read the configuration from. Default `process.env`. */
@@ -20,6 +22,8 @@ export interface BootOptions {
   /** Options of the sandbox, when it is started. */
   sandbox?: SandboxOptions;
   services?: ServiceOptions;
+  /** Where the database is, overriding DATABASE_URL / DATA_DIR (tests use an in-memory one). */
+  database?: DatabaseOptions;
 }
 
 export interface DemoUser extends TokenClaims {
@@ -36,14 +40,19 @@ export interface BootedGateway {
   stop(): Promise<void>;
 }
 
-/** The sandbox signs its demo tokens with a secret kept beside its data, so `npm run token` can mint more. */
-export function sandboxJwtSecret(dataDir: string): string {
-  const file = join(dataDir, 'sandbox-jwt-secret');
+/** A secret generated once and kept beside the sandbox's data (never in the repository). */
+function sandboxSecret(dataDir: string, name: string, make: () => string): string {
+  const file = join(dataDir, name);
   if (existsSync(file)) return readFileSync(file, 'utf8').trim();
   mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
+  const secret = make();
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/** The sandbox signs its demo tokens with a secret kept beside its data, so `npm run token` can mint more. */
+export function sandboxJwtSecret(dataDir: string): string {
+  return sandboxSecret(dataDir, 'sandbox-jwt-secret', () => randomBytes(32).toString('base64url'));
 }
 
 export async function bootGateway(options: BootOptions = {}): Promise<BootedGateway> {
@@ -72,12 +81,24 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
   });
 
-  const services = createServices(config, endpoints, logger, verifier, options.services);
+  const secrets = SecretBox.fromKey(
+    config.secretsKey ?? sandboxSecret(config.dataDir, 'sandbox-secrets-key', () => SecretBox.generateKey()),
+  );
   let gateway: RunningGateway;
   try {
-    gateway = await startGateway(services);
+    const db = await openDatabase(
+      options.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') }),
+    );
+    const services = createServices(config, endpoints, db, logger, verifier, secrets, options.services);
+    try {
+      if (sandbox) await registerSandboxDepartments(services, sandbox);
+      gateway = await startGateway(services);
+      services.start();
+    } catch (error) {
+      await services.close();
+      throw error;
+    }
   } catch (error) {
-    await services.close();
     await sandbox?.close();
     throw error;
   }
@@ -89,6 +110,8 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     }
   }
 
+  sandbox?.setWebhookTarget((departmentCode) => `${gateway.url}/webhooks/case-status/${encodeURIComponent(departmentCode)}`);
+
   return {
     config,
     gateway,
@@ -99,6 +122,20 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
       await sandbox?.close();
     },
   };
+}
+
+/** The sandbox's departments register their approval systems like real ones would, and send their webhooks here. */
+async function registerSandboxDepartments(services: GatewayServices, sandbox: Sandbox): Promise<void> {
+  for (const department of sandbox.departments) {
+    await services.connectors.register({
+      departmentCode: department.departmentCode,
+      baseUrl: department.baseUrl,
+      token: department.token,
+      webhookSecret: department.webhookSecret,
+      matterCodes: department.matterCodes,
+      createdBy: 'sandbox',
+    });
+  }
 }
 
 function issuerAndAudience(config: GatewayConfig) {

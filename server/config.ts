@@ -43,6 +43,14 @@ export interface GatewayConfig {
    * and neither set, a sandbox secret is kept under `dataDir`.
    */
   jwt: { secret?: string; publicKeyFile?: string; issuer?: string; audience?: string };
+  /**
+   * Key sealing connector tokens and webhook secrets at rest (SECRETS_KEY):
+   * 32 bytes as base64 or hex. Required with real upstreams; with the sandbox
+   * and none set, a sandbox key is kept under `dataDir`.
+   */
+  secretsKey: string | null;
+  /** Largest accepted upload in bytes (MAX_UPLOAD_BYTES). Default 10 MiB. */
+  maxUploadBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -115,7 +123,15 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     dataDir: text('DATA_DIR') ?? './data',
     databaseUrl: null,
     jwt: {},
+    secretsKey: text('SECRETS_KEY') ?? null,
+    maxUploadBytes: integer('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
   };
+  if (config.secretsKey !== null && !isKey(config.secretsKey)) {
+    problems.push('SECRETS_KEY must be 32 bytes, written as 64 hex digits or base64');
+  }
+  if (anyUpstreamSet && config.secretsKey === null) {
+    problems.push('SECRETS_KEY is required with real upstreams (it seals the departments\' connector tokens)');
+  }
   const databaseUrl = text('DATABASE_URL');
   if (databaseUrl !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
@@ -138,6 +154,11 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   };
   if (problems.length) throw new ConfigError(problems);
   return config;
+}
+
+function isKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return Buffer.from(value, 'base64').length === 32;
 }
 
 function isHttpUrl(value: string): boolean {

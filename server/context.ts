@@ -5,6 +5,11 @@
  */
 import type { Logger } from '../lib/logger.ts';
 import { createRegistryLoaders, type RegistryLoaders } from '../connectors/matter-registry/loaders.ts';
+import { createCertificateLoaders, type CertificateLoaders } from '../connectors/e-certificates/loaders.ts';
+import { createDataCenterLoaders, type DataCenterLoaders } from '../connectors/data-center/loaders.ts';
+import type { PersonalDataRead, PersonalReadContext } from '../connectors/personal-read.ts';
+import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
+import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
 import type { GatewayServices } from './services.ts';
 
 export type Role = 'APPLICANT' | 'DEPARTMENT_STAFF' | 'EVALUATOR' | 'ADMIN';
@@ -23,6 +28,15 @@ export type Viewer =
 
 export interface RequestLoaders {
   registry: RegistryLoaders;
+  store: StoreLoaders;
+  /** Case statuses as the departments see them now. */
+  approval: ApprovalLoaders;
+}
+
+/** Loaders of personal data; they exist only for a signed-in caller and only for this request. */
+export interface PersonalLoaders {
+  certificates: CertificateLoaders;
+  dataCenter: DataCenterLoaders;
 }
 
 export interface GatewayContext {
@@ -30,15 +44,36 @@ export interface GatewayContext {
   viewer: Viewer;
   services: GatewayServices;
   loaders: RequestLoaders;
+  /** `null` for anonymous callers: they never cause a personal look-up. */
+  personal: PersonalLoaders | null;
   logger: Logger;
 }
 
 export function createContext(services: GatewayServices, requestId: string, viewer: Viewer): GatewayContext {
+  let personal: PersonalLoaders | null = null;
+  if (viewer.kind === 'user') {
+    const reads: PersonalReadContext = {
+      operator: viewer.subject,
+      recordReads: (entries: readonly PersonalDataRead[]) =>
+        services.accessLog.record(
+          entries.map((entry) => ({ ...entry, actor: viewer.subject, actorRole: viewer.role, requestId })),
+        ),
+    };
+    personal = {
+      certificates: createCertificateLoaders(services.eCertificates, reads),
+      dataCenter: createDataCenterLoaders(services.dataCenter, reads),
+    };
+  }
   return {
     requestId,
     viewer,
     services,
-    loaders: { registry: createRegistryLoaders(services.registry) },
+    loaders: {
+      registry: createRegistryLoaders(services.registry),
+      store: createStoreLoaders(services.db),
+      approval: createApprovalLoaders(services.connectors, services.approvalClients),
+    },
+    personal,
     logger: services.logger.child({ requestId }),
   };
 }

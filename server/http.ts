@@ -11,22 +11,32 @@ export class HttpError extends Error {
   }
 }
 
-/** Reads the whole body, refusing (413) as soon as it grows past `limitBytes`. */
-export async function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+/**
+ * Reads the whole body, refusing (413) as soon as it grows past `limitBytes`.
+ * The request is paused, not destroyed, so the 413 still reaches the client;
+ * answer with `connection: close` so the rest of the upload is never read.
+ */
+export function readBody(req: IncomingMessage, limitBytes: number): Promise<Buffer> {
+  const tooLarge = () => new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${limitBytes} bytes`);
   const declared = Number(req.headers['content-length']);
-  if (Number.isFinite(declared) && declared > limitBytes) {
-    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${limitBytes} bytes`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limitBytes) {
-      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body larger than ${limitBytes} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+  if (Number.isFinite(declared) && declared > limitBytes) return Promise.reject(tooLarge());
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const onData = (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes) {
+        req.off('data', onData);
+        req.pause();
+        reject(tooLarge());
+        return;
+      }
+      chunks.push(chunk);
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(chunks)));
+    req.once('error', reject);
+  });
 }
 
 /** Decodes UTF-8 strictly: a body with invalid byte sequences is refused, not silently repaired. */

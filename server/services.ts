@@ -1,13 +1,26 @@
 /**
  * The process-wide parts of the gateway: connector clients with their
- * caches, configuration and logger. Built once at start, closed at shutdown.
+ * caches, the database, configuration and logger. Built once at start,
+ * closed at shutdown.
  */
 import type { UpstreamCallRecord, UpstreamPolicy } from '../connectors/http.ts';
+import { DataCenterClient } from '../connectors/data-center/client.ts';
+import { ECertificatesClient } from '../connectors/e-certificates/client.ts';
 import { CachedMatterRegistry } from '../connectors/matter-registry/cache.ts';
 import { MatterRegistryClient } from '../connectors/matter-registry/client.ts';
 import type { Logger } from '../lib/logger.ts';
+import { AccessLog } from '../store/access-log.ts';
+import type { Database } from '../store/database.ts';
 import type { GatewayConfig, UpstreamEndpoint } from './config.ts';
 import type { TokenVerifier } from './identity.ts';
+import { ownedFileRefs } from '../store/uploads.ts';
+import { ApprovalClients } from '../connectors/approval/client.ts';
+import { ConnectorDirectory } from '../connectors/approval/directory.ts';
+import { HealthMonitor } from '../connectors/approval/health.ts';
+import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/outbox.ts';
+import { StatusPoller, type StatusPollerOptions } from '../delivery/poller.ts';
+import type { SecretBox } from '../lib/secrets.ts';
+import type { SubmissionPorts } from '../usecases/submit-application.ts';
 
 export interface UpstreamEndpoints {
   matterRegistry: UpstreamEndpoint;
@@ -18,22 +31,51 @@ export interface UpstreamEndpoints {
 
 export interface GatewayServices {
   config: GatewayConfig;
+  /** The province-wide upstreams in use (the sandbox's, or the configured ones). */
+  upstreams: UpstreamEndpoints;
   logger: Logger;
+  db: Database;
   registry: CachedMatterRegistry;
+  eCertificates: ECertificatesClient;
+  dataCenter: DataCenterClient;
+  accessLog: AccessLog;
   verifier: TokenVerifier;
+  submission: SubmissionPorts;
+  /** Department approval systems registered at run time. */
+  connectors: ConnectorDirectory;
+  approvalClients: ApprovalClients;
+  health: HealthMonitor;
+  delivery: DeliveryWorker;
+  poller: StatusPoller;
+  /** Starts the background work: health checks, delivery, status polling. */
+  start(): void;
   close(): Promise<void>;
 }
+
+/** Ids under which the province-wide upstreams appear in `connectors` and health. */
+export const CENTRAL_CONNECTORS = {
+  matterRegistry: 'matter-registry',
+  eCertificates: 'e-certificates',
+  dataCenter: 'data-center',
+  evaluation: 'evaluation',
+} as const;
 
 export interface ServiceOptions {
   /** Told about every upstream call, for metrics and tests. */
   onUpstreamCall?: (record: UpstreamCallRecord) => void;
+  /** Tuning of the delivery worker (tests speed it up). */
+  delivery?: DeliveryWorkerOptions;
+  /** Tuning of the status poller. */
+  poller?: StatusPollerOptions;
 }
 
 export function createServices(
   config: GatewayConfig,
   endpoints: UpstreamEndpoints,
+  db: Database,
   logger: Logger,
   verifier: TokenVerifier,
+  secrets: SecretBox,
   options: ServiceOptions = {},
 ): GatewayServices {
   const policy: Partial<UpstreamPolicy> = { timeoutMs: config.upstreamTimeoutMs };
@@ -41,15 +83,60 @@ export function createServices(
     options.onUpstreamCall?.(record);
     if (record.outcome !== 'ok') logger.warn({ upstreamCall: record }, 'upstream call failed');
   };
-  const registryClient = new MatterRegistryClient({ baseUrl: endpoints.matterRegistry.url, policy, onCall });
+  const client = <T>(make: (o: { baseUrl: string; token?: string; policy: Partial<UpstreamPolicy>; onCall: typeof onCall }) => T, endpoint: UpstreamEndpoint) =>
+    make({ baseUrl: endpoint.url, ...(endpoint.token ? { token: endpoint.token } : {}), policy, onCall });
+
+  const registryClient = client((o) => new MatterRegistryClient(o), endpoints.matterRegistry);
+  const eCertificates = client((o) => new ECertificatesClient(o), endpoints.eCertificates);
+  const dataCenter = client((o) => new DataCenterClient(o), endpoints.dataCenter);
   const registry = new CachedMatterRegistry(registryClient, { ttlMs: config.registryCacheTtlMs });
+  const connectors = new ConnectorDirectory(db, secrets, {
+    onError: (err, connectorId) => logger.warn({ err, connectorId }, 'connector directory problem'),
+  });
+  const approvalClients = new ApprovalClients({ onCall });
+  const health = new HealthMonitor({
+    directory: connectors,
+    onError: (err) => logger.warn({ err }, 'health check problem'),
+  });
+  for (const [key, id] of Object.entries(CENTRAL_CONNECTORS)) {
+    health.track(id, endpoints[key as keyof UpstreamEndpoints].url, config.upstreamTimeoutMs);
+  }
+  const deliveryDeps = { db, directory: connectors, clients: approvalClients, logger };
+  const delivery = new DeliveryWorker(deliveryDeps, options.delivery);
+  const poller = new StatusPoller(deliveryDeps, options.poller);
   return {
     config,
+    upstreams: endpoints,
     logger,
+    db,
     registry,
+    eCertificates,
+    dataCenter,
+    accessLog: new AccessLog(db),
     verifier,
+    submission: {
+      db,
+      ownedFileRefs: async (owner, refs) => new Set(await ownedFileRefs(db, owner, refs)),
+      onSubmitted: () => delivery.wake(),
+    },
+    connectors,
+    approvalClients,
+    health,
+    delivery,
+    poller,
+    start() {
+      health.start();
+      delivery.start();
+      poller.start();
+    },
     async close() {
-      await registryClient.close();
+      // Drain first: a delivery in flight finishes and records its answer before the database closes.
+      await delivery.stop();
+      await poller.stop();
+      await health.close();
+      await connectors.close();
+      await Promise.all([registryClient.close(), eCertificates.close(), dataCenter.close(), approvalClients.close()]);
+      await db.close();
     },
   };
 }

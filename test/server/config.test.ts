@@ -10,6 +10,7 @@ const upstreamEnv = {
   EVALUATION_URL: 'https://hcp.example.gov.cn',
   EVALUATION_TOKEN: 'e-token',
   JWT_SECRET: 'a-shared-secret-of-at-least-32-bytes!',
+  SECRETS_KEY: 'ab'.repeat(32),
 };
 
 const problemsOf = (env: Record<string, string>) => {
@@ -34,6 +35,8 @@ describe('loadConfig', () => {
       dataDir: './data',
       databaseUrl: null,
       jwt: {},
+      secretsKey: null,
+      maxUploadBytes: 10 * 1024 * 1024,
     });
   });
 
@@ -55,6 +58,7 @@ describe('loadConfig', () => {
       'E_CERTIFICATES_TOKEN is required with E_CERTIFICATES_URL',
       'DATA_CENTER_URL is required when any upstream URL is set (unset them all to use the sandbox)',
       'EVALUATION_URL is required when any upstream URL is set (unset them all to use the sandbox)',
+      "SECRETS_KEY is required with real upstreams (it seals the departments' connector tokens)",
       'JWT_SECRET or JWT_PUBLIC_KEY_FILE is required with real upstreams (the identity service signs the tokens)',
     ]);
   });
@@ -87,7 +91,8 @@ describe('loadConfig', () => {
   });
 
   it('refuses a short secret, two key sources and a database URL of another kind', () => {
-    expect(problemsOf({ JWT_SECRET: 'short', JWT_PUBLIC_KEY_FILE: '/keys/id.pem', DATABASE_URL: 'mysql://x' })).toEqual([
+    expect(problemsOf({ JWT_SECRET: 'short', JWT_PUBLIC_KEY_FILE: '/keys/id.pem', DATABASE_URL: 'mysql://x', SECRETS_KEY: 'too-short' })).toEqual([
+      'SECRETS_KEY must be 32 bytes, written as 64 hex digits or base64',
       'DATABASE_URL must be a postgres:// or postgresql:// URL',
       'JWT_SECRET must be at least 32 bytes long',
       'Set JWT_SECRET or JWT_PUBLIC_KEY_FILE, not both',

@@ -1,0 +1,323 @@
+/**
+ * Health of the systems the gateway depends on, for the `connectors` query:
+ * every live approval connector (from an {@link ApprovalDirectory}) and the
+ * central upstreams added with {@link HealthMonitor.track} (matter registry,
+ * e-certificates, data center, evaluation).
+ *
+ * A check is one `GET <baseUrl>/health` (no token: the contracts serve it
+ * unauthenticated) with the target's own deadline, straight through undici:
+ * no retries and no circuit breaker, so it reports what the system does now.
+ *
+ * Status of a target, from its latest check alone:
+ * - `UP`: answered 2xx within `degradedAfterMs`;
+ * - `DEGRADED`: answered 2xx, but slower than `degradedAfterMs`;
+ * - `DOWN`: no answer within the deadline, a connection error, or a non-2xx;
+ * - `UNKNOWN`: not checked yet (just registered, or the monitor just started).
+ *
+ * A failed check is DOWN at once, even right after a good one: softening a
+ * single failure to DEGRADED would hide an outage for a whole interval, and
+ * case delivery does not depend on this status anyway (the outbox retries on
+ * its own). A one-off blip therefore shows as DOWN until the next check.
+ *
+ * `latencyMs` is the round trip of the latest check when the system answered
+ * (any status), null when it did not (timeout, refused). `lastError` is a
+ * short description of what was wrong with the latest check (never an
+ * upstream body), null when it was UP.
+ *
+ * @module
+ */
+import { performance } from 'node:perf_hooks';
+
+import { Agent, request, type Dispatcher } from 'undici';
+
+import type { ApprovalDirectory } from './endpoint.ts';
+
+export type HealthStatus = 'UP' | 'DEGRADED' | 'DOWN' | 'UNKNOWN';
+
+/** What the `health` field of a connector shows. */
+export interface ConnectorHealth {
+  status: HealthStatus;
+  /** Round trip of the latest check in milliseconds, null when no answer came (or never checked). */
+  latencyMs: number | null;
+  /** When the latest check finished, ISO 8601 (UTC); null when never checked. */
+  checkedAt: string | null;
+  /** What was wrong with the latest check, in a few words; null when it was UP or never checked. */
+  lastError: string | null;
+}
+
+export interface HealthMonitorOptions {
+  /** Where the live approval connectors are; omit to check only tracked targets. */
+  directory?: ApprovalDirectory;
+  /** Pause between two rounds of checks, in milliseconds. Default 30000. */
+  intervalMs?: number;
+  /** A 2xx slower than this is DEGRADED, in milliseconds. Default 1000. */
+  degradedAfterMs?: number;
+  /** Told about every finished check (for logs and metrics). */
+  onCheck?: (id: string, health: ConnectorHealth) => void;
+  /** Told when a round could not list the approval connectors. */
+  onError?: (error: Error) => void;
+  /** Clock for `checkedAt`; default `() => new Date()`. */
+  now?: () => Date;
+}
+
+export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
+export const DEFAULT_DEGRADED_AFTER_MS = 1000;
+
+/** The health of something never checked. */
+export const UNKNOWN_HEALTH: Readonly<ConnectorHealth> = Object.freeze({
+  status: 'UNKNOWN',
+  latencyMs: null,
+  checkedAt: null,
+  lastError: null,
+});
+
+interface Target {
+  id: string;
+  baseUrl: string;
+  timeoutMs: number;
+}
+
+/** Bytes of a /health body read before it is dropped; the body itself is never looked at. */
+const MAX_HEALTH_BODY = 64 * 1024;
+
+/** Checks targets' `/health`; see the module comment. */
+export class HealthMonitor {
+  readonly #directory: ApprovalDirectory | undefined;
+  readonly #intervalMs: number;
+  readonly #degradedAfterMs: number;
+  readonly #onCheck: (id: string, health: ConnectorHealth) => void;
+  readonly #onError: (error: Error) => void;
+  readonly #now: () => Date;
+  readonly #tracked = new Map<string, Target>();
+  readonly #health = new Map<string, ConnectorHealth>();
+  /** One check at a time per target: a second request for it joins the running one. */
+  readonly #running = new Map<string, Promise<ConnectorHealth>>();
+  readonly #agent: Agent;
+  readonly #stop = new AbortController();
+  #timer: NodeJS.Timeout | null = null;
+  #round: Promise<void> | null = null;
+  #closed = false;
+
+  constructor(options: HealthMonitorOptions = {}) {
+    const intervalMs = options.intervalMs ?? DEFAULT_HEALTH_INTERVAL_MS;
+    const degradedAfterMs = options.degradedAfterMs ?? DEFAULT_DEGRADED_AFTER_MS;
+    if (!(Number.isFinite(intervalMs) && intervalMs > 0)) throw new RangeError(`intervalMs must be > 0, got ${intervalMs}`);
+    if (!(Number.isFinite(degradedAfterMs) && degradedAfterMs >= 0)) {
+      throw new RangeError(`degradedAfterMs must be >= 0, got ${degradedAfterMs}`);
+    }
+    this.#directory = options.directory;
+    this.#intervalMs = intervalMs;
+    this.#degradedAfterMs = degradedAfterMs;
+    this.#onCheck = options.onCheck ?? (() => undefined);
+    this.#onError = options.onError ?? (() => undefined);
+    this.#now = options.now ?? (() => new Date());
+    // Its own pool: health checks never queue behind (or hold up) case deliveries.
+    this.#agent = new Agent({ keepAliveTimeout: 4_000, connections: 4 });
+  }
+
+  /**
+   * Adds (or updates) a target that is not an approval connector, such as a
+   * central upstream: `monitor.track('matter-registry', url, 3000)`. Its
+   * health is UNKNOWN until the next round or {@link checkNow}.
+   */
+  track(id: string, baseUrl: string, timeoutMs: number): void {
+    if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
+    const previous = this.#tracked.get(id);
+    const target = { id, baseUrl: baseUrl.replace(/\/+$/, ''), timeoutMs };
+    if (previous && previous.baseUrl !== target.baseUrl) this.#health.delete(id);
+    this.#tracked.set(id, target);
+  }
+
+  /** Stops checking a tracked target and forgets its health. */
+  untrack(id: string): void {
+    this.#tracked.delete(id);
+    this.#health.delete(id);
+  }
+
+  /**
+   * The latest health of a target (approval connector id or tracked id);
+   * UNKNOWN when it was never checked or is not known.
+   */
+  healthOf(id: string): ConnectorHealth {
+    return { ...(this.#health.get(id) ?? UNKNOWN_HEALTH) };
+  }
+
+  /**
+   * Runs a round of checks at once and every `intervalMs` after the previous
+   * round ended. The timer is unref'd: it never keeps the process alive.
+   * Calling it again does nothing.
+   */
+  start(): void {
+    if (this.#closed || this.#timer || this.#round) return;
+    const loop = () => {
+      this.#timer = null;
+      this.#round = this.#checkAll()
+        .catch((error: unknown) => this.#report(error))
+        .finally(() => {
+          this.#round = null;
+          if (this.#closed) return;
+          this.#timer = setTimeout(loop, this.#intervalMs);
+          this.#timer.unref();
+        });
+    };
+    loop();
+  }
+
+  /**
+   * Checks now and resolves when done: every target, or only the one with
+   * this id (an approval connector id or a tracked id; an unknown id is
+   * UNKNOWN). For start-up, tests, and right after a registration.
+   */
+  async checkNow(id?: string): Promise<void> {
+    if (this.#closed) throw new Error('the health monitor is closed');
+    if (id === undefined) return this.#checkAll();
+    const target = (await this.#targets()).find((t) => t.id === id);
+    if (target) await this.#check(target);
+  }
+
+  /** Stops the timer, abandons running checks and closes the connection pool. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    if (this.#timer) clearTimeout(this.#timer);
+    this.#timer = null;
+    this.#stop.abort();
+    await this.#round?.catch(() => undefined);
+    await this.#agent.close().catch(() => undefined);
+  }
+
+  /** Tells onError, which must not break a round by throwing. */
+  #report(error: unknown): void {
+    try {
+      this.#onError(error instanceof Error ? error : new Error(String(error)));
+    } catch {
+      // ignored: see above
+    }
+  }
+
+  async #targets(): Promise<Target[]> {
+    const targets = [...this.#tracked.values()];
+    if (this.#directory) {
+      for (const endpoint of await this.#directory.all()) {
+        targets.push({ id: endpoint.id, baseUrl: endpoint.baseUrl, timeoutMs: endpoint.timeoutMs });
+      }
+    }
+    return targets;
+  }
+
+  async #checkAll(): Promise<void> {
+    let targets: Target[];
+    try {
+      targets = await this.#targets();
+    } catch (error) {
+      // Keep what is known; tracked targets are still checked.
+      this.#report(error);
+      targets = [...this.#tracked.values()];
+      await Promise.all(targets.map((target) => this.#check(target)));
+      return;
+    }
+    // Forget removed connectors, so their ids do not pile up.
+    const live = new Set(targets.map((t) => t.id));
+    for (const id of this.#health.keys()) if (!live.has(id)) this.#health.delete(id);
+    await Promise.all(targets.map((target) => this.#check(target)));
+  }
+
+  #check(target: Target): Promise<ConnectorHealth> {
+    const running = this.#running.get(target.id);
+    if (running) return running;
+    const check = this.#probe(target)
+      .then((health) => {
+        if (!this.#closed) {
+          this.#health.set(target.id, health);
+          try {
+            this.#onCheck(target.id, health);
+          } catch {
+            // A listener's failure is not the target's.
+          }
+        }
+        return health;
+      })
+      .finally(() => this.#running.delete(target.id));
+    this.#running.set(target.id, check);
+    return check;
+  }
+
+  async #probe(target: Target): Promise<ConnectorHealth> {
+    const started = performance.now();
+    const elapsed = () => Math.round(performance.now() - started);
+    const deadline = AbortSignal.timeout(target.timeoutMs);
+    const signal = AbortSignal.any([deadline, this.#stop.signal]);
+    let status: number;
+    try {
+      const response = await request(`${target.baseUrl}/health`, {
+        method: 'GET',
+        headers: { accept: 'application/json' },
+        signal,
+        headersTimeout: target.timeoutMs,
+        bodyTimeout: target.timeoutMs,
+        dispatcher: this.#agent as Dispatcher,
+      });
+      status = response.statusCode;
+      // Read (and drop) the body so the connection can be reused; its content does not matter.
+      await response.body.dump({ limit: MAX_HEALTH_BODY, signal });
+    } catch (error) {
+      const timedOut = deadline.aborted || isTimeout(error);
+      return this.#result('DOWN', null, timedOut ? `no answer within ${target.timeoutMs} ms` : describeFailure(error));
+    }
+    const latencyMs = elapsed();
+    if (status < 200 || status > 299) return this.#result('DOWN', latencyMs, `HTTP ${status}`);
+    if (latencyMs > this.#degradedAfterMs) {
+      return this.#result('DEGRADED', latencyMs, `slow: answered in ${latencyMs} ms (over ${this.#degradedAfterMs} ms)`);
+    }
+    return this.#result('UP', latencyMs, null);
+  }
+
+  #result(status: HealthStatus, latencyMs: number | null, lastError: string | null): ConnectorHealth {
+    return { status, latencyMs, checkedAt: this.#now().toISOString(), lastError };
+  }
+}
+
+function isTimeout(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  return (
+    error.name === 'TimeoutError' ||
+    code === 'UND_ERR_HEADERS_TIMEOUT' ||
+    code === 'UND_ERR_BODY_TIMEOUT' ||
+    code === 'UND_ERR_CONNECT_TIMEOUT'
+  );
+}
+
+/** A few words on why no answer came, from the error code only (never a body or a stack). */
+function describeFailure(error: unknown): string {
+  const seen = new Set<unknown>();
+  let current: unknown = error;
+  while (current instanceof Error && !seen.has(current)) {
+    seen.add(current);
+    const code = (current as { code?: unknown }).code;
+    switch (code) {
+      case 'ECONNREFUSED':
+        return 'connection refused';
+      case 'ECONNRESET':
+      case 'UND_ERR_SOCKET':
+        return 'connection reset';
+      case 'ENOTFOUND':
+      case 'EAI_AGAIN':
+        return 'host not found';
+      case 'EHOSTUNREACH':
+      case 'ENETUNREACH':
+        return 'host unreachable';
+      case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
+        return 'health answer too large';
+      case 'CERT_HAS_EXPIRED':
+      case 'DEPTH_ZERO_SELF_SIGNED_CERT':
+      case 'UNABLE_TO_VERIFY_LEAF_SIGNATURE':
+      case 'ERR_TLS_CERT_ALTNAME_INVALID':
+        return `TLS certificate refused (${code})`;
+    }
+    if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return `request failed (${code})`;
+    current = (current as { cause?: unknown }).cause;
+  }
+  if (error instanceof Error && error.name === 'AbortError') return 'check abandoned';
+  return 'request failed';
+}

@@ -1,0 +1,285 @@
+/**
+ * The delivery worker (DESIGN.md, "Applications", rule 3): sends each
+ * QUEUED case of the durable outbox (the `cases` table) to its department's
+ * approval system, and each pending supplement after it.
+ *
+ * A case is posted with `Idempotency-Key = <applicationId>:<matterCode>` and
+ * its stored payload plus the result certificates of its approved
+ * prerequisites (`prerequisiteResults`). The answer is recorded:
+ * - 201/200 → delivered (the department's case id, status, due date);
+ * - 4xx → refused: the department's reason is shown to the applicant and the
+ *   case is not retried blindly;
+ * - 5xx, timeouts, no connector → retried later with exponential backoff and
+ *   full jitter, with the same key, so a lost answer or a crashed worker
+ *   never creates a second case.
+ *
+ * Any number of workers, in any number of processes, may share one
+ * database: each case is leased to one worker at a time.
+ */
+import { randomUUID } from 'node:crypto';
+import { caseSubmissionSchema, type Case, type CaseSubmission } from '../connectors/approval/models.ts';
+import type { ApprovalEndpoint } from '../connectors/approval/endpoint.ts';
+import { groupBy } from '../connectors/personal-read.ts';
+import { DECIDED, prerequisiteResults } from '../domain/application-status.ts';
+import { UpstreamRejectedError } from '../lib/errors.ts';
+import {
+  claimDueDeliveries,
+  claimDueSupplements,
+  loadApplicationCases,
+  lockApplication,
+  recordDelivered,
+  recordDeliveryFailure,
+  recordDeliveryRefused,
+  recordSupplementDelivered,
+  recordSupplementFailure,
+  recordSupplementRefused,
+  settleDependents,
+  toCaseNode,
+  type BackoffOptions,
+  type CaseRecord,
+  type SupplementRecord,
+} from '../store/cases.ts';
+import { applyCaseUpdate } from './poller.ts';
+import {
+  BackgroundLoop,
+  describeError,
+  mapLimit,
+  positive,
+  positiveInteger,
+  refusalReason,
+  silentLogger,
+  type DeliveryDeps,
+} from './support.ts';
+
+/** Settings of a {@link DeliveryWorker}. */
+export interface DeliveryWorkerOptions {
+  /** Names this worker's leases (`cases.claimed_by`). Default `worker-<random UUID>`; must differ between workers. */
+  workerId?: string;
+  /** Milliseconds between two batches when the previous one did not fill up. Default 500. */
+  pollIntervalMs?: number;
+  /** Most cases (and, separately, supplements) claimed per batch. Default 20. */
+  batchSize?: number;
+  /** Most deliveries in flight at once within a batch. Default 8. */
+  concurrency?: number;
+  /**
+   * Milliseconds a claimed case stays reserved for this worker; after that,
+   * another worker may send it again (with the same Idempotency-Key). Must
+   * exceed the longest delivery (the connector's timeout). Default 30000.
+   */
+  leaseMs?: number;
+  /** Milliseconds: the cap of the first retry's delay; it doubles with each failed attempt. Default 1000. */
+  backoffBaseMs?: number;
+  /** Milliseconds: no retry waits longer. Default 60000. */
+  backoffMaxMs?: number;
+  /** Milliseconds after delivery when the status poller first reads the case back. Default 2000. */
+  firstPollAfterMs?: number;
+  /** The clock, in epoch milliseconds. Default `Date.now`. */
+  now?: () => number;
+  /** Draws the jitter in [0, 1). Default `Math.random`. */
+  random?: () => number;
+}
+
+/** How one delivery ended. */
+export type DeliveryOutcome = 'delivered' | 'failed' | 'refused' | 'skipped';
+
+/** What one batch did. */
+export interface DeliverySummary {
+  cases: Record<DeliveryOutcome, number>;
+  supplements: Record<DeliveryOutcome, number>;
+}
+
+const emptyCounts = (): Record<DeliveryOutcome, number> => ({ delivered: 0, failed: 0, refused: 0, skipped: 0 });
+
+/** The Idempotency-Key of a case's creation in its department's system. */
+export function deliveryKey(c: Pick<CaseRecord, 'applicationId' | 'matterCode'>): string {
+  return `${c.applicationId}:${c.matterCode}`;
+}
+
+export class DeliveryWorker {
+  readonly workerId: string;
+  readonly #deps: DeliveryDeps;
+  readonly #logger;
+  readonly #batchSize: number;
+  readonly #concurrency: number;
+  readonly #leaseMs: number;
+  readonly #backoff: BackoffOptions;
+  readonly #firstPollAfterMs: number;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #loop: BackgroundLoop<DeliverySummary>;
+
+  constructor(deps: DeliveryDeps, options: DeliveryWorkerOptions = {}) {
+    this.workerId = options.workerId ?? `worker-${randomUUID()}`;
+    this.#deps = deps;
+    this.#logger = (deps.logger ?? silentLogger()).child({ component: 'delivery-worker', workerId: this.workerId });
+    this.#batchSize = positiveInteger('batchSize', options.batchSize ?? 20);
+    this.#concurrency = positiveInteger('concurrency', options.concurrency ?? 8);
+    this.#leaseMs = positive('leaseMs', options.leaseMs ?? 30_000);
+    this.#backoff = {
+      baseMs: positive('backoffBaseMs', options.backoffBaseMs ?? 1000),
+      maxMs: positive('backoffMaxMs', options.backoffMaxMs ?? 60_000),
+    };
+    this.#firstPollAfterMs = positive('firstPollAfterMs', options.firstPollAfterMs ?? 2000);
+    this.#now = options.now ?? Date.now;
+    this.#random = options.random ?? Math.random;
+    this.#loop = new BackgroundLoop({
+      step: () => this.#batch(),
+      intervalMs: positive('pollIntervalMs', options.pollIntervalMs ?? 500),
+      moreWork: (s) => total(s.cases) >= this.#batchSize || total(s.supplements) >= this.#batchSize,
+      onError: (error) => this.#logger.error({ err: describeError(error) }, 'delivery batch failed'),
+    });
+  }
+
+  /** Claims and delivers one batch of due cases, then one of due supplements (after the batch in progress, if any). */
+  runOnce(): Promise<DeliverySummary> {
+    return this.#loop.run();
+  }
+
+  /** Delivers in the background until {@link stop}: a batch every `pollIntervalMs`, back to back while batches fill up. */
+  start(): void {
+    this.#loop.start();
+  }
+
+  /**
+   * Runs the next batch now rather than at the next interval (when started):
+   * call it after queueing cases or supplements, e.g. from the submission's
+   * `onSubmitted` hook, so that delivery starts at once.
+   */
+  wake(): void {
+    this.#loop.wake();
+  }
+
+  /** Stops taking new batches; resolves once the batch in progress is done (graceful drain). */
+  stop(): Promise<void> {
+    return this.#loop.stop();
+  }
+
+  async #batch(): Promise<DeliverySummary> {
+    const { db } = this.#deps;
+    const summary: DeliverySummary = { cases: emptyCounts(), supplements: emptyCounts() };
+    const claim = () => ({ limit: this.#batchSize, leaseMs: this.#leaseMs, now: new Date(this.#now()) });
+
+    const cases = await claimDueDeliveries(db, this.workerId, claim());
+    for (const outcome of await mapLimit(cases, this.#concurrency, (c) => this.#deliverCase(c))) summary.cases[outcome] += 1;
+
+    // Supplements of one case go one after the other, in order; different cases in parallel.
+    const supplements = await claimDueSupplements(db, this.workerId, claim());
+    const perCase = [...groupBy(supplements, (s) => s.caseId).values()];
+    await mapLimit(perCase, this.#concurrency, async (group) => {
+      for (const s of group) summary.supplements[await this.#deliverSupplement(s)] += 1;
+    });
+    return summary;
+  }
+
+  #endpoint(departmentCode: string): Promise<ApprovalEndpoint | null> {
+    return this.#deps.directory.forDepartment(departmentCode);
+  }
+
+  async #deliverCase(c: CaseRecord): Promise<DeliveryOutcome> {
+    const log = { caseId: c.id, applicationId: c.applicationId, matterCode: c.matterCode, department: c.departmentCode };
+    try {
+      const endpoint = await this.#endpoint(c.departmentCode);
+      if (!endpoint) return await this.#caseFailed(c, `no approval system registered for ${c.departmentCode}`);
+      const stored = caseSubmissionSchema.safeParse(c.payload);
+      if (!stored.success) {
+        this.#logger.error({ ...log, issues: stored.error.issues.length }, 'stored payload does not follow the approval contract');
+        return await this.#caseRefused(
+          c,
+          '网关保存的申报数据不完整，未能推送至部门审批系统，请联系窗口工作人员',
+          'stored payload does not follow the approval contract',
+        );
+      }
+      const submission: CaseSubmission = {
+        ...stored.data,
+        matterCode: c.matterCode,
+        applicationId: c.applicationId,
+        prerequisiteResults: prerequisiteResults((await loadApplicationCases(this.#deps.db, c.applicationId)).map(toCaseNode), c.matterCode),
+      };
+      const answer = await this.#deps.clients.for(endpoint).createCase(submission, deliveryKey(c));
+      await this.#recordDelivered(c, answer.case);
+      this.#logger.info({ ...log, remoteCaseId: answer.case.caseId, created: answer.created }, 'case delivered');
+      return 'delivered';
+    } catch (error) {
+      try {
+        if (error instanceof UpstreamRejectedError) {
+          this.#logger.warn({ ...log, err: describeError(error) }, 'department refused the case');
+          return await this.#caseRefused(c, refusalReason(error), describeError(error));
+        }
+        this.#logger.warn({ ...log, err: describeError(error) }, 'case delivery failed; will retry');
+        return await this.#caseFailed(c, describeError(error));
+      } catch (recordError) {
+        // The lease runs out and the case is sent again, with the same key.
+        this.#logger.error({ ...log, err: describeError(recordError) }, 'could not record the delivery outcome');
+        return 'failed';
+      }
+    }
+  }
+
+  async #recordDelivered(c: CaseRecord, remote: Case): Promise<void> {
+    const now = new Date(this.#now());
+    await this.#deps.db.transaction(async (tx) => {
+      await lockApplication(tx, c.applicationId);
+      const recorded = await recordDelivered(tx, c.id, remote, { now, nextPollAt: new Date(now.getTime() + this.#firstPollAfterMs) });
+      // Decided already (delivered late, after a crash): its dependents can go, or must be withdrawn.
+      if (recorded && DECIDED.has(recorded.status)) await settleDependents(tx, c.applicationId, { now });
+    });
+  }
+
+  async #caseFailed(c: CaseRecord, error: string): Promise<DeliveryOutcome> {
+    const next = await recordDeliveryFailure(this.#deps.db, c.id, {
+      workerId: this.workerId,
+      now: new Date(this.#now()),
+      error,
+      backoff: this.#backoff,
+      jitter: this.#random(),
+    });
+    return next ? 'failed' : 'skipped';
+  }
+
+  async #caseRefused(c: CaseRecord, reason: string, error: string): Promise<DeliveryOutcome> {
+    const refused = await recordDeliveryRefused(this.#deps.db, c.id, { workerId: this.workerId, now: new Date(this.#now()), reason, error });
+    return refused ? 'refused' : 'skipped';
+  }
+
+  async #deliverSupplement(s: SupplementRecord): Promise<DeliveryOutcome> {
+    const log = { supplementId: s.id, caseId: s.caseId, department: s.departmentCode };
+    const { db } = this.#deps;
+    try {
+      const endpoint = await this.#endpoint(s.departmentCode);
+      if (!endpoint) return await this.#supplementFailed(s, `no approval system registered for ${s.departmentCode}`);
+      const remote = await this.#deps.clients.for(endpoint).supplement(s.remoteCaseId, s.materials, s.idempotencyKey);
+      await recordSupplementDelivered(db, s.id);
+      await applyCaseUpdate(db, s.departmentCode, remote, { now: new Date(this.#now()) });
+      this.#logger.info(log, 'supplement delivered');
+      return 'delivered';
+    } catch (error) {
+      try {
+        if (error instanceof UpstreamRejectedError) {
+          this.#logger.warn({ ...log, err: describeError(error) }, 'department refused the supplement');
+          const refused = await recordSupplementRefused(db, s.id, { workerId: this.workerId, reason: refusalReason(error) });
+          return refused ? 'refused' : 'skipped';
+        }
+        this.#logger.warn({ ...log, err: describeError(error) }, 'supplement delivery failed; will retry');
+        return await this.#supplementFailed(s, describeError(error));
+      } catch (recordError) {
+        this.#logger.error({ ...log, err: describeError(recordError) }, 'could not record the supplement outcome');
+        return 'failed';
+      }
+    }
+  }
+
+  async #supplementFailed(s: SupplementRecord, error: string): Promise<DeliveryOutcome> {
+    const next = await recordSupplementFailure(this.#deps.db, s.id, {
+      workerId: this.workerId,
+      now: new Date(this.#now()),
+      error,
+      backoff: this.#backoff,
+      jitter: this.#random(),
+    });
+    return next ? 'failed' : 'skipped';
+  }
+}
+
+function total(counts: Record<DeliveryOutcome, number>): number {
+  return counts.delivered + counts.failed + counts.refused + counts.skipped;
+}

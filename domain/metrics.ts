@@ -1,0 +1,274 @@
+/**
+ * The assessment metrics (DESIGN.md, "Assessment metrics"): 效能监督,
+ * 第三方评估, 标杆大厅评估 and 常态化监测 read these. Pure functions over facts
+ * the use case gathers; no GraphQL, HTTP or database here.
+ *
+ * What "in the period [from, to)" means (the use case selects the facts):
+ * - applications: those of the region submitted in [from, to);
+ * - cases: every case of those applications, with its status as of now (a
+ *   cohort: an application of March decided in April counts for March);
+ * - ratings: those the rating system recorded in [from, to) for topics of
+ *   the region (`createdAt`, from inclusive, to exclusive, as the rating
+ *   system filters), whatever application they rate.
+ *
+ * Every rate is a fraction 0..1, `null` when there is nothing to divide by
+ * (never NaN, never a division by zero). Nothing personal goes in or out:
+ * applications and cases are reduced to plan numbers, department codes,
+ * statuses and dates; ratings to topic and grade.
+ *
+ * @module
+ */
+import { DECIDED, isOverdue, type CaseStatus } from './application-status.ts';
+import type { PlanSummary } from './plan.ts';
+import type { Readiness } from './readiness.ts';
+import { materialReduction, timeCompression } from './widest.ts';
+
+/** What the metrics need of one application: its topic and its plan's numbers at submission. */
+export interface ApplicationFacts {
+  id: string;
+  topicCode: string;
+  materialsBefore: number;
+  materialsToSubmit: number;
+  legalDaysTotal: number;
+  committedDays: number;
+}
+
+/** What the metrics need of one case. Instants as ISO 8601 text. */
+export interface CaseFacts {
+  applicationId: string;
+  departmentCode: string;
+  status: CaseStatus;
+  dueAt: string | null;
+  decidedAt: string | null;
+}
+
+/** What the metrics need of one rating. */
+export interface RatingFacts {
+  topicCode: string;
+  grade: number;
+}
+
+/** A topic of the region, assessed. */
+export interface TopicFacts {
+  code: string;
+  name: string;
+  status: 'DRAFT' | 'PUBLISHED' | 'RETIRED';
+  /** From `assessReadiness`, with the latest check of its online address. */
+  readiness: Readiness;
+  /** The summary of its widest anonymous situation (`widestSituation`). */
+  widest: PlanSummary;
+}
+
+export interface GradeCount {
+  grade: number;
+  count: number;
+}
+
+export interface TopicMetrics {
+  topicCode: string;
+  topicName: string;
+  guidable: boolean;
+  onlineProcessable: boolean;
+  problems: string[];
+  /** Of its widest anonymous situation; null when that situation needs no material at all. */
+  materialReduction: number | null;
+  /** Of its widest anonymous situation; null when its legal time limits add up to 0. */
+  timeCompression: number | null;
+  /** Its applications in the period. */
+  applications: number;
+  onTimeRate: number | null;
+  /** Every grade 1..5, lowest first, zero counts included. */
+  ratings: GradeCount[];
+  goodRatingRate: number | null;
+}
+
+export interface DepartmentMetrics {
+  departmentCode: string;
+  /** Its cases of the period's applications, whatever their status. */
+  cases: number;
+  /** Of those, overdue at `now` (`isOverdue`). */
+  overdueCases: number;
+  onTimeRate: number | null;
+}
+
+export interface AssessmentMetrics {
+  /** PUBLISHED topics of the region. */
+  topicCount: number;
+  guidableRate: number | null;
+  onlineProcessableRate: number | null;
+  /** Applications of the region in the period (any topic, whatever its status now). */
+  applications: number;
+  /** Over every decided case of the period's applications. */
+  onTimeRate: number | null;
+  /** Over every rating of the period. */
+  goodRatingRate: number | null;
+  /** Mean, over the period's applications, of 1 − materialsToSubmit / materialsBefore. */
+  averageMaterialReduction: number | null;
+  /** Mean, over the period's applications, of 1 − committedDays / legalDaysTotal. */
+  averageTimeCompression: number | null;
+  /** The PUBLISHED topics of the region, in the order given. */
+  topics: TopicMetrics[];
+  /** Departments with at least one case in the period, by department code. */
+  departments: DepartmentMetrics[];
+}
+
+/** part / whole, or `null` when whole is 0. */
+export function rate(part: number, whole: number): number | null {
+  return whole === 0 ? null : part / whole;
+}
+
+/** The arithmetic mean, or `null` for no values. */
+export function mean(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  let sum = 0;
+  for (const v of values) sum += v;
+  return sum / values.length;
+}
+
+/**
+ * Whether a case counts for `onTimeRate`: it is decided (APPROVED, REJECTED
+ * or WITHDRAWN: `DECIDED`) and has a `dueAt`. A case decided without a
+ * `dueAt` never reached a department (e.g. withdrawn by the gateway because a
+ * prerequisite was rejected): no time limit ran for it, so it is neither on
+ * time nor late, and is left out.
+ */
+export function countsForOnTime(c: CaseFacts): boolean {
+  return DECIDED.has(c.status) && c.dueAt !== null;
+}
+
+/**
+ * 按时办结率: decided cases decided by their `dueAt` / decided cases (see
+ * {@link countsForOnTime}); `null` when there is none. A case decided exactly
+ * at `dueAt` is on time. Lateness is `isOverdue`'s: a decided case whose
+ * `decidedAt` is missing or does not parse is not claimed late.
+ */
+export function onTimeRate(cases: readonly CaseFacts[]): number | null {
+  const counted = cases.filter(countsForOnTime);
+  // isOverdue ignores `now` for decided cases.
+  const onTime = counted.filter((c) => !isOverdue(c, new Date(0)));
+  return rate(onTime.length, counted.length);
+}
+
+/** How many ratings of each grade, for grades 1..5 (lowest first), zero counts included. */
+export function ratingDistribution(ratings: readonly RatingFacts[]): GradeCount[] {
+  return [1, 2, 3, 4, 5].map((grade) => ({ grade, count: ratings.filter((r) => r.grade === grade).length }));
+}
+
+/** 好评率: ratings of grade 3 (基本满意) to 5 / all ratings; `null` when there is none. */
+export function goodRatingRate(ratings: readonly RatingFacts[]): number | null {
+  return rate(ratings.filter((r) => r.grade >= 3).length, ratings.length);
+}
+
+/** One application's 1 − materialsToSubmit / materialsBefore; `null` when materialsBefore is 0. */
+export function applicationMaterialReduction(a: ApplicationFacts): number | null {
+  return a.materialsBefore === 0 ? null : 1 - a.materialsToSubmit / a.materialsBefore;
+}
+
+/** One application's 1 − committedDays / legalDaysTotal; `null` when legalDaysTotal is 0. */
+export function applicationTimeCompression(a: ApplicationFacts): number | null {
+  return a.legalDaysTotal === 0 ? null : 1 - a.committedDays / a.legalDaysTotal;
+}
+
+const present = (v: number | null): v is number => v !== null;
+
+/** Mean material reduction over the applications, skipping those with materialsBefore 0; `null` when none is left. */
+export function averageMaterialReduction(applications: readonly ApplicationFacts[]): number | null {
+  return mean(applications.map(applicationMaterialReduction).filter(present));
+}
+
+/** Mean time compression over the applications, skipping those with legalDaysTotal 0; `null` when none is left. */
+export function averageTimeCompression(applications: readonly ApplicationFacts[]): number | null {
+  return mean(applications.map(applicationTimeCompression).filter(present));
+}
+
+/** Per department with cases: cases, overdue at `now`, on-time rate; sorted by department code. */
+export function departmentMetrics(cases: readonly CaseFacts[], now: Date): DepartmentMetrics[] {
+  const byDepartment = new Map<string, CaseFacts[]>();
+  for (const c of cases) {
+    const list = byDepartment.get(c.departmentCode);
+    if (list) list.push(c);
+    else byDepartment.set(c.departmentCode, [c]);
+  }
+  return [...byDepartment.keys()].sort().map((departmentCode) => {
+    const own = byDepartment.get(departmentCode)!;
+    return {
+      departmentCode,
+      cases: own.length,
+      overdueCases: own.filter((c) => isOverdue(c, now)).length,
+      onTimeRate: onTimeRate(own),
+    };
+  });
+}
+
+/** One topic's metrics from its readiness, widest situation, and its applications, cases and ratings of the period. */
+export function topicMetrics(
+  topic: TopicFacts,
+  applications: readonly ApplicationFacts[],
+  cases: readonly CaseFacts[],
+  ratings: readonly RatingFacts[],
+): TopicMetrics {
+  return {
+    topicCode: topic.code,
+    topicName: topic.name,
+    guidable: topic.readiness.guidable,
+    onlineProcessable: topic.readiness.onlineProcessable,
+    problems: [...topic.readiness.problems],
+    materialReduction: materialReduction(topic.widest),
+    timeCompression: timeCompression(topic.widest),
+    applications: applications.length,
+    onTimeRate: onTimeRate(cases),
+    ratings: ratingDistribution(ratings),
+    goodRatingRate: goodRatingRate(ratings),
+  };
+}
+
+/** Everything the metrics of one region and period are computed from. */
+export interface MetricsFacts {
+  /** The region's topics (only PUBLISHED ones are counted and listed), in display order. */
+  topics: readonly TopicFacts[];
+  /** The period's applications. */
+  applications: readonly ApplicationFacts[];
+  /** The cases of those applications (cases of other applications are ignored). */
+  cases: readonly CaseFacts[];
+  /** The period's ratings. */
+  ratings: readonly RatingFacts[];
+  /** When overdue is judged for undecided cases. */
+  now: Date;
+}
+
+/** The metrics of a region and period (topic, period and department levels). */
+export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
+  const published = facts.topics.filter((t) => t.status === 'PUBLISHED');
+  const topicOf = new Map(facts.applications.map((a) => [a.id, a.topicCode]));
+  const cases = facts.cases.filter((c) => topicOf.has(c.applicationId));
+
+  const group = <T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> => {
+    const map = new Map<string, T[]>();
+    for (const item of items) {
+      const k = key(item);
+      if (k === undefined) continue;
+      const list = map.get(k);
+      if (list) list.push(item);
+      else map.set(k, [item]);
+    }
+    return map;
+  };
+  const applicationsByTopic = group(facts.applications, (a) => a.topicCode);
+  const casesByTopic = group(cases, (c) => topicOf.get(c.applicationId));
+  const ratingsByTopic = group(facts.ratings, (r) => r.topicCode);
+
+  return {
+    topicCount: published.length,
+    guidableRate: rate(published.filter((t) => t.readiness.guidable).length, published.length),
+    onlineProcessableRate: rate(published.filter((t) => t.readiness.onlineProcessable).length, published.length),
+    applications: facts.applications.length,
+    onTimeRate: onTimeRate(cases),
+    goodRatingRate: goodRatingRate(facts.ratings),
+    averageMaterialReduction: averageMaterialReduction(facts.applications),
+    averageTimeCompression: averageTimeCompression(facts.applications),
+    topics: published.map((t) =>
+      topicMetrics(t, applicationsByTopic.get(t.code) ?? [], casesByTopic.get(t.code) ?? [], ratingsByTopic.get(t.code) ?? []),
+    ),
+    departments: departmentMetrics(cases, facts.now),
+  };
+}

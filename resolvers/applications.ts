@@ -1,0 +1,187 @@
+/**
+ * Applications and their cases: thin resolvers over the submission use case,
+ * the store and the status refresh. Role checks live in
+ * server/authorization.ts; here, everything is scoped to the caller's own
+ * subject or department.
+ */
+import type { Matter } from '../connectors/matter-registry/models.ts';
+import { applicationStatus, isOverdue } from '../domain/application-status.ts';
+import { BadUserInputError } from '../lib/errors.ts';
+import type { Audience } from '../server/authorization.ts';
+import type { GatewayContext } from '../server/context.ts';
+import { applicationsOf, casesOfDepartment, findApplication, type ApplicationRecord, type CaseRecord } from '../store/applications.ts';
+import { refreshCaseStatuses } from '../usecases/case-status.ts';
+import { submitApplication } from '../usecases/submit-application.ts';
+import { supplementMaterials } from '../usecases/supplement-materials.ts';
+import type { Resolvers } from './__generated__/types.ts';
+import { topicDetail, topicMatters } from './catalogue.ts';
+import type { ApplicationView, CaseView, MatterInTopic } from './models.ts';
+import { withUserInput } from './plan.ts';
+
+const applicantAudience: Audience = { kind: 'applicant' };
+
+const iso = (date: Date | null) => (date ? date.toISOString() : null);
+
+/** Turns a bad page cursor into the error clients expect. */
+async function paged<T>(load: () => Promise<T>, field = 'after'): Promise<T> {
+  try {
+    return await load();
+  } catch (error) {
+    if (error instanceof RangeError) throw new BadUserInputError(error.message, [{ field, code: 'BAD_CURSOR', message: error.message }]);
+    throw error;
+  }
+}
+
+async function casesOf(view: ApplicationView, ctx: GatewayContext): Promise<CaseRecord[]> {
+  const cases = view.cases ?? (await ctx.loaders.store.casesOf.load(view.record.id));
+  const audience = view.audience;
+  // Department staff see their own department's cases of an application, not the others'.
+  return audience.kind === 'department' ? cases.filter((c) => c.departmentCode === audience.departmentCode) : cases;
+}
+
+/** The matters of an application's cases, linked along the cases' prerequisites. */
+async function caseMatter(view: CaseView, ctx: GatewayContext): Promise<MatterInTopic | null> {
+  const matter = await ctx.loaders.registry.matter.load(view.record.matterCode);
+  if (!matter) return null;
+  const prerequisites = await ctx.loaders.registry.matter.loadMany(view.record.dependsOn);
+  return {
+    matter,
+    dependsOn: prerequisites
+      .filter((m): m is Matter => !!m && !(m instanceof Error))
+      .map((m) => ({ matter: m, dependsOn: [] })),
+  };
+}
+
+async function loadTopicForSubmission(ctx: GatewayContext, code: string) {
+  const topic = await ctx.loaders.registry.topic.load(code);
+  if (!topic || topic.status !== 'PUBLISHED') {
+    throw new BadUserInputError(`No published topic ${code}`, [
+      { field: 'topicCode', code: 'UNKNOWN_TOPIC', message: `no published topic with code ${code}` },
+    ]);
+  }
+  const detail = await topicDetail(topic, ctx);
+  return { topic: detail, matters: await topicMatters(detail, ctx) };
+}
+
+const ownView = (record: ApplicationRecord, cases?: CaseRecord[]): ApplicationView => ({
+  record,
+  audience: applicantAudience,
+  ...(cases ? { cases } : {}),
+});
+
+export const applicationResolvers: Resolvers = {
+  Query: {
+    application: async (_root, { id }, ctx) => {
+      const record = await findApplication(ctx.services.db, id);
+      // Someone else's application is indistinguishable from none at all.
+      if (!record || ctx.viewer.kind !== 'user' || record.applicant !== ctx.viewer.subject) return null;
+      return ownView(record, await refreshCaseStatuses(ctx, record.id));
+    },
+    departmentCases: async (_root, { first, after, status }, ctx) => {
+      if (ctx.viewer.kind !== 'user' || !ctx.viewer.department) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+      const department: Audience = { kind: 'department', departmentCode: ctx.viewer.department };
+      const page = await paged(() =>
+        casesOfDepartment(ctx.services.db, ctx.viewer.kind === 'user' ? ctx.viewer.department! : '', { first: first ?? 20, after, status }),
+      );
+      const applications = new Map<string, Promise<ApplicationRecord | null>>();
+      const edges = await Promise.all(
+        page.items.map(async ({ cursor, node }) => {
+          if (!applications.has(node.applicationId)) applications.set(node.applicationId, findApplication(ctx.services.db, node.applicationId));
+          const record = (await applications.get(node.applicationId))!;
+          return { cursor, node: { record: node, application: { record, audience: department } } };
+        }),
+      );
+      return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
+    },
+  },
+  Mutation: {
+    submitApplication: async (_root, { input }, ctx) => {
+      const { topic, matters } = await loadTopicForSubmission(ctx, input.topicCode);
+      const { application } = await withUserInput(() =>
+        submitApplication(ctx, ctx.services.submission, {
+          topic,
+          matters,
+          answers: input.answers,
+          form: input.form,
+          uploads: input.uploads ?? [],
+          deferredMaterials: input.deferredMaterials ?? [],
+          deliveryMethod: input.deliveryMethod,
+          idempotencyKey: input.idempotencyKey,
+        }),
+      );
+      return { application: ownView(application) };
+    },
+    supplementMaterials: async (_root, { input }, ctx) => {
+      const record = await withUserInput(() => supplementMaterials(ctx, input));
+      return { application: ownView(record) };
+    },
+  },
+  Me: {
+    applications: async (me, { first, after }, ctx) => {
+      const page = await paged(() => applicationsOf(ctx.services.db, me.subject, { first: first ?? 20, after }));
+      return {
+        edges: page.items.map(({ cursor, node }) => ({ cursor, node: ownView(node) })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+  },
+  Application: {
+    id: (view) => view.record.id,
+    status: async (view, _args, ctx) => applicationStatus(view.cases ?? (await ctx.loaders.store.casesOf.load(view.record.id))),
+    submittedAt: (view) => view.record.submittedAt.toISOString(),
+    updatedAt: (view) => view.record.updatedAt.toISOString(),
+    deliveryMethod: (view) => view.record.deliveryMethod,
+    topic: (view, _args, ctx) => ctx.loaders.registry.topic.load(view.record.topicCode),
+    materials: async (view, _args, ctx) =>
+      (await ctx.loaders.store.materialsOf.load(view.record.id)).map((material) => ({ material })),
+    cases: async (view, _args, ctx) => (await casesOf(view, ctx)).map((record) => ({ record, application: view })),
+    evaluation: (view, _args, ctx) => ctx.loaders.store.evaluationOf.load(view.record.id),
+  },
+  ApplicationMaterial: {
+    code: ({ material }) => material.code,
+    name: ({ material }) => material.name,
+    provision: ({ material }) => material.provision,
+    exemption: async ({ material }, _args, ctx) => {
+      const exemption = material.exemption;
+      if (!exemption) return null;
+      const producer = exemption.producedBy ? await ctx.loaders.registry.matter.load(exemption.producedBy) : null;
+      return {
+        reason: exemption.reason,
+        certificate: exemption.certificate ? { ...exemption.certificate, holderName: null, issuedAt: null } : null,
+        producedBy: producer ? { matter: producer, dependsOn: [] } : null,
+      };
+    },
+  },
+  Case: {
+    id: ({ record }) => record.id,
+    application: ({ application }) => application,
+    matter: (view, _args, ctx) => caseMatter(view, ctx),
+    department: ({ record }, _args, ctx) => ctx.loaders.registry.department.load(record.departmentCode),
+    status: ({ record }) => record.status,
+    statusReason: ({ record }) => record.statusReason,
+    dueAt: ({ record }) => iso(record.dueAt),
+    decidedAt: ({ record }) => iso(record.decidedAt),
+    overdue: ({ record }) =>
+      isOverdue({ status: record.status, dueAt: iso(record.dueAt), decidedAt: iso(record.decidedAt) }, new Date()),
+    requestedMaterials: ({ record }) => record.requestedMaterials,
+    result: async ({ record }, _args, ctx) => {
+      if (record.status !== 'APPROVED' || !record.resultCertificateId) return null;
+      const type = record.resultCertificateType ? await ctx.loaders.registry.certificateType.load(record.resultCertificateType) : null;
+      return {
+        certificate: {
+          id: record.resultCertificateId,
+          number: record.resultCertificateNumber ?? '',
+          typeCode: record.resultCertificateType ?? '',
+          typeName: type?.name ?? '',
+          holderName: null,
+          issuedAt: null,
+          validUntil: null,
+        },
+      };
+    },
+  },
+  Evaluation: {
+    createdAt: (evaluation) => evaluation.createdAt.toISOString(),
+    channel: (evaluation) => evaluation.channel as 'PC',
+  },
+};

@@ -1,0 +1,45 @@
+/**
+ * The signed-in caller's own things. Everything here is scoped to the
+ * token's subject; there is no argument that could name someone else.
+ */
+import { maskIdNumbers } from '../lib/mask.ts';
+import { BadUserInputError } from '../lib/errors.ts';
+import { encodeAccessLogCursor } from '../store/access-log.ts';
+import type { Resolvers } from './__generated__/types.ts';
+import type { Role } from '../server/context.ts';
+
+export const meResolvers: Resolvers = {
+  Query: {
+    me: (_root, _args, { viewer }) =>
+      viewer.kind === 'user' ? { subject: viewer.subject, name: viewer.name, role: viewer.role } : null,
+  },
+  Me: {
+    subjectId: (me) => me.subject,
+    dataAccessLog: async (me, { first, after }, { services }) => {
+      let page;
+      try {
+        page = await services.accessLog.forSubject(me.subject, { first: first ?? 20, after: after ?? null });
+      } catch (error) {
+        if (error instanceof RangeError) {
+          throw new BadUserInputError(error.message, [{ field: 'after', code: 'BAD_CURSOR', message: error.message }]);
+        }
+        throw error;
+      }
+      return {
+        edges: page.entries.map((entry) => ({
+          cursor: encodeAccessLogCursor(entry.id),
+          node: {
+            at: entry.at.toISOString(),
+            // Whoever read my data is shown, but not their full ID number unless it is mine.
+            actor: entry.actor === me.subject ? entry.actor : maskIdNumbers(entry.actor),
+            actorRole: entry.actorRole as Role,
+            purpose: entry.purpose,
+            system: entry.system,
+            items: entry.items,
+          },
+        })),
+        pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },
+      };
+    },
+  },
+};

@@ -1,0 +1,70 @@
+/**
+ * Who may resolve which field: every rule of DESIGN.md "Access and personal
+ * data" in one table, applied by wrapping the resolvers when the schema is
+ * built. Resolvers themselves contain no role checks; what they do contain is
+ * scoping by the caller's own subject (an applicant's `application(id)` is
+ * looked up among its own applications only).
+ */
+import { defaultFieldResolver, type GraphQLFieldResolver } from 'graphql';
+import { ForbiddenError, UnauthenticatedError } from '../lib/errors.ts';
+import type { GatewayContext, Role, Viewer } from './context.ts';
+
+/** Who is looking at an application-like object: its applicant, or a department whose cases it holds. */
+export type Audience = { kind: 'applicant' } | { kind: 'department'; departmentCode: string };
+
+export type Rule = (viewer: Viewer, parent: unknown, args: Record<string, any>) => void;
+
+const requireRole =
+  (...roles: Role[]): Rule =>
+  (viewer) => {
+    if (viewer.kind !== 'user') throw new UnauthenticatedError();
+    if (!roles.includes(viewer.role)) throw new ForbiddenError(`Only ${roles.join(' or ')} may do this`);
+  };
+
+/** Fields of an application that only its applicant may see (personal data, how materials were provided). */
+const applicantOnly: Rule = (_viewer, parent) => {
+  const audience = (parent as { audience?: Audience }).audience;
+  if (audience?.kind !== 'applicant') throw new ForbiddenError('Only the applicant may see this');
+};
+
+/** ADMIN for any department; DEPARTMENT_STAFF only for the department of their token. */
+const ownDepartment =
+  (departmentOf: (args: Record<string, any>) => string): Rule =>
+  (viewer, parent, args) => {
+    requireRole('ADMIN', 'DEPARTMENT_STAFF')(viewer, parent, args);
+    if (viewer.kind === 'user' && viewer.role === 'DEPARTMENT_STAFF' && viewer.department !== departmentOf(args)) {
+      throw new ForbiddenError('Department staff may only manage their own department');
+    }
+  };
+
+/** `Type.field` → the rule checked before its resolver runs. */
+export const FIELD_RULES: Readonly<Record<string, Rule>> = {
+  'Query.application': requireRole('APPLICANT'),
+  'Query.departmentCases': requireRole('DEPARTMENT_STAFF'),
+  'Mutation.submitApplication': requireRole('APPLICANT'),
+  'Mutation.supplementMaterials': requireRole('APPLICANT'),
+  'Query.connectors': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
+  'Mutation.registerConnector': ownDepartment((args) => args.input?.departmentCode),
+  'Mutation.removeConnector': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
+  'Application.materials': applicantOnly,
+  'Application.evaluation': applicantOnly,
+  'Case.result': applicantOnly,
+};
+
+type ResolverMap = Record<string, Record<string, unknown>>;
+
+/** Wraps every resolver named in `rules` (default resolvers included) with its rule. */
+export function applyFieldRules<T extends object>(resolvers: T, rules: Readonly<Record<string, Rule>> = FIELD_RULES): T {
+  const wrapped = { ...(resolvers as ResolverMap) };
+  for (const [path, rule] of Object.entries(rules)) {
+    const [type, field] = path.split('.') as [string, string];
+    const fields = { ...wrapped[type] };
+    const inner = (fields[field] as GraphQLFieldResolver<unknown, GatewayContext> | undefined) ?? defaultFieldResolver;
+    fields[field] = (parent: unknown, args: unknown, ctx: GatewayContext, info: Parameters<typeof inner>[3]) => {
+      rule(ctx.viewer, parent, args as Record<string, any>);
+      return inner(parent, args as Record<string, unknown>, ctx, info);
+    };
+    wrapped[type] = fields;
+  }
+  return wrapped as T;
+}

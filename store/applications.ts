@@ -1,0 +1,313 @@
+/**
+ * Applications, their materials and cases (tables of
+ * `002_applications.sql`): written in one transaction at submission, read
+ * back for the applicant and for department staff.
+ */
+import type { CaseStatus } from '../domain/application-status.ts';
+import type { DeliveryMethod, Provision } from '../domain/submission.ts';
+import type { Queryable } from './database.ts';
+
+export interface StoredExemption {
+  reason: 'INTERNAL_RESULT' | 'E_CERTIFICATE' | 'DATA_SHARING' | 'GOVERNMENT_ISSUED';
+  producedBy?: string;
+  certificate?: { id: string; number: string; typeCode: string; typeName: string; validUntil: string | null };
+}
+
+export interface ApplicationRecord {
+  id: string;
+  applicant: string;
+  applicantKind: 'PERSON' | 'ENTERPRISE';
+  applicantName: string;
+  topicCode: string;
+  topicName: string;
+  topicVersion: number;
+  region: string;
+  answers: Record<string, unknown>;
+  form: Record<string, string | number | boolean>;
+  deliveryMethod: DeliveryMethod;
+  idempotencyKey: string;
+  materialsBefore: number;
+  materialsToSubmit: number;
+  legalDaysTotal: number;
+  committedDays: number;
+  submittedAt: Date;
+  updatedAt: Date;
+}
+
+export interface MaterialRecord {
+  position: number;
+  code: string;
+  name: string;
+  provision: Provision | null;
+  exemption: StoredExemption | null;
+  fileRefs: string[];
+  requiredBy: string[];
+}
+
+export interface CaseRecord {
+  id: string;
+  applicationId: string;
+  position: number;
+  matterCode: string;
+  matterName: string;
+  departmentCode: string;
+  dependsOn: string[];
+  resultCertificateType: string | null;
+  payload: Record<string, unknown>;
+  status: CaseStatus;
+  statusReason: string | null;
+  remoteCaseId: string | null;
+  receivedAt: Date | null;
+  dueAt: Date | null;
+  decidedAt: Date | null;
+  requestedMaterials: string[];
+  resultCertificateId: string | null;
+  resultCertificateNumber: string | null;
+  deliveredAt: Date | null;
+  updatedAt: Date;
+}
+
+export interface NewApplication {
+  application: Omit<ApplicationRecord, 'submittedAt' | 'updatedAt'>;
+  materials: MaterialRecord[];
+  cases: Array<Pick<CaseRecord, 'id' | 'position' | 'matterCode' | 'matterName' | 'departmentCode' | 'dependsOn' | 'resultCertificateType' | 'payload' | 'status'>>;
+}
+
+export interface Page<T> {
+  items: Array<{ cursor: string; node: T }>;
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+const APPLICATION_COLUMNS = `id, applicant, applicant_kind, applicant_name, topic_code, topic_name, topic_version, region,
+  answers, form, delivery_method, idempotency_key, materials_before, materials_to_submit, legal_days_total,
+  committed_days, submitted_at, updated_at`;
+
+const CASE_COLUMNS = `id, application_id, position, matter_code, matter_name, department_code, depends_on,
+  result_certificate_type, payload, status, status_reason, remote_case_id, received_at, due_at, decided_at,
+  requested_materials, result_certificate_id, result_certificate_number, delivered_at, updated_at`;
+
+type Row = Record<string, any>;
+
+const toApplication = (r: Row): ApplicationRecord => ({
+  id: r.id,
+  applicant: r.applicant,
+  applicantKind: r.applicant_kind,
+  applicantName: r.applicant_name,
+  topicCode: r.topic_code,
+  topicName: r.topic_name,
+  topicVersion: r.topic_version,
+  region: r.region,
+  answers: r.answers,
+  form: r.form,
+  deliveryMethod: r.delivery_method,
+  idempotencyKey: r.idempotency_key,
+  materialsBefore: r.materials_before,
+  materialsToSubmit: r.materials_to_submit,
+  legalDaysTotal: r.legal_days_total,
+  committedDays: r.committed_days,
+  submittedAt: r.submitted_at,
+  updatedAt: r.updated_at,
+});
+
+export const toCase = (r: Row): CaseRecord => ({
+  id: r.id,
+  applicationId: r.application_id,
+  position: r.position,
+  matterCode: r.matter_code,
+  matterName: r.matter_name,
+  departmentCode: r.department_code,
+  dependsOn: r.depends_on,
+  resultCertificateType: r.result_certificate_type,
+  payload: r.payload,
+  status: r.status,
+  statusReason: r.status_reason,
+  remoteCaseId: r.remote_case_id,
+  receivedAt: r.received_at,
+  dueAt: r.due_at,
+  decidedAt: r.decided_at,
+  requestedMaterials: r.requested_materials,
+  resultCertificateId: r.result_certificate_id,
+  resultCertificateNumber: r.result_certificate_number,
+  deliveredAt: r.delivered_at,
+  updatedAt: r.updated_at,
+});
+
+/** Writes an application with its materials and cases; call inside a transaction. */
+export async function insertApplication(tx: Queryable, next: NewApplication, now: Date): Promise<void> {
+  const a = next.application;
+  await tx.query(
+    `INSERT INTO applications (${APPLICATION_COLUMNS})
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17)`,
+    [
+      a.id, a.applicant, a.applicantKind, a.applicantName, a.topicCode, a.topicName, a.topicVersion, a.region,
+      JSON.stringify(a.answers), JSON.stringify(a.form), a.deliveryMethod, a.idempotencyKey, a.materialsBefore,
+      a.materialsToSubmit, a.legalDaysTotal, a.committedDays, now,
+    ],
+  );
+  for (const m of next.materials) {
+    await tx.query(
+      `INSERT INTO application_materials (application_id, position, code, name, provision, exemption, file_refs, required_by)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8)`,
+      [a.id, m.position, m.code, m.name, m.provision, m.exemption ? JSON.stringify(m.exemption) : null, m.fileRefs, m.requiredBy],
+    );
+  }
+  for (const c of next.cases) {
+    await tx.query(
+      `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on,
+         result_certificate_type, payload, status, next_attempt_at, updated_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
+      [
+        c.id, a.id, c.position, c.matterCode, c.matterName, c.departmentCode, c.dependsOn, c.resultCertificateType,
+        JSON.stringify(c.payload), c.status, c.status === 'QUEUED' ? now : null, now,
+      ],
+    );
+  }
+}
+
+export async function findApplication(db: Queryable, id: string): Promise<ApplicationRecord | null> {
+  const { rows } = await db.query(`SELECT ${APPLICATION_COLUMNS} FROM applications WHERE id = $1`, [id]);
+  return rows[0] ? toApplication(rows[0]) : null;
+}
+
+export async function findByIdempotencyKey(db: Queryable, applicant: string, key: string): Promise<ApplicationRecord | null> {
+  const { rows } = await db.query(
+    `SELECT ${APPLICATION_COLUMNS} FROM applications WHERE applicant = $1 AND idempotency_key = $2`,
+    [applicant, key],
+  );
+  return rows[0] ? toApplication(rows[0]) : null;
+}
+
+/** Cases of several applications at once, in topic order. */
+export async function casesOfApplications(db: Queryable, applicationIds: readonly string[]): Promise<Map<string, CaseRecord[]>> {
+  const byApplication = new Map<string, CaseRecord[]>(applicationIds.map((id) => [id, []]));
+  if (applicationIds.length === 0) return byApplication;
+  const { rows } = await db.query<Row>(
+    `SELECT ${CASE_COLUMNS} FROM cases WHERE application_id = ANY($1) ORDER BY application_id, position`,
+    [applicationIds],
+  );
+  for (const row of rows) byApplication.get(row.application_id)?.push(toCase(row));
+  return byApplication;
+}
+
+export async function materialsOf(db: Queryable, applicationId: string): Promise<MaterialRecord[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT position, code, name, provision, exemption, file_refs, required_by
+       FROM application_materials WHERE application_id = $1 ORDER BY position`,
+    [applicationId],
+  );
+  return rows.map((r) => ({
+    position: r.position,
+    code: r.code,
+    name: r.name,
+    provision: r.provision,
+    exemption: r.exemption,
+    fileRefs: r.file_refs,
+    requiredBy: r.required_by,
+  }));
+}
+
+/** Opaque page cursor over (time, id), newest first. */
+export function encodeCursor(at: Date, id: string): string {
+  return Buffer.from(JSON.stringify([at.toISOString(), id]), 'utf8').toString('base64url');
+}
+
+export function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
+    const date = new Date(String(at));
+    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
+    return { at: date, id };
+  } catch {
+    throw new RangeError(`invalid cursor ${JSON.stringify(cursor)}: pass the endCursor of a previous page`);
+  }
+}
+
+/** At most 100 items a page: a client cannot ask the database for everything at once. */
+export const MAX_PAGE = 100;
+
+function pageSize(first: number): number {
+  if (!Number.isSafeInteger(first) || first < 0) throw new RangeError('first must be a non-negative whole number');
+  return Math.min(first, MAX_PAGE);
+}
+
+/** An applicant's applications, newest first. */
+export async function applicationsOf(
+  db: Queryable,
+  applicant: string,
+  page: { first: number; after?: string | null },
+): Promise<Page<ApplicationRecord>> {
+  const limit = pageSize(page.first);
+  const after = page.after ? decodeCursor(page.after) : null;
+  const { rows } = await db.query(
+    `SELECT ${APPLICATION_COLUMNS} FROM applications
+      WHERE applicant = $1 AND ($2::timestamptz IS NULL OR (submitted_at, id) < ($2::timestamptz, $3::text))
+      ORDER BY submitted_at DESC, id DESC LIMIT $4`,
+    [applicant, after?.at ?? null, after?.id ?? '', limit + 1],
+  );
+  const items = rows.slice(0, limit).map(toApplication);
+  return {
+    items: items.map((node) => ({ cursor: encodeCursor(node.submittedAt, node.id), node })),
+    hasNextPage: rows.length > limit,
+    endCursor: items.length ? encodeCursor(items.at(-1)!.submittedAt, items.at(-1)!.id) : null,
+  };
+}
+
+/** A department's cases, newest application first, optionally of one status. */
+export async function casesOfDepartment(
+  db: Queryable,
+  departmentCode: string,
+  page: { first: number; after?: string | null; status?: CaseStatus | null },
+): Promise<Page<CaseRecord & { submittedAt: Date }>> {
+  const limit = pageSize(page.first);
+  const after = page.after ? decodeCursor(page.after) : null;
+  const { rows } = await db.query(
+    `SELECT ${CASE_COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ')}, a.submitted_at
+       FROM cases c JOIN applications a ON a.id = c.application_id
+      WHERE c.department_code = $1
+        AND ($2::text IS NULL OR c.status = $2::text)
+        AND ($3::timestamptz IS NULL OR (a.submitted_at, c.id) < ($3::timestamptz, $4::text))
+      ORDER BY a.submitted_at DESC, c.id DESC LIMIT $5`,
+    [departmentCode, page.status ?? null, after?.at ?? null, after?.id ?? '', limit + 1],
+  );
+  const items = rows.slice(0, limit).map((r) => ({ ...toCase(r), submittedAt: r.submitted_at as Date }));
+  return {
+    items: items.map((node) => ({ cursor: encodeCursor(node.submittedAt, node.id), node })),
+    hasNextPage: rows.length > limit,
+    endCursor: items.length ? encodeCursor(items.at(-1)!.submittedAt, items.at(-1)!.id) : null,
+  };
+}
+
+export interface EvaluationRecord {
+  applicationId: string;
+  remoteId: string;
+  topicCode: string;
+  grade: number;
+  comment: string | null;
+  channel: string;
+  evaluator: string;
+  createdAt: Date;
+}
+
+export async function evaluationsOf(db: Queryable, applicationIds: readonly string[]): Promise<Map<string, EvaluationRecord>> {
+  const found = new Map<string, EvaluationRecord>();
+  if (applicationIds.length === 0) return found;
+  const { rows } = await db.query<Row>(
+    `SELECT application_id, remote_id, topic_code, grade, comment, channel, evaluator, created_at
+       FROM evaluations WHERE application_id = ANY($1)`,
+    [applicationIds],
+  );
+  for (const r of rows) {
+    found.set(r.application_id, {
+      applicationId: r.application_id,
+      remoteId: r.remote_id,
+      topicCode: r.topic_code,
+      grade: r.grade,
+      comment: r.comment,
+      channel: r.channel,
+      evaluator: r.evaluator,
+      createdAt: r.created_at,
+    });
+  }
+  return found;
+}

@@ -1,0 +1,27 @@
+/**
+ * Per-request loaders of the gateway's own records, so a page of
+ * applications costs one query for all their cases, not one per application.
+ */
+import DataLoader from 'dataloader';
+import { casesOfApplications, evaluationsOf, materialsOf, type CaseRecord, type EvaluationRecord, type MaterialRecord } from './applications.ts';
+import type { Queryable } from './database.ts';
+
+export interface StoreLoaders {
+  casesOf: DataLoader<string, CaseRecord[]>;
+  materialsOf: DataLoader<string, MaterialRecord[]>;
+  evaluationOf: DataLoader<string, EvaluationRecord | null>;
+}
+
+export function createStoreLoaders(db: Queryable): StoreLoaders {
+  return {
+    casesOf: new DataLoader(async (ids) => {
+      const byApplication = await casesOfApplications(db, ids);
+      return ids.map((id) => byApplication.get(id) ?? []);
+    }),
+    materialsOf: new DataLoader((ids) => Promise.all(ids.map((id) => materialsOf(db, id)))),
+    evaluationOf: new DataLoader(async (ids) => {
+      const found = await evaluationsOf(db, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
+  };
+}

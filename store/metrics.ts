@@ -1,0 +1,121 @@
+/**
+ * The reads behind the assessment metrics: the period's applications with
+ * their plan numbers, their cases, and the period's ratings.
+ *
+ * Only what the metrics need is read — never who applied or who rated:
+ * applications come back as topic and plan numbers, cases as department,
+ * status and dates, ratings as topic and grade.
+ *
+ * Ratings come from the rating system, not from the local `evaluations`
+ * table: that copy only holds ratings made through this gateway, while the
+ * rating system also has those made at the window, on kiosks and by hotline.
+ *
+ * @module
+ */
+import type { EvaluationClient } from '../connectors/evaluation/client.ts';
+import type { CaseStatus } from '../domain/application-status.ts';
+import type { ApplicationFacts, CaseFacts, RatingFacts } from '../domain/metrics.ts';
+import type { Queryable } from './database.ts';
+
+/** A region and a period [from, to). `region` null = every region. */
+export interface MetricsPeriod {
+  region: string | null;
+  from: Date;
+  to: Date;
+}
+
+export interface PeriodApplication extends ApplicationFacts {
+  region: string;
+  submittedAt: Date;
+}
+
+export interface PeriodCase extends CaseFacts {
+  topicCode: string;
+}
+
+export interface PeriodRating extends RatingFacts {
+  applicationId: string;
+  createdAt: string;
+}
+
+type Row = Record<string, any>;
+
+/** The region's applications submitted in [from, to), oldest first. */
+export async function periodApplications(db: Queryable, period: MetricsPeriod): Promise<PeriodApplication[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT id, topic_code, region, materials_before, materials_to_submit, legal_days_total, committed_days, submitted_at
+       FROM applications
+      WHERE ($1::text IS NULL OR region = $1::text) AND submitted_at >= $2 AND submitted_at < $3
+      ORDER BY submitted_at, id`,
+    [period.region, period.from, period.to],
+  );
+  return rows.map((r) => ({
+    id: r.id,
+    topicCode: r.topic_code,
+    region: r.region,
+    materialsBefore: r.materials_before,
+    materialsToSubmit: r.materials_to_submit,
+    legalDaysTotal: r.legal_days_total,
+    committedDays: r.committed_days,
+    submittedAt: r.submitted_at,
+  }));
+}
+
+const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
+
+/** Every case of the region's applications submitted in [from, to), with its status now. */
+export async function periodCases(db: Queryable, period: MetricsPeriod): Promise<PeriodCase[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT c.application_id, a.topic_code, c.department_code, c.status, c.due_at, c.decided_at
+       FROM cases c JOIN applications a ON a.id = c.application_id
+      WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3
+      ORDER BY c.application_id, c.position`,
+    [period.region, period.from, period.to],
+  );
+  return rows.map((r) => ({
+    applicationId: r.application_id,
+    topicCode: r.topic_code,
+    departmentCode: r.department_code,
+    status: r.status as CaseStatus,
+    dueAt: iso(r.due_at),
+    decidedAt: iso(r.decided_at),
+  }));
+}
+
+/** Topics whose ratings are listed at once. */
+const RATING_LISTINGS_AT_ONCE = 4;
+
+/**
+ * The ratings recorded in [from, to) for the given topics, from the rating
+ * system: one listing per topic (the system filters by topic server-side,
+ * so no other region's ratings are transferred), a few topics at a time.
+ * A failing rating system fails the whole read: metrics are never computed
+ * on part of the ratings.
+ */
+export async function periodRatings(
+  evaluation: Pick<EvaluationClient, 'listAll'>,
+  topicCodes: readonly string[],
+  period: Pick<MetricsPeriod, 'from' | 'to'>,
+): Promise<PeriodRating[]> {
+  const codes = [...new Set(topicCodes)];
+  const lists: PeriodRating[][] = new Array(codes.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < codes.length) {
+      const index = next++;
+      const topicCode = codes[index]!;
+      const items = await evaluation.listAll({ topicCode, from: period.from, to: period.to });
+      lists[index] = items
+        // The system filters already; this keeps a sloppy answer from counting another topic or period.
+        .filter((e) => e.topicCode === topicCode && inPeriod(e.createdAt, period))
+        .map((e) => ({ applicationId: e.applicationId, topicCode: e.topicCode, grade: e.grade, createdAt: e.createdAt }));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(RATING_LISTINGS_AT_ONCE, codes.length) }, worker));
+  return lists.flat();
+}
+
+function inPeriod(createdAt: string, period: Pick<MetricsPeriod, 'from' | 'to'>): boolean {
+  const at = Date.parse(createdAt);
+  return at >= period.from.getTime() && at < period.to.getTime();
+}

@@ -1,0 +1,261 @@
+/**
+ * The assessment metrics of DESIGN.md, one definition at a time, on small
+ * fixtures whose expected figures are worked out by hand in the comments.
+ */
+import { describe, expect, it } from 'vitest';
+import {
+  averageMaterialReduction,
+  averageTimeCompression,
+  computeMetrics,
+  departmentMetrics,
+  goodRatingRate,
+  onTimeRate,
+  ratingDistribution,
+  type ApplicationFacts,
+  type CaseFacts,
+  type TopicFacts,
+} from '../../domain/metrics.ts';
+import type { PlanSummary } from '../../domain/plan.ts';
+
+const summary = (s: Partial<PlanSummary>): PlanSummary => ({
+  matterCount: 1,
+  materialsBefore: 0,
+  materialsToSubmit: 0,
+  legalDaysTotal: 0,
+  committedDays: 0,
+  visits: 1,
+  ...s,
+});
+
+const topic = (code: string, extra: Partial<TopicFacts> = {}): TopicFacts => ({
+  code,
+  name: `${code}一件事`,
+  status: 'PUBLISHED',
+  readiness: { guidable: true, onlineProcessable: true, problems: [] },
+  widest: summary({}),
+  ...extra,
+});
+
+const application = (id: string, topicCode: string, plan: Partial<ApplicationFacts> = {}): ApplicationFacts => ({
+  id,
+  topicCode,
+  materialsBefore: 0,
+  materialsToSubmit: 0,
+  legalDaysTotal: 0,
+  committedDays: 0,
+  ...plan,
+});
+
+const kase = (applicationId: string, departmentCode: string, c: Partial<CaseFacts>): CaseFacts => ({
+  applicationId,
+  departmentCode,
+  status: 'IN_REVIEW',
+  dueAt: null,
+  decidedAt: null,
+  ...c,
+});
+
+const NOW = new Date('2026-03-10T00:00:00Z');
+
+describe('onTimeRate', () => {
+  it('is the decided cases decided by their dueAt over the decided cases', () => {
+    const cases = [
+      kase('A', 'D', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }), // on time
+      kase('A', 'D', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // late
+      kase('A', 'D', { status: 'WITHDRAWN', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-01T00:00:00Z' }), // on time
+      kase('A', 'D', { status: 'IN_REVIEW', dueAt: '2026-03-01T00:00:00Z' }), // not decided: not counted
+    ];
+    // 2 on time of 3 decided.
+    expect(onTimeRate(cases)).toBeCloseTo(2 / 3, 12);
+  });
+
+  it('counts a case decided exactly at its dueAt as on time', () => {
+    expect(onTimeRate([kase('A', 'D', { status: 'APPROVED', dueAt: '2026-03-05T08:00:00+08:00', decidedAt: '2026-03-05T00:00:00Z' })])).toBe(1);
+  });
+
+  it('leaves out a decided case that never had a dueAt (it never reached a department)', () => {
+    const cases = [
+      kase('A', 'D', { status: 'WITHDRAWN', dueAt: null, decidedAt: '2026-03-01T00:00:00Z' }),
+      kase('A', 'D', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }),
+    ];
+    // Only the approved case counts, and it was late: 0 / 1.
+    expect(onTimeRate(cases)).toBe(0);
+  });
+
+  it('is null, not NaN, when no case is decided', () => {
+    expect(onTimeRate([])).toBeNull();
+    expect(onTimeRate([kase('A', 'D', { status: 'QUEUED' })])).toBeNull();
+  });
+});
+
+describe('ratings', () => {
+  it('counts every grade from 1 to 5, zero counts included', () => {
+    expect(ratingDistribution([{ topicCode: 'T', grade: 5 }, { topicCode: 'T', grade: 5 }, { topicCode: 'T', grade: 2 }])).toEqual([
+      { grade: 1, count: 0 },
+      { grade: 2, count: 1 },
+      { grade: 3, count: 0 },
+      { grade: 4, count: 0 },
+      { grade: 5, count: 2 },
+    ]);
+    expect(ratingDistribution([]).map((g) => g.count)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('takes grades 3 to 5 as good ratings (好评率), 基本满意 included', () => {
+    const grades = [1, 2, 3, 4, 5, 3].map((grade) => ({ topicCode: 'T', grade }));
+    // 3, 4, 5, 3 are good: 4 of 6.
+    expect(goodRatingRate(grades)).toBeCloseTo(4 / 6, 12);
+    expect(goodRatingRate([])).toBeNull();
+  });
+});
+
+describe('average material reduction and time compression', () => {
+  it('is the mean of each application’s own reduction, skipping zero denominators', () => {
+    const apps = [
+      application('A1', 'T', { materialsBefore: 8, materialsToSubmit: 2, legalDaysTotal: 40, committedDays: 10 }), // 0.75, 0.75
+      application('A2', 'T', { materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 20, committedDays: 15 }), // 0, 0.25
+      application('A3', 'T', { materialsBefore: 0, materialsToSubmit: 0, legalDaysTotal: 0, committedDays: 0 }), // skipped
+    ];
+    expect(averageMaterialReduction(apps)).toBeCloseTo((0.75 + 0) / 2, 12);
+    expect(averageTimeCompression(apps)).toBeCloseTo((0.75 + 0.25) / 2, 12);
+  });
+
+  it('is null when no application has a denominator', () => {
+    expect(averageMaterialReduction([])).toBeNull();
+    expect(averageTimeCompression([application('A3', 'T')])).toBeNull();
+  });
+});
+
+describe('departments', () => {
+  it('counts each department’s cases, those overdue now, and its on-time rate, by department code', () => {
+    const cases = [
+      kase('A', 'D2', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z' }), // past due at NOW: overdue
+      kase('A', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }),
+      kase('A', 'D2', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // decided late: overdue
+      kase('A', 'D1', { status: 'ACCEPTED', dueAt: '2026-03-20T00:00:00Z' }), // not yet due
+    ];
+    expect(departmentMetrics(cases, NOW)).toEqual([
+      { departmentCode: 'D1', cases: 2, overdueCases: 0, onTimeRate: 1 },
+      { departmentCode: 'D2', cases: 2, overdueCases: 2, onTimeRate: 0 },
+    ]);
+  });
+});
+
+describe('computeMetrics', () => {
+  const topics: TopicFacts[] = [
+    // widest: 1 − 4/10 = 0.6 fewer materials, 1 − 10/40 = 0.75 less time
+    topic('T1', { widest: summary({ materialsBefore: 10, materialsToSubmit: 4, legalDaysTotal: 40, committedDays: 10 }) }),
+    topic('T2', {
+      readiness: { guidable: true, onlineProcessable: false, problems: ['MATTER_NOT_ONLINE'] },
+      widest: summary({}), // no material, no legal days: null, null
+    }),
+    topic('T3', { readiness: { guidable: false, onlineProcessable: false, problems: ['NAME_NOT_STANDARD', 'NO_GUIDE_URL'] } }),
+    topic('T4', { status: 'DRAFT' }), // neither counted nor listed
+  ];
+  const applications = [
+    application('A1', 'T1', { materialsBefore: 8, materialsToSubmit: 2, legalDaysTotal: 40, committedDays: 10 }), // 0.75 / 0.75
+    application('A2', 'T1', { materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 20, committedDays: 15 }), // 0 / 0.25
+    application('A3', 'T2'), // 0 / 0 denominators: skipped in the averages
+    application('A4', 'T4', { materialsBefore: 5, materialsToSubmit: 4, legalDaysTotal: 10, committedDays: 10 }), // 0.2 / 0
+  ];
+  const cases = [
+    kase('A1', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }), // on time
+    kase('A1', 'D2', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // late
+    kase('A2', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-05T00:00:00Z' }), // on time (at dueAt)
+    kase('A2', 'D2', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z' }), // undecided, overdue at NOW
+    kase('A3', 'D3', { status: 'WITHDRAWN', dueAt: null, decidedAt: '2026-03-02T00:00:00Z' }), // no dueAt: not counted
+    kase('A4', 'D1', { status: 'IN_REVIEW', dueAt: '2026-03-20T00:00:00Z' }), // undecided, not yet due
+    kase('A9', 'D9', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-09T00:00:00Z' }), // not of the period
+  ];
+  const ratings = [
+    { topicCode: 'T1', grade: 5 },
+    { topicCode: 'T1', grade: 3 },
+    { topicCode: 'T1', grade: 2 },
+    { topicCode: 'T4', grade: 1 },
+  ];
+  const metrics = computeMetrics({ topics, applications, cases, ratings, now: NOW });
+
+  it('counts the published topics and the shares of them that are guidable and online-processable', () => {
+    expect(metrics.topicCount).toBe(3);
+    expect(metrics.guidableRate).toBeCloseTo(2 / 3, 12); // T1, T2
+    expect(metrics.onlineProcessableRate).toBeCloseTo(1 / 3, 12); // T1
+  });
+
+  it('computes the period’s figures over all its applications, decided cases and ratings', () => {
+    expect(metrics.applications).toBe(4);
+    // Decided cases with a dueAt: A1/D1 (on time), A1/D2 (late), A2/D1 (on time) → 2/3.
+    expect(metrics.onTimeRate).toBeCloseTo(2 / 3, 12);
+    // Grades 5, 3, 2, 1 → 2 good of 4.
+    expect(metrics.goodRatingRate).toBe(0.5);
+    // Materials: (0.75 + 0 + 0.2) / 3; time: (0.75 + 0.25 + 0) / 3.
+    expect(metrics.averageMaterialReduction).toBeCloseTo(0.95 / 3, 12);
+    expect(metrics.averageTimeCompression).toBeCloseTo(1 / 3, 12);
+  });
+
+  it('lists each published topic with its readiness, widest-situation figures, applications, cases and ratings', () => {
+    expect(metrics.topics.map((t) => t.topicCode)).toEqual(['T1', 'T2', 'T3']);
+    const [t1, t2, t3] = metrics.topics;
+    expect(t1).toEqual({
+      topicCode: 'T1',
+      topicName: 'T1一件事',
+      guidable: true,
+      onlineProcessable: true,
+      problems: [],
+      materialReduction: expect.closeTo(0.6, 12),
+      timeCompression: 0.75,
+      applications: 2,
+      onTimeRate: expect.closeTo(2 / 3, 12),
+      ratings: [
+        { grade: 1, count: 0 },
+        { grade: 2, count: 1 },
+        { grade: 3, count: 1 },
+        { grade: 4, count: 0 },
+        { grade: 5, count: 1 },
+      ],
+      goodRatingRate: expect.closeTo(2 / 3, 12),
+    });
+    expect(t2).toMatchObject({
+      guidable: true,
+      onlineProcessable: false,
+      problems: ['MATTER_NOT_ONLINE'],
+      materialReduction: null,
+      timeCompression: null,
+      applications: 1,
+      onTimeRate: null,
+      goodRatingRate: null,
+    });
+    expect(t3).toMatchObject({ guidable: false, problems: ['NAME_NOT_STANDARD', 'NO_GUIDE_URL'], applications: 0, onTimeRate: null });
+    expect(t3!.ratings.map((r) => r.count)).toEqual([0, 0, 0, 0, 0]);
+  });
+
+  it('lists the departments with cases of the period, by code', () => {
+    expect(metrics.departments).toEqual([
+      // A1/D1 on time, A2/D1 on time, A4/D1 undecided and not due.
+      { departmentCode: 'D1', cases: 3, overdueCases: 0, onTimeRate: 1 },
+      // A1/D2 decided late, A2/D2 undecided past due.
+      { departmentCode: 'D2', cases: 2, overdueCases: 2, onTimeRate: 0 },
+      // A3/D3 withdrawn before delivery.
+      { departmentCode: 'D3', cases: 1, overdueCases: 0, onTimeRate: null },
+    ]);
+  });
+
+  it('gives zero counts and null rates, never NaN, for a period with no data', () => {
+    expect(computeMetrics({ topics: [], applications: [], cases: [], ratings: [], now: NOW })).toEqual({
+      topicCount: 0,
+      guidableRate: null,
+      onlineProcessableRate: null,
+      applications: 0,
+      onTimeRate: null,
+      goodRatingRate: null,
+      averageMaterialReduction: null,
+      averageTimeCompression: null,
+      topics: [],
+      departments: [],
+    });
+    const quiet = computeMetrics({ topics: [topic('T1')], applications: [], cases: [], ratings: [], now: NOW });
+    expect(quiet).toMatchObject({ topicCount: 1, guidableRate: 1, onlineProcessableRate: 1, applications: 0, onTimeRate: null });
+    expect(quiet.topics[0]).toMatchObject({ applications: 0, onTimeRate: null, goodRatingRate: null });
+    const numbers = (value: unknown): number[] =>
+      typeof value === 'number' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(numbers) : [];
+    expect(numbers(quiet).filter((n) => !Number.isFinite(n))).toEqual([]);
+  });
+});

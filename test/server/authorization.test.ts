@@ -1,0 +1,70 @@
+import { describe, expect, it } from 'vitest';
+import { applyFieldRules, FIELD_RULES } from '../../server/authorization.ts';
+import type { GatewayContext, Viewer } from '../../server/context.ts';
+
+const applicant: Viewer = { kind: 'user', subject: '44051419900307002X', name: '林美玲', role: 'APPLICANT' };
+const staff: Viewer = { kind: 'user', subject: 'staff-1', name: '窗口', role: 'DEPARTMENT_STAFF', department: 'WJJ-440514' };
+const evaluator: Viewer = { kind: 'user', subject: 'ev-1', name: '评估员', role: 'EVALUATOR' };
+const admin: Viewer = { kind: 'user', subject: 'admin-1', name: '管理员', role: 'ADMIN' };
+
+const resolvers = applyFieldRules({
+  Query: { application: () => 'application', connectors: () => 'connectors', departmentCases: () => 'cases' },
+  Mutation: { registerConnector: () => 'registered', submitApplication: () => 'submitted' },
+  Application: { materials: () => 'materials' },
+});
+
+const call = (type: string, field: string, viewer: Viewer, parent: unknown = {}, args: Record<string, unknown> = {}) => {
+  const resolver = (resolvers as any)[type][field];
+  try {
+    return resolver(parent, args, { viewer } as GatewayContext, {});
+  } catch (error) {
+    return (error as any).extensions.code;
+  }
+};
+
+describe('field rules', () => {
+  it('asks an anonymous caller to sign in and refuses the wrong role', () => {
+    expect(call('Query', 'application', { kind: 'anonymous' })).toBe('UNAUTHENTICATED');
+    expect(call('Query', 'application', evaluator)).toBe('FORBIDDEN');
+    expect(call('Query', 'application', applicant)).toBe('application');
+    expect(call('Mutation', 'submitApplication', staff)).toBe('FORBIDDEN');
+  });
+
+  it('lets department staff see their department cases and connectors, never an application by id', () => {
+    expect(call('Query', 'departmentCases', staff)).toBe('cases');
+    expect(call('Query', 'departmentCases', applicant)).toBe('FORBIDDEN');
+    expect(call('Query', 'connectors', staff)).toBe('connectors');
+    expect(call('Query', 'application', staff)).toBe('FORBIDDEN');
+  });
+
+  it('lets staff register a connector for their own department only, and an administrator for any', () => {
+    const own = { input: { departmentCode: 'WJJ-440514' } };
+    const other = { input: { departmentCode: 'SCJGJ-440514' } };
+
+    expect(call('Mutation', 'registerConnector', staff, {}, own)).toBe('registered');
+    expect(call('Mutation', 'registerConnector', staff, {}, other)).toBe('FORBIDDEN');
+    expect(call('Mutation', 'registerConnector', admin, {}, other)).toBe('registered');
+    expect(call('Mutation', 'registerConnector', evaluator, {}, own)).toBe('FORBIDDEN');
+  });
+
+  it('shows an application materials to its applicant audience only', () => {
+    expect(call('Application', 'materials', applicant, { audience: { kind: 'applicant' } })).toBe('materials');
+    expect(call('Application', 'materials', staff, { audience: { kind: 'department', departmentCode: 'WJJ-440514' } })).toBe('FORBIDDEN');
+  });
+
+  it('keeps evaluators away from everything personal', () => {
+    const personal = Object.keys(FIELD_RULES).filter((path) => !path.startsWith('Query.connectors') && !path.includes('Connector'));
+    for (const path of personal) {
+      const [type, field] = path.split('.') as [string, string];
+      const wrapped = applyFieldRules({ [type]: { [field]: () => 'data' } });
+      const result = (() => {
+        try {
+          return (wrapped as any)[type][field]({ audience: { kind: 'department', departmentCode: 'X' } }, { input: {} }, { viewer: evaluator }, {});
+        } catch (error) {
+          return (error as any).extensions.code;
+        }
+      })();
+      expect(result, path).toBe('FORBIDDEN');
+    }
+  });
+});

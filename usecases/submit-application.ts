@@ -1,0 +1,198 @@
+/**
+ * 一表申请、一窗受理: one submission becomes one stored application with one
+ * case per applied matter, written in one transaction before the caller gets
+ * an answer. Delivery to the departments happens afterwards, from the cases
+ * table (the outbox), so a department that is down never loses an
+ * application.
+ */
+import { randomBytes } from 'node:crypto';
+import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
+import type { RawAnswer } from '../domain/answers.ts';
+import { InvalidInputError } from '../domain/answers.ts';
+import { initialCaseStatus } from '../domain/application-status.ts';
+import { applicantKindOf } from '../domain/personal.ts';
+import type { Exemption, Plan } from '../domain/plan.ts';
+import {
+  formForMatter,
+  materialsForMatter,
+  validateSubmission,
+  type DeliveryMethod,
+  type MaterialProvision,
+  type UploadRef,
+  type ValidSubmission,
+} from '../domain/submission.ts';
+import {
+  findByIdempotencyKey,
+  insertApplication,
+  type ApplicationRecord,
+  type NewApplication,
+  type StoredExemption,
+} from '../store/applications.ts';
+import type { Database } from '../store/database.ts';
+import { planForViewer, type FieldValue } from './personal-plan.ts';
+import type { GatewayContext } from '../server/context.ts';
+
+export interface SubmitApplicationRequest {
+  topic: Topic;
+  matters: ReadonlyMap<string, Matter>;
+  answers: readonly RawAnswer[];
+  form: readonly FieldValue[];
+  uploads: readonly UploadRef[];
+  deferredMaterials: readonly string[];
+  deliveryMethod: DeliveryMethod;
+  idempotencyKey: string;
+}
+
+/** Where submission finds what it needs besides the plan. */
+export interface SubmissionPorts {
+  db: Database;
+  /** The subset of `fileRefs` this applicant uploaded. */
+  ownedFileRefs(owner: string, fileRefs: readonly string[]): Promise<Set<string>>;
+  /** Told after a commit, so delivery starts at once rather than on its next tick. */
+  onSubmitted?(applicationId: string): void;
+  now?: () => Date;
+}
+
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
+
+/** `OT20261126` + 10 random characters: sortable by day, unguessable. */
+export function newApplicationId(now: Date): string {
+  const day = now.toISOString().slice(0, 10).replaceAll('-', '');
+  return `OT${day}${randomBytes(8).toString('base64url').replace(/[-_]/g, '').slice(0, 10).toUpperCase()}`;
+}
+
+export async function submitApplication(
+  ctx: GatewayContext,
+  ports: SubmissionPorts,
+  request: SubmitApplicationRequest,
+): Promise<{ application: ApplicationRecord; created: boolean }> {
+  if (ctx.viewer.kind !== 'user') throw new Error('submitApplication needs a signed-in applicant');
+  const applicant = ctx.viewer.subject;
+  if (!IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
+    throw new InvalidInputError([
+      { field: 'idempotencyKey', code: 'BAD_IDEMPOTENCY_KEY', message: 'idempotencyKey must be 1–100 printable ASCII characters' },
+    ]);
+  }
+  const existing = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
+  if (existing) return { application: existing, created: false };
+
+  const { plan } = await planForViewer(ctx, request.topic, request.matters, request.answers, request.form);
+  if (plan.matters.length === 0) {
+    throw new InvalidInputError([{ field: 'answers', code: 'NO_MATTER', message: 'no matter of this topic applies to these answers' }]);
+  }
+  const ownedFileRefs = await ports.ownedFileRefs(applicant, request.uploads.map((u) => u.fileRef));
+  const valid = validateSubmission({
+    plan,
+    form: request.form,
+    uploads: request.uploads,
+    deferredMaterials: request.deferredMaterials,
+    ownedFileRefs,
+  });
+
+  const now = ports.now?.() ?? new Date();
+  const id = newApplicationId(now);
+  const next = describeApplication(id, applicant, ctx.viewer.name, request, plan, valid);
+  try {
+    await ports.db.transaction((tx) => insertApplication(tx, next, now));
+  } catch (error) {
+    // Two submissions with one key raced: the other one won, and that is the answer.
+    const winner = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
+    if (winner) return { application: winner, created: false };
+    throw error;
+  }
+  ports.onSubmitted?.(id);
+  const stored = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
+  return { application: stored!, created: true };
+}
+
+function storedExemption(exemption: Exemption | null): StoredExemption | null {
+  if (!exemption) return null;
+  const c = exemption.certificate;
+  return {
+    reason: exemption.reason,
+    ...(exemption.producedBy ? { producedBy: exemption.producedBy } : {}),
+    ...(c ? { certificate: { id: c.id, number: c.number, typeCode: c.typeCode, typeName: c.typeName, validUntil: c.validUntil } } : {}),
+  };
+}
+
+interface MaterialRef {
+  code: string;
+  provision: MaterialProvision['provision'];
+  fileRef?: string;
+  certificateId?: string | null;
+}
+
+/** The approval contract's MaterialRef list for one matter: one entry per file, certificate or way of provision. */
+function materialRefs(materials: readonly MaterialProvision[]): MaterialRef[] {
+  return materials.flatMap((m): MaterialRef[] => {
+    if (m.provision === 'UPLOADED') return m.fileRefs.map((fileRef) => ({ code: m.code, provision: m.provision, fileRef }));
+    return [{ code: m.code, provision: m.provision, certificateId: m.exemption?.certificate?.id ?? null }];
+  });
+}
+
+function describeApplication(
+  id: string,
+  applicant: string,
+  applicantName: string,
+  request: SubmitApplicationRequest,
+  plan: Plan,
+  valid: ValidSubmission,
+): NewApplication {
+  const kind = applicantKindOf(applicant);
+  const applied = new Set(plan.matters.map((m) => m.matter.code));
+  return {
+    application: {
+      id,
+      applicant,
+      applicantKind: kind,
+      applicantName,
+      topicCode: request.topic.code,
+      topicName: request.topic.name,
+      topicVersion: request.topic.version,
+      region: request.topic.region,
+      answers: { ...plan.answers },
+      form: valid.form,
+      deliveryMethod: request.deliveryMethod,
+      idempotencyKey: request.idempotencyKey,
+      materialsBefore: plan.summary.materialsBefore,
+      materialsToSubmit: plan.summary.materialsToSubmit,
+      legalDaysTotal: plan.summary.legalDaysTotal,
+      committedDays: plan.summary.committedDays,
+    },
+    materials: valid.materials.map((m, position) => ({
+      position,
+      code: m.code,
+      name: m.name,
+      provision: m.provision,
+      exemption: storedExemption(m.exemption),
+      fileRefs: m.fileRefs,
+      requiredBy: [...m.requiredBy],
+    })),
+    cases: plan.matters.map(({ matter, dependsOn }, position) => {
+      const materials = materialsForMatter(valid.materials, matter.code);
+      // A matter also waits for the matters whose result stands for one of its materials.
+      const producers = materials
+        .map((m) => m.exemption?.reason === 'INTERNAL_RESULT' ? m.exemption.producedBy : undefined)
+        .filter((code): code is string => !!code && applied.has(code) && code !== matter.code);
+      const prerequisites = [...new Set([...dependsOn, ...producers])];
+      return {
+        id: `${id}-${String(position + 1).padStart(2, '0')}`,
+        position,
+        matterCode: matter.code,
+        matterName: matter.name,
+        departmentCode: matter.department,
+        dependsOn: prerequisites,
+        resultCertificateType: matter.resultCertificateType ?? null,
+        status: initialCaseStatus(prerequisites),
+        payload: {
+          matterCode: matter.code,
+          applicationId: id,
+          applicant: { type: kind, id: applicant, name: applicantName },
+          form: formForMatter(valid.form, matter.form),
+          materials: materialRefs(materials),
+          deliveryMethod: request.deliveryMethod,
+        },
+      };
+    }),
+  };
+}
