@@ -192,7 +192,8 @@ export class UpstreamClient {
     const idempotent = req.idempotent ?? req.method === 'GET';
     const policy = idempotent ? this.readPolicy : this.writePolicy;
     try {
-      return await policy.execute(({ signal }) => this.attempt(req, signal));
+      // A fresh signal per call: cockatiel listens on the one it is given, and a shared one would collect listeners.
+      return await policy.execute(({ signal }) => this.attempt(req, signal), new AbortController().signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         this.onCall?.({ upstream: this.upstream, method: req.method, path: req.path, status: 0, durationMs: 0, outcome: 'circuit_open' });

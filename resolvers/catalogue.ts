@@ -4,6 +4,7 @@
  */
 import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/models.ts';
 import { assessReadiness } from '../domain/readiness.ts';
+import { onlineUrlCheckOf } from '../store/guide-checks.ts';
 import { UpstreamBadResponseError } from '../lib/errors.ts';
 import { isAdmin, type GatewayContext } from '../server/context.ts';
 import type { Resolvers } from './__generated__/types.ts';
@@ -78,7 +79,8 @@ export const catalogueResolvers: Resolvers = {
     },
     readiness: async (topic, _args, ctx) => {
       const detail = await topicDetail(topic, ctx);
-      return assessReadiness(detail, await topicMatters(detail, ctx), null);
+      const [matters, check] = await Promise.all([topicMatters(detail, ctx), ctx.loaders.store.onlineUrlCheckOf.load(detail.code)]);
+      return assessReadiness(detail, matters, onlineUrlCheckOf(detail, check ? new Map([[detail.code, check]]) : new Map()));
     },
   },
   Matter: {

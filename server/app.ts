@@ -14,6 +14,8 @@ import { createContext, type GatewayContext, type Viewer } from './context.ts';
 import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
 import { buildSchema } from './schema.ts';
 import { handleUpload } from './uploads.ts';
+import { handleMetricsCsv, METRICS_CSV_PATH } from './exports.ts';
+import { assessmentMetrics } from '../usecases/metrics.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -129,6 +131,13 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
             const viewer = await services.verifier.identify(authorization);
             return viewer.kind === 'user' ? { subject: viewer.subject } : null;
           },
+        });
+      }
+      if (url.pathname === METRICS_CSV_PATH) {
+        return await handleMetricsCsv(req, res, {
+          identify: (authorization) => services.verifier.identify(authorization),
+          metrics: (params) => assessmentMetrics({ registry: services.registry, db: services.db, evaluation: services.evaluation }, params),
+          departmentNames: async () => new Map((await services.registry.departments()).map((d) => [d.code, d.name])),
         });
       }
       const webhook = /^\/webhooks\/case-status\/([^/]+)$/.exec(url.pathname);

@@ -23,7 +23,9 @@ const requireRole =
 
 /** Fields of an application that only its applicant may see (personal data, how materials were provided). */
 const applicantOnly: Rule = (_viewer, parent) => {
-  const audience = (parent as { audience?: Audience }).audience;
+  // An application carries its audience; a case carries the application it belongs to.
+  const view = parent as { audience?: Audience; application?: { audience?: Audience } };
+  const audience = view.audience ?? view.application?.audience;
   if (audience?.kind !== 'applicant') throw new ForbiddenError('Only the applicant may see this');
 };
 
@@ -44,6 +46,8 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   'Mutation.submitApplication': requireRole('APPLICANT'),
   'Mutation.supplementMaterials': requireRole('APPLICANT'),
   'Query.connectors': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
+  'Query.metrics': requireRole('EVALUATOR', 'ADMIN'),
+  'Mutation.rateApplication': requireRole('APPLICANT'),
   'Mutation.registerConnector': ownDepartment((args) => args.input?.departmentCode),
   'Mutation.removeConnector': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Application.materials': applicantOnly,

@@ -37,6 +37,7 @@ export interface BootedGateway {
   sandbox: Sandbox | null;
   /** Ready-made tokens for the sandbox's demo users (empty with real upstreams). */
   demoUsers: DemoUser[];
+  services: GatewayServices;
   stop(): Promise<void>;
 }
 
@@ -85,11 +86,12 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     config.secretsKey ?? sandboxSecret(config.dataDir, 'sandbox-secrets-key', () => SecretBox.generateKey()),
   );
   let gateway: RunningGateway;
+  let services: GatewayServices;
   try {
     const db = await openDatabase(
       options.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') }),
     );
-    const services = createServices(config, endpoints, db, logger, verifier, secrets, options.services);
+    services = createServices(config, endpoints, db, logger, verifier, secrets, options.services);
     try {
       if (sandbox) await registerSandboxDepartments(services, sandbox);
       gateway = await startGateway(services);
@@ -117,6 +119,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     gateway,
     sandbox,
     demoUsers,
+    services,
     async stop() {
       await gateway.stop();
       await sandbox?.close();

@@ -5,6 +5,8 @@
  */
 import type { UpstreamCallRecord, UpstreamPolicy } from '../connectors/http.ts';
 import { DataCenterClient } from '../connectors/data-center/client.ts';
+import { EvaluationClient } from '../connectors/evaluation/client.ts';
+import { GuideCheckScheduler, runGuideCheck } from '../usecases/guide-check.ts';
 import { ECertificatesClient } from '../connectors/e-certificates/client.ts';
 import { CachedMatterRegistry } from '../connectors/matter-registry/cache.ts';
 import { MatterRegistryClient } from '../connectors/matter-registry/client.ts';
@@ -38,6 +40,7 @@ export interface GatewayServices {
   registry: CachedMatterRegistry;
   eCertificates: ECertificatesClient;
   dataCenter: DataCenterClient;
+  evaluation: EvaluationClient;
   accessLog: AccessLog;
   verifier: TokenVerifier;
   submission: SubmissionPorts;
@@ -47,7 +50,9 @@ export interface GatewayServices {
   health: HealthMonitor;
   delivery: DeliveryWorker;
   poller: StatusPoller;
-  /** Starts the background work: health checks, delivery, status polling. */
+  /** The routine check of every published topic's guide (定期检查). */
+  guideChecks: GuideCheckScheduler;
+  /** Starts the background work: health checks, delivery, status polling, guide checks. */
   start(): void;
   close(): Promise<void>;
 }
@@ -67,6 +72,10 @@ export interface ServiceOptions {
   delivery?: DeliveryWorkerOptions;
   /** Tuning of the status poller. */
   poller?: StatusPollerOptions;
+  /** Resilience settings of the calls to the departments' approval systems (their own timeoutMs always wins). */
+  approvalPolicy?: Partial<UpstreamPolicy>;
+  /** Period of the routine guide check, in milliseconds. Default 6 hours. */
+  guideCheckIntervalMs?: number;
 }
 
 export function createServices(
@@ -89,11 +98,12 @@ export function createServices(
   const registryClient = client((o) => new MatterRegistryClient(o), endpoints.matterRegistry);
   const eCertificates = client((o) => new ECertificatesClient(o), endpoints.eCertificates);
   const dataCenter = client((o) => new DataCenterClient(o), endpoints.dataCenter);
+  const evaluation = client((o) => new EvaluationClient(o), endpoints.evaluation);
   const registry = new CachedMatterRegistry(registryClient, { ttlMs: config.registryCacheTtlMs });
   const connectors = new ConnectorDirectory(db, secrets, {
     onError: (err, connectorId) => logger.warn({ err, connectorId }, 'connector directory problem'),
   });
-  const approvalClients = new ApprovalClients({ onCall });
+  const approvalClients = new ApprovalClients({ onCall, ...(options.approvalPolicy ? { policy: options.approvalPolicy } : {}) });
   const health = new HealthMonitor({
     directory: connectors,
     onError: (err) => logger.warn({ err }, 'health check problem'),
@@ -104,6 +114,10 @@ export function createServices(
   const deliveryDeps = { db, directory: connectors, clients: approvalClients, logger };
   const delivery = new DeliveryWorker(deliveryDeps, options.delivery);
   const poller = new StatusPoller(deliveryDeps, options.poller);
+  const guideChecks = new GuideCheckScheduler(() => runGuideCheck({ registry, db }), {
+    ...(options.guideCheckIntervalMs ? { intervalMs: options.guideCheckIntervalMs } : {}),
+    onError: (err) => logger.error({ err }, 'routine guide check failed'),
+  });
   return {
     config,
     upstreams: endpoints,
@@ -112,6 +126,7 @@ export function createServices(
     registry,
     eCertificates,
     dataCenter,
+    evaluation,
     accessLog: new AccessLog(db),
     verifier,
     submission: {
@@ -124,18 +139,21 @@ export function createServices(
     health,
     delivery,
     poller,
+    guideChecks,
     start() {
       health.start();
       delivery.start();
       poller.start();
+      guideChecks.start();
     },
     async close() {
       // Drain first: a delivery in flight finishes and records its answer before the database closes.
       await delivery.stop();
       await poller.stop();
+      await guideChecks.stop();
       await health.close();
       await connectors.close();
-      await Promise.all([registryClient.close(), eCertificates.close(), dataCenter.close(), approvalClients.close()]);
+      await Promise.all([registryClient.close(), eCertificates.close(), dataCenter.close(), evaluation.close(), approvalClients.close()]);
       await db.close();
     },
   };

@@ -5,11 +5,14 @@
 import DataLoader from 'dataloader';
 import { casesOfApplications, evaluationsOf, materialsOf, type CaseRecord, type EvaluationRecord, type MaterialRecord } from './applications.ts';
 import type { Queryable } from './database.ts';
+import { latestOnlineUrlCheck, type CheckedOnlineUrl } from './guide-checks.ts';
 
 export interface StoreLoaders {
   casesOf: DataLoader<string, CaseRecord[]>;
   materialsOf: DataLoader<string, MaterialRecord[]>;
   evaluationOf: DataLoader<string, EvaluationRecord | null>;
+  /** The latest routine check of a topic's online address, by topic code. */
+  onlineUrlCheckOf: DataLoader<string, CheckedOnlineUrl | null>;
 }
 
 export function createStoreLoaders(db: Queryable): StoreLoaders {
@@ -22,6 +25,10 @@ export function createStoreLoaders(db: Queryable): StoreLoaders {
     evaluationOf: new DataLoader(async (ids) => {
       const found = await evaluationsOf(db, ids);
       return ids.map((id) => found.get(id) ?? null);
+    }),
+    onlineUrlCheckOf: new DataLoader(async (codes) => {
+      const found = await latestOnlineUrlCheck(db, codes);
+      return codes.map((code) => found.get(code) ?? null);
     }),
   };
 }

@@ -5,6 +5,7 @@ import type { CertificateView as CertificateViewModel, MatterInTopic as MatterIn
 import type { Readiness as ReadinessModel } from '../../domain/readiness.ts';
 import type { PlanQuestion as PlanQuestionModel, PlanSummary as PlanSummaryModel } from '../../domain/plan.ts';
 import type { EvaluationRecord as EvaluationRecordModel } from '../../store/applications.ts';
+import type { AssessmentMetrics as AssessmentMetricsModel, TopicMetrics as TopicMetricsModel, DepartmentMetrics as DepartmentMetricsModel } from '../../domain/metrics.ts';
 import type { ConnectorHealth as ConnectorHealthModel } from '../../connectors/approval/health.ts';
 import type { GatewayContext } from '../../server/context.ts';
 export type Maybe<T> = T | null;
@@ -85,6 +86,27 @@ export type ApplicationStatus =
   | 'REJECTED'
   | 'SUBMITTED'
   | 'WITHDRAWN';
+
+/** The assessment figures of a region and period (EVALUATOR and ADMIN). Never any personal data. */
+export type AssessmentMetrics = {
+  __typename?: 'AssessmentMetrics';
+  /** Applications submitted in the period. */
+  applications: Scalars['Int']['output'];
+  /** Mean over the period's applications of 1 − materialsToSubmit / materialsBefore. */
+  averageMaterialReduction: Maybe<Scalars['Float']['output']>;
+  /** Mean over the period's applications of 1 − committedDays / legalDaysTotal. */
+  averageTimeCompression: Maybe<Scalars['Float']['output']>;
+  departments: Array<DepartmentMetrics>;
+  goodRatingRate: Maybe<Scalars['Float']['output']>;
+  /** Guidable / published topics (target 100 %). */
+  guidableRate: Maybe<Scalars['Float']['output']>;
+  onTimeRate: Maybe<Scalars['Float']['output']>;
+  /** Online-processable / published topics (target ≥ 95 %). */
+  onlineProcessableRate: Maybe<Scalars['Float']['output']>;
+  /** PUBLISHED topics of the region. */
+  topicCount: Scalars['Int']['output'];
+  topics: Array<TopicMetrics>;
+};
 
 /** One matter of an application in a department's approval system (办件). */
 export type Case = {
@@ -226,6 +248,16 @@ export type Department = {
   region: Scalars['String']['output'];
 };
 
+export type DepartmentMetrics = {
+  __typename?: 'DepartmentMetrics';
+  /** Cases of the period's applications. */
+  cases: Scalars['Int']['output'];
+  department: Department;
+  onTimeRate: Maybe<Scalars['Float']['output']>;
+  /** Of those, overdue now. */
+  overdueCases: Scalars['Int']['output'];
+};
+
 /** A rating of an application in the rating system (好差评): 5 非常满意 … 1 非常不满意. */
 export type Evaluation = {
   __typename?: 'Evaluation';
@@ -272,6 +304,13 @@ export type FieldType =
 export type FieldValueInput = {
   key: Scalars['String']['input'];
   value?: InputMaybe<Scalars['String']['input']>;
+};
+
+/** How many ratings gave one grade. */
+export type GradeCount = {
+  __typename?: 'GradeCount';
+  count: Scalars['Int']['output'];
+  grade: Scalars['Int']['output'];
 };
 
 export type HealthStatus =
@@ -339,6 +378,8 @@ export type MeDataAccessLogArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Rates one of my decided applications, once (一事一评). */
+  rateApplication: RateApplicationPayload;
   /** Registers (or replaces) a department's approval system; takes effect at once (ADMIN, or DEPARTMENT_STAFF for their own department). */
   registerConnector: RegisterConnectorPayload;
   removeConnector: RemoveConnectorPayload;
@@ -346,6 +387,11 @@ export type Mutation = {
   submitApplication: SubmitApplicationPayload;
   /** Hands in materials a department asked for, or deferred ones. */
   supplementMaterials: SupplementMaterialsPayload;
+};
+
+
+export type MutationRateApplicationArgs = {
+  input: RateApplicationInput;
 };
 
 
@@ -479,6 +525,8 @@ export type Query = {
   departmentCases: CaseConnection;
   /** The signed-in caller; null for anonymous callers. */
   me: Maybe<Me>;
+  /** Assessment metrics of a region (all regions when omitted) for applications submitted and ratings given in [from, to). */
+  metrics: AssessmentMetrics;
   /** A topic by code; null when there is no such topic or it is not published (ADMIN sees drafts and retired topics). */
   topic: Maybe<Topic>;
   /** Published topics of a region (administrative division code, e.g. 440514); all regions when omitted. */
@@ -495,6 +543,13 @@ export type QueryDepartmentCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<CaseStatus>;
+};
+
+
+export type QueryMetricsArgs = {
+  from: Scalars['DateTime']['input'];
+  region?: InputMaybe<Scalars['String']['input']>;
+  to: Scalars['DateTime']['input'];
 };
 
 
@@ -532,6 +587,19 @@ export type QuestionType =
   | 'MULTI'
   | 'NUMBER'
   | 'SINGLE';
+
+export type RateApplicationInput = {
+  applicationId: Scalars['ID']['input'];
+  channel: EvaluationChannel;
+  comment?: InputMaybe<Scalars['String']['input']>;
+  /** 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意; grades 1–2 need a comment. */
+  grade: Scalars['Int']['input'];
+};
+
+export type RateApplicationPayload = {
+  __typename?: 'RateApplicationPayload';
+  evaluation: Evaluation;
+};
 
 export type Readiness = {
   __typename?: 'Readiness';
@@ -647,6 +715,30 @@ export type TopicPlanArgs = {
   form?: InputMaybe<Array<FieldValueInput>>;
 };
 
+/** One topic's figures (rates are fractions from 0 to 1; null when there is nothing to divide by). */
+export type TopicMetrics = {
+  __typename?: 'TopicMetrics';
+  /** Its applications submitted in the period. */
+  applications: Scalars['Int']['output'];
+  /** 好评率: grades 3–5 / all ratings. */
+  goodRatingRate: Maybe<Scalars['Float']['output']>;
+  /** 可导办: published, standard name, guidance, every matter known, guide URL. */
+  guidable: Scalars['Boolean']['output'];
+  /** 1 − materialsToSubmit / materialsBefore of its widest anonymous situation. */
+  materialReduction: Maybe<Scalars['Float']['output']>;
+  /** Decided cases decided by their due time / decided cases. */
+  onTimeRate: Maybe<Scalars['Float']['output']>;
+  /** 可网办: guidable, every matter online depth ≥ 3, and the online address answers within 5 s. */
+  onlineProcessable: Scalars['Boolean']['output'];
+  /** Why not, as codes (see Readiness.problems). */
+  problems: Array<Scalars['String']['output']>;
+  /** Ratings of the period by grade, 1 to 5. */
+  ratings: Array<GradeCount>;
+  /** 1 − committedDays / legalDaysTotal of its widest anonymous situation. */
+  timeCompression: Maybe<Scalars['Float']['output']>;
+  topic: Topic;
+};
+
 export type TopicStatus =
   | 'DRAFT'
   | 'PUBLISHED'
@@ -735,6 +827,7 @@ export type ResolversTypes = {
   ApplicationEdge: ResolverTypeWrapper<Omit<ApplicationEdge, 'node'> & { node: ResolversTypes['Application'] }>;
   ApplicationMaterial: ResolverTypeWrapper<ApplicationMaterialViewModel>;
   ApplicationStatus: ApplicationStatus;
+  AssessmentMetrics: ResolverTypeWrapper<AssessmentMetricsModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Case: ResolverTypeWrapper<CaseViewModel>;
   CaseConnection: ResolverTypeWrapper<Omit<CaseConnection, 'edges'> & { edges: Array<ResolversTypes['CaseEdge']> }>;
@@ -752,6 +845,7 @@ export type ResolversTypes = {
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   DeliveryMethod: DeliveryMethod;
   Department: ResolverTypeWrapper<DepartmentModel>;
+  DepartmentMetrics: ResolverTypeWrapper<DepartmentMetricsModel>;
   Evaluation: ResolverTypeWrapper<EvaluationRecordModel>;
   EvaluationChannel: EvaluationChannel;
   Exemption: ResolverTypeWrapper<ExemptionViewModel>;
@@ -759,6 +853,7 @@ export type ResolversTypes = {
   FieldType: FieldType;
   FieldValueInput: FieldValueInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  GradeCount: ResolverTypeWrapper<GradeCount>;
   HealthStatus: HealthStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -779,6 +874,8 @@ export type ResolversTypes = {
   Question: ResolverTypeWrapper<QuestionModel>;
   QuestionOption: ResolverTypeWrapper<QuestionOption>;
   QuestionType: QuestionType;
+  RateApplicationInput: RateApplicationInput;
+  RateApplicationPayload: ResolverTypeWrapper<Omit<RateApplicationPayload, 'evaluation'> & { evaluation: ResolversTypes['Evaluation'] }>;
   Readiness: ResolverTypeWrapper<ReadinessModel>;
   RegisterConnectorInput: RegisterConnectorInput;
   RegisterConnectorPayload: ResolverTypeWrapper<Omit<RegisterConnectorPayload, 'connector'> & { connector: ResolversTypes['Connector'] }>;
@@ -791,6 +888,7 @@ export type ResolversTypes = {
   SupplementMaterialsInput: SupplementMaterialsInput;
   SupplementMaterialsPayload: ResolverTypeWrapper<Omit<SupplementMaterialsPayload, 'application'> & { application: ResolversTypes['Application'] }>;
   Topic: ResolverTypeWrapper<TopicSummaryModel>;
+  TopicMetrics: ResolverTypeWrapper<TopicMetricsModel>;
   TopicStatus: TopicStatus;
   UploadInput: UploadInput;
 };
@@ -802,6 +900,7 @@ export type ResolversParentTypes = {
   ApplicationConnection: Omit<ApplicationConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApplicationEdge']> };
   ApplicationEdge: Omit<ApplicationEdge, 'node'> & { node: ResolversParentTypes['Application'] };
   ApplicationMaterial: ApplicationMaterialViewModel;
+  AssessmentMetrics: AssessmentMetricsModel;
   Boolean: Scalars['Boolean']['output'];
   Case: CaseViewModel;
   CaseConnection: Omit<CaseConnection, 'edges'> & { edges: Array<ResolversParentTypes['CaseEdge']> };
@@ -816,10 +915,12 @@ export type ResolversParentTypes = {
   Date: Scalars['Date']['output'];
   DateTime: Scalars['DateTime']['output'];
   Department: DepartmentModel;
+  DepartmentMetrics: DepartmentMetricsModel;
   Evaluation: EvaluationRecordModel;
   Exemption: ExemptionViewModel;
   FieldValueInput: FieldValueInput;
   Float: Scalars['Float']['output'];
+  GradeCount: GradeCount;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Matter: MatterInTopicModel;
@@ -835,6 +936,8 @@ export type ResolversParentTypes = {
   Query: {};
   Question: QuestionModel;
   QuestionOption: QuestionOption;
+  RateApplicationInput: RateApplicationInput;
+  RateApplicationPayload: Omit<RateApplicationPayload, 'evaluation'> & { evaluation: ResolversParentTypes['Evaluation'] };
   Readiness: ReadinessModel;
   RegisterConnectorInput: RegisterConnectorInput;
   RegisterConnectorPayload: Omit<RegisterConnectorPayload, 'connector'> & { connector: ResolversParentTypes['Connector'] };
@@ -845,6 +948,7 @@ export type ResolversParentTypes = {
   SupplementMaterialsInput: SupplementMaterialsInput;
   SupplementMaterialsPayload: Omit<SupplementMaterialsPayload, 'application'> & { application: ResolversParentTypes['Application'] };
   Topic: TopicSummaryModel;
+  TopicMetrics: TopicMetricsModel;
   UploadInput: UploadInput;
 };
 
@@ -878,6 +982,20 @@ export type ApplicationMaterialResolvers<ContextType = GatewayContext, ParentTyp
   exemption?: Resolver<Maybe<ResolversTypes['Exemption']>, ParentType, ContextType>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   provision?: Resolver<Maybe<ResolversTypes['Provision']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AssessmentMetricsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AssessmentMetrics'] = ResolversParentTypes['AssessmentMetrics']> = {
+  applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  averageMaterialReduction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  averageTimeCompression?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  departments?: Resolver<Array<ResolversTypes['DepartmentMetrics']>, ParentType, ContextType>;
+  goodRatingRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  guidableRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  onlineProcessableRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  topicCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  topics?: Resolver<Array<ResolversTypes['TopicMetrics']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -980,6 +1098,14 @@ export type DepartmentResolvers<ContextType = GatewayContext, ParentType extends
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type DepartmentMetricsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DepartmentMetrics'] = ResolversParentTypes['DepartmentMetrics']> = {
+  cases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['Department'], ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  overdueCases?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type EvaluationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Evaluation'] = ResolversParentTypes['Evaluation']> = {
   channel?: Resolver<ResolversTypes['EvaluationChannel'], ParentType, ContextType>;
   comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
@@ -992,6 +1118,12 @@ export type ExemptionResolvers<ContextType = GatewayContext, ParentType extends 
   certificate?: Resolver<Maybe<ResolversTypes['Certificate']>, ParentType, ContextType>;
   producedBy?: Resolver<Maybe<ResolversTypes['Matter']>, ParentType, ContextType>;
   reason?: Resolver<ResolversTypes['ExemptionReason'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type GradeCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['GradeCount'] = ResolversParentTypes['GradeCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  grade?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1020,6 +1152,7 @@ export type MeResolvers<ContextType = GatewayContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  rateApplication?: Resolver<ResolversTypes['RateApplicationPayload'], ParentType, ContextType, RequireFields<MutationRateApplicationArgs, 'input'>>;
   registerConnector?: Resolver<ResolversTypes['RegisterConnectorPayload'], ParentType, ContextType, RequireFields<MutationRegisterConnectorArgs, 'input'>>;
   removeConnector?: Resolver<ResolversTypes['RemoveConnectorPayload'], ParentType, ContextType, RequireFields<MutationRemoveConnectorArgs, 'id'>>;
   submitApplication?: Resolver<ResolversTypes['SubmitApplicationPayload'], ParentType, ContextType, RequireFields<MutationSubmitApplicationArgs, 'input'>>;
@@ -1099,6 +1232,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   connectors?: Resolver<Array<ResolversTypes['Connector']>, ParentType, ContextType>;
   departmentCases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryDepartmentCasesArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Me']>, ParentType, ContextType>;
+  metrics?: Resolver<ResolversTypes['AssessmentMetrics'], ParentType, ContextType, RequireFields<QueryMetricsArgs, 'from' | 'to'>>;
   topic?: Resolver<Maybe<ResolversTypes['Topic']>, ParentType, ContextType, RequireFields<QueryTopicArgs, 'code'>>;
   topics?: Resolver<Array<ResolversTypes['Topic']>, ParentType, ContextType, Partial<QueryTopicsArgs>>;
 };
@@ -1117,6 +1251,11 @@ export type QuestionResolvers<ContextType = GatewayContext, ParentType extends R
 export type QuestionOptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['QuestionOption'] = ResolversParentTypes['QuestionOption']> = {
   label?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   value?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type RateApplicationPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RateApplicationPayload'] = ResolversParentTypes['RateApplicationPayload']> = {
+  evaluation?: Resolver<ResolversTypes['Evaluation'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1168,11 +1307,26 @@ export type TopicResolvers<ContextType = GatewayContext, ParentType extends Reso
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type TopicMetricsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TopicMetrics'] = ResolversParentTypes['TopicMetrics']> = {
+  applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  goodRatingRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  guidable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  materialReduction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  onlineProcessable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  ratings?: Resolver<Array<ResolversTypes['GradeCount']>, ParentType, ContextType>;
+  timeCompression?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['Topic'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   Application?: ApplicationResolvers<ContextType>;
   ApplicationConnection?: ApplicationConnectionResolvers<ContextType>;
   ApplicationEdge?: ApplicationEdgeResolvers<ContextType>;
   ApplicationMaterial?: ApplicationMaterialResolvers<ContextType>;
+  AssessmentMetrics?: AssessmentMetricsResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;
@@ -1186,8 +1340,10 @@ export type Resolvers<ContextType = GatewayContext> = {
   Date?: GraphQLScalarType;
   DateTime?: GraphQLScalarType;
   Department?: DepartmentResolvers<ContextType>;
+  DepartmentMetrics?: DepartmentMetricsResolvers<ContextType>;
   Evaluation?: EvaluationResolvers<ContextType>;
   Exemption?: ExemptionResolvers<ContextType>;
+  GradeCount?: GradeCountResolvers<ContextType>;
   Matter?: MatterResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
@@ -1201,11 +1357,13 @@ export type Resolvers<ContextType = GatewayContext> = {
   Query?: QueryResolvers<ContextType>;
   Question?: QuestionResolvers<ContextType>;
   QuestionOption?: QuestionOptionResolvers<ContextType>;
+  RateApplicationPayload?: RateApplicationPayloadResolvers<ContextType>;
   Readiness?: ReadinessResolvers<ContextType>;
   RegisterConnectorPayload?: RegisterConnectorPayloadResolvers<ContextType>;
   RemoveConnectorPayload?: RemoveConnectorPayloadResolvers<ContextType>;
   SubmitApplicationPayload?: SubmitApplicationPayloadResolvers<ContextType>;
   SupplementMaterialsPayload?: SupplementMaterialsPayloadResolvers<ContextType>;
   Topic?: TopicResolvers<ContextType>;
+  TopicMetrics?: TopicMetricsResolvers<ContextType>;
 };
 

@@ -5,7 +5,8 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { bootGateway, type BootedGateway, type BootOptions } from '../../server/bootstrap.ts';
+import { bootGateway, sandboxJwtSecret, type BootedGateway, type BootOptions } from '../../server/bootstrap.ts';
+import { mintToken, type TokenClaims } from '../../server/identity.ts';
 import { createLogger } from '../../lib/logger.ts';
 import type { UpstreamCallRecord } from '../../connectors/http.ts';
 
@@ -21,6 +22,8 @@ export interface TestGateway extends BootedGateway {
   graphql<T = any>(query: string, variables?: Record<string, unknown>, token?: string): Promise<GraphQLResponse<T>>;
   /** The sandbox demo user of a role (the first one listed). */
   tokenOf(role: string): string;
+  /** A token for anyone, signed like the sandbox's demo tokens. */
+  mint(claims: TokenClaims): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -49,6 +52,7 @@ export async function startTestGateway(
       });
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
     },
+    mint: (claims) => mintToken(sandboxJwtSecret(dataDir), claims),
     tokenOf(role) {
       const user = booted.demoUsers.find((u) => u.role === role);
       if (!user) throw new Error(`no demo user with role ${role}`);

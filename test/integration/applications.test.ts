@@ -1,0 +1,317 @@
+/**
+ * One application, many departments, over HTTP end to end: upload, submit,
+ * delivery to the sandbox's approval systems, prerequisite results passed
+ * on, status in one query, supplements, and the faults of the issue.
+ */
+import { createHmac } from 'node:crypto';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { contractOperation } from '../support/contract.ts';
+import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+
+const FATHER = '440514199403120356';
+const MOTHER = '440514199608250285';
+const WJ1 = '440514-WJ-GG-0001';
+const WJ2 = '440514-WJ-GG-0002';
+const GA1 = '440514-GA-QR-0001';
+const YB1 = '440514-YB-GG-0001';
+const RS1 = '440514-RS-GG-0001';
+
+const answers = [
+  { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
+  { questionId: 'parentsMarried', values: ['true'] },
+  { questionId: 'hukouWith', values: ['FATHER'] },
+  { questionId: 'ageMonths', values: ['2'] },
+  { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
+];
+
+const form = [
+  { key: 'applicant.idNumber', value: FATHER },
+  { key: 'applicant.name', value: '陈晓明' },
+  { key: 'applicant.phone', value: '13923780451' },
+  { key: 'spouse.idNumber', value: MOTHER },
+  { key: 'spouse.name', value: '林美玲' },
+  { key: 'child.name', value: '陈小宝' },
+  { key: 'child.gender', value: '男' },
+  { key: 'child.birthDate', value: '2026-10-01' },
+  { key: 'child.birthPlace', value: '潮南区人民医院' },
+  { key: 'applicant.residentialAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
+  { key: 'child.ethnicity', value: '汉族' },
+  { key: 'applicant.householdAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
+  { key: 'card.bankName', value: '中国银行' },
+];
+
+let gateway: TestGateway;
+let token: string;
+let pdf: string;
+
+beforeAll(async () => {
+  gateway = await startTestGateway(
+    {},
+    {
+      sandbox: { caseStepMs: 150 },
+      services: {
+        delivery: { pollIntervalMs: 50, firstPollAfterMs: 50, backoffBaseMs: 50, backoffMaxMs: 200 },
+        poller: { intervalMs: 100 },
+        approvalPolicy: { breakerHalfOpenAfterMs: 200 },
+      },
+    },
+  );
+  token = await gateway.mint({ sub: FATHER, name: '陈晓明', role: 'APPLICANT' });
+  pdf = await upload(token, Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'));
+});
+afterAll(async () => {
+  await gateway?.close();
+});
+beforeEach(() => gateway.sandbox!.faults.clear());
+
+async function upload(bearer: string, bytes: Buffer): Promise<string> {
+  const response = await fetch(`${gateway.gateway.url}/uploads`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/octet-stream' },
+    body: bytes,
+  });
+  expect(response.status).toBe(201);
+  return ((await response.json()) as { fileRef: string }).fileRef;
+}
+
+const submit = (idempotencyKey: string, extra: Record<string, unknown> = {}, bearer = token) =>
+  gateway.graphql(
+    contractOperation('SubmitApplication'),
+    {
+      input: {
+        topicCode: 'CN-YJS-XSECS',
+        answers,
+        form,
+        uploads: [
+          { materialCode: 'M-SFZ', fileRef: pdf },
+          { materialCode: 'M-FMJL', fileRef: pdf },
+          { materialCode: 'M-ZP', fileRef: pdf },
+        ],
+        deferredMaterials: ['M-SZJZJL'],
+        deliveryMethod: 'POST',
+        idempotencyKey,
+        ...extra,
+      },
+    },
+    bearer,
+  );
+
+const status = async (id: string, bearer = token) =>
+  (await gateway.graphql(contractOperation('ApplicationStatus'), { id }, bearer)).body;
+
+/** Waits for a condition on the application's status, failing after `timeoutMs`. */
+async function eventually(id: string, check: (application: any) => boolean, timeoutMs = 15_000) {
+  const started = Date.now();
+  for (;;) {
+    const body = await status(id);
+    if (check(body.data.application)) return body.data.application;
+    if (Date.now() - started > timeoutMs) throw new Error(`gave up waiting: ${JSON.stringify(body.data.application.cases.map((c: any) => [c.matter?.code, c.status]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+const caseOf = (application: any, matter: string) => application.cases.find((c: any) => c.matter.code === matter);
+const casesInDepartment = (department: string) =>
+  gateway.sandbox!.calls.count(department, /^POST \/api\/v1\/cases$/);
+
+describe('submitting an application', () => {
+  it('stores the application with one case per matter, prerequisite cases held back', async () => {
+    const { body } = await submit('newborn-1');
+
+    expect(body.errors).toBeUndefined();
+    const application = body.data.submitApplication.application;
+    expect(application).toEqual({
+      id: expect.stringMatching(/^OT\d{8}[A-Z0-9]{10}$/),
+      status: 'SUBMITTED',
+      submittedAt: expect.any(String),
+      topic: { code: 'CN-YJS-XSECS' },
+      cases: [
+        { matter: { code: WJ1 }, department: { code: 'WJJ-440514' }, status: 'QUEUED' },
+        { matter: { code: WJ2 }, department: { code: 'WJJ-440514' }, status: 'WAITING_FOR_PREREQUISITE' },
+        { matter: { code: GA1 }, department: { code: 'GAFJ-440514' }, status: 'WAITING_FOR_PREREQUISITE' },
+        { matter: { code: YB1 }, department: { code: 'YBJ-440514' }, status: 'WAITING_FOR_PREREQUISITE' },
+        { matter: { code: RS1 }, department: { code: 'RSJ-440514' }, status: 'WAITING_FOR_PREREQUISITE' },
+      ],
+    });
+  });
+
+  it('delivers every case, passes results on to the matters that need them, and shows it all in one query', async () => {
+    const { body } = await submit('newborn-2');
+    const id = body.data.submitApplication.application.id;
+
+    const done = await eventually(id, (a) => caseOf(a, RS1).status === 'APPROVED' && caseOf(a, WJ2).status === 'SUPPLEMENT_REQUIRED');
+
+    expect(done.topic).toEqual({ code: 'CN-YJS-XSECS', name: '新生儿出生一件事' });
+    expect(done.deliveryMethod).toBe('POST');
+    expect(done.status).toBe('NEEDS_SUPPLEMENT');
+    expect(done.cases.map((c: any) => [c.matter.code, c.department.code, c.status, c.overdue])).toEqual([
+      [WJ1, 'WJJ-440514', 'APPROVED', false],
+      [WJ2, 'WJJ-440514', 'SUPPLEMENT_REQUIRED', false],
+      [GA1, 'GAFJ-440514', 'APPROVED', false],
+      [YB1, 'YBJ-440514', 'APPROVED', false],
+      [RS1, 'RSJ-440514', 'APPROVED', false],
+    ]);
+    expect(caseOf(done, WJ2).requestedMaterials).toEqual(['M-SZJZJL']);
+    expect(caseOf(done, WJ1).result.certificate).toEqual({ id: expect.any(String), number: expect.any(String), typeName: '出生医学证明' });
+    expect(done.materials.map((m: any) => [m.code, m.provision, m.exemption?.reason ?? null])).toEqual([
+      ['M-SFZ', 'UPLOADED', null],
+      ['M-POSFZ', 'E_CERTIFICATE', 'E_CERTIFICATE'],
+      ['M-FMJL', 'UPLOADED', null],
+      ['M-JHZ', 'DATA_SHARING', 'DATA_SHARING'],
+      ['M-CSYXZM', 'INTERNAL_RESULT', 'INTERNAL_RESULT'],
+      ['M-SZJZJL', 'DEFERRED', null],
+      ['M-HKB', 'E_CERTIFICATE', 'E_CERTIFICATE'],
+      ['M-XSEHKB', 'INTERNAL_RESULT', 'INTERNAL_RESULT'],
+      ['M-YBCBPZ', 'INTERNAL_RESULT', 'INTERNAL_RESULT'],
+      ['M-ZP', 'UPLOADED', null],
+    ]);
+
+    // The birth registration went to the police with the birth certificate the health commission issued.
+    const { rows } = await gateway.services.db.query<{ payload: any; status: string }>(
+      `SELECT payload, status FROM cases WHERE application_id = $1 AND matter_code = $2`,
+      [id, GA1],
+    );
+    expect(rows[0]!.payload.materials).toContainEqual({ code: 'M-CSYXZM', provision: 'INTERNAL_RESULT', certificateId: null });
+    expect(caseOf(done, WJ1).result.certificate.id).toMatch(/.+/);
+
+    // 容缺: the deferred vaccination record is handed in, and the case goes on to approval.
+    const supplied = await gateway.graphql(
+      contractOperation('SupplementMaterials'),
+      { input: { applicationId: id, matterCode: WJ2, uploads: [{ materialCode: 'M-SZJZJL', fileRef: pdf }], idempotencyKey: 'vaccination-1' } },
+      token,
+    );
+    expect(supplied.body.errors).toBeUndefined();
+    const completed = await eventually(id, (a) => a.status === 'COMPLETED');
+    expect(completed.cases.every((c: any) => c.status === 'APPROVED')).toBe(true);
+  });
+
+  it('returns the same application for the same idempotency key, and no second case anywhere', async () => {
+    const first = await submit('newborn-3');
+    const id = first.body.data.submitApplication.application.id;
+    await eventually(id, (a) => caseOf(a, WJ1).status !== 'QUEUED');
+    const before = casesInDepartment('WJJ-440514');
+
+    const again = await submit('newborn-3');
+
+    expect(again.body.data.submitApplication.application.id).toBe(id);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(casesInDepartment('WJJ-440514')).toBe(before);
+  });
+
+  it('accepts the application while a department is down, shows QUEUED, and delivers once it is back', async () => {
+    gateway.sandbox!.faults.set('WJJ-440514', { kind: 'down' });
+    const { body } = await submit('newborn-4');
+    const id = body.data.submitApplication.application.id;
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(caseOf(await status(id).then((b) => b.data.application), WJ1).status).toBe('QUEUED');
+
+    gateway.sandbox!.faults.set('WJJ-440514', null);
+
+    const delivered = await eventually(id, (a) => caseOf(a, WJ1).status !== 'QUEUED');
+    expect(['RECEIVED', 'ACCEPTED', 'IN_REVIEW', 'APPROVED']).toContain(caseOf(delivered, WJ1).status);
+  });
+
+  it('shows the department reason for a refused case and does not send it again', async () => {
+    gateway.sandbox!.faults.set('WJJ-440514', { kind: 'status', status: 422 });
+    const { body } = await submit('newborn-5');
+    const id = body.data.submitApplication.application.id;
+
+    const refused = await eventually(id, (a) => caseOf(a, WJ1).statusReason !== null);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    const { rows } = await gateway.services.db.query<{ delivery_attempts: number; next_attempt_at: Date | null }>(
+      'SELECT delivery_attempts, next_attempt_at FROM cases WHERE application_id = $1 AND matter_code = $2',
+      [id, WJ1],
+    );
+
+    expect(caseOf(refused, WJ1).status).toBe('QUEUED');
+    expect(caseOf(refused, WJ1).statusReason).toMatch(/.+/);
+    expect(rows).toEqual([{ delivery_attempts: 1, next_attempt_at: null }]);
+  });
+
+  it('lists every problem of a bad submission at once and stores nothing', async () => {
+    const before = (await gateway.graphql(contractOperation('MyApplications'), { first: 100 }, token)).body.data.me.applications.edges.length;
+
+    const { body } = await submit('newborn-bad', {
+      form: form.map((f) => (f.key === 'child.birthDate' ? { ...f, value: '2026-02-30' } : f)).filter((f) => f.key !== 'child.name'),
+      uploads: [{ materialCode: 'M-SFZ', fileRef: `sha256:${'0'.repeat(64)}` }],
+      deferredMaterials: ['M-FMJL'],
+    });
+
+    expect(body.errors!.map((e) => e.extensions!.code)).toEqual(['BAD_USER_INPUT']);
+    expect(body.errors![0]!.extensions!.problems.map((p: any) => [p.field, p.code])).toEqual([
+      ['form.child.birthDate', 'NOT_A_DATE'],
+      ['form.child.name', 'REQUIRED'],
+      ['materials.M-SFZ', 'FILE_NOT_FOUND'],
+      ['materials.M-FMJL', 'NOT_TOLERANT'],
+      ['materials.M-SZJZJL', 'MISSING_MATERIAL'],
+      ['materials.M-ZP', 'MISSING_MATERIAL'],
+    ]);
+    const after = (await gateway.graphql(contractOperation('MyApplications'), { first: 100 }, token)).body.data.me.applications.edges.length;
+    expect(after).toBe(before);
+  });
+
+  it('refuses a file another applicant uploaded, as if it did not exist', async () => {
+    const other = await gateway.mint({ sub: MOTHER, name: '林美玲', role: 'APPLICANT' });
+    const theirs = await upload(other, Buffer.from('%PDF-1.4\n% 林美玲的材料\n%%EOF\n'));
+
+    const { body } = await submit('newborn-6', {
+      uploads: [
+        { materialCode: 'M-SFZ', fileRef: theirs },
+        { materialCode: 'M-FMJL', fileRef: pdf },
+        { materialCode: 'M-ZP', fileRef: pdf },
+      ],
+    });
+
+    expect(body.errors![0]!.extensions!.problems.map((p: any) => [p.field, p.code])).toEqual([['materials.M-SFZ', 'FILE_NOT_FOUND']]);
+  });
+});
+
+describe('reading applications', () => {
+  it('answers null for someone else\'s application id', async () => {
+    const { body } = await submit('newborn-7');
+    const other = await gateway.mint({ sub: MOTHER, name: '林美玲', role: 'APPLICANT' });
+
+    expect(await status(body.data.submitApplication.application.id, other)).toEqual({ data: { application: null } });
+  });
+
+  it('lists my applications newest first with cursor paging', async () => {
+    const { body: page1 } = await gateway.graphql(contractOperation('MyApplications'), { first: 2 }, token);
+    const { body: page2 } = await gateway.graphql(
+      contractOperation('MyApplications'),
+      { first: 2, after: page1.data.me.applications.pageInfo.endCursor },
+      token,
+    );
+
+    expect(page1.data.me.subjectId).toBe(FATHER);
+    expect(page1.data.me.applications.edges).toHaveLength(2);
+    expect(page1.data.me.applications.pageInfo.hasNextPage).toBe(true);
+    const ids = [...page1.data.me.applications.edges, ...page2.data.me.applications.edges].map((e: any) => e.node.id);
+    expect(new Set(ids).size).toBe(ids.length);
+  });
+
+  it('lists a department its own cases only', async () => {
+    const staff = await gateway.mint({ sub: 'staff-ga', name: '户政窗口', role: 'DEPARTMENT_STAFF', dept: 'GAFJ-440514' });
+
+    const { body } = await gateway.graphql(contractOperation('DepartmentCases'), { first: 50 }, staff);
+
+    expect(body.errors).toBeUndefined();
+    const nodes = body.data.departmentCases.edges.map((e: any) => e.node);
+    expect(nodes.length).toBeGreaterThan(0);
+    expect(new Set(nodes.map((n: any) => n.matter.code))).toEqual(new Set([GA1]));
+  });
+});
+
+describe('the case status webhook', () => {
+  it('refuses a body whose signature does not match, and changes nothing', async () => {
+    const body = JSON.stringify({ caseId: 'X', matterCode: WJ1, applicationId: 'A', status: 'APPROVED', receivedAt: '2026-11-26T00:00:00+08:00', updatedAt: '2026-11-26T00:00:00+08:00', dueAt: '2026-11-30T00:00:00+08:00' });
+    const signature = createHmac('sha256', 'not-the-secret').update(body).digest('hex');
+
+    const response = await fetch(`${gateway.gateway.url}/webhooks/case-status/WJJ-440514`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-signature': signature },
+      body,
+    });
+
+    expect(response.status).toBe(401);
+  });
+});
