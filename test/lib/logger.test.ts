@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { createLogger } from '../../lib/logger.ts';
+import { maskIdNumbers } from '../../lib/mask.ts';
+
+describe('masking of ID numbers', () => {
+  it('keeps the region prefix and the check character only', () => {
+    expect(maskIdNumbers('申请人 440514199403120356 与配偶 44051419760909051X')).toBe(
+      '申请人 440514***********6 与配偶 440514***********X',
+    );
+  });
+
+  it('leaves longer digit runs, credit codes and short numbers alone', () => {
+    expect(maskIdNumbers('order 1234567890123456789012 code 91440514MA4UJ4XG6K phone 13923780451')).toBe(
+      'order 1234567890123456789012 code 91440514MA4UJ4XG6K phone 13923780451',
+    );
+  });
+
+  it('masks ID numbers in every log line, whichever field carries them', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'info', destination: { write: (line) => lines.push(line) } });
+
+    logger.info({ applicant: '440514199403120356', nested: { holder: '440514199608250285' } }, 'plan for 440514199403120356');
+
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect([entry.applicant, entry.nested.holder, entry.msg]).toEqual([
+      '440514***********6',
+      '440514***********5',
+      'plan for 440514***********6',
+    ]);
+    expect(lines[0]).not.toMatch(/\d{17}[\dX]/);
+  });
+});
