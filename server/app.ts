@@ -19,6 +19,11 @@ import { assessmentMetrics } from '../usecases/metrics.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
+// >>> resilience, security and speed
+import { queryLimitRules, reclassifyLimitError } from './limits.ts';
+import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
+import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
+// <<< resilience, security and speed
 
 export interface RunningGateway {
   /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
@@ -37,6 +42,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  */
 export function formatError(logger: Logger) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const limited = reclassifyLimitError(formatted, error); // query limits: QUERY_TOO_COMPLEX (server/limits.ts)
+    if (limited) return limited;
     const original = unwrapResolverError(error);
     if (original instanceof GraphQLError) return formatted;
     logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
@@ -51,12 +58,18 @@ export function formatError(logger: Logger) {
 
 export async function startGateway(services: GatewayServices): Promise<RunningGateway> {
   const { config, logger } = services;
+  // >>> resilience, security and speed
+  const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
+  const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
+  // <<< resilience, security and speed
   const apollo = new ApolloServer<GatewayContext>({
     schema: buildSchema(),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     formatError: formatError(logger),
-    plugins: [ApolloServerPluginLandingPageDisabled()],
+    validationRules: queryLimitRules(config.queryLimits),
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    plugins: [ApolloServerPluginLandingPageDisabled(), ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : [])],
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -82,10 +95,17 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
         throw new HttpError(400, 'BAD_REQUEST', 'Request body is not valid JSON');
       }
     }
-    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search: url.search, body };
+    let search = url.search;
+    if (trusted) {
+      // Trusted documents: only the contract's operations (server/trusted-documents.ts).
+      const admission = trusted.admit({ method: req.method ?? 'GET', body, search });
+      if (!admission.ok) return sendJson(res, admission.status, errorBody(admission.code, admission.message));
+      ({ body, search } = admission);
+    }
+    const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => createContext(services, requestId, await identify(req)),
+      context: async () => rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -51,6 +51,26 @@ export interface GatewayConfig {
   secretsKey: string | null;
   /** Largest accepted upload in bytes (MAX_UPLOAD_BYTES). Default 10 MiB. */
   maxUploadBytes: number;
+  // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
+  /**
+   * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
+   * (default 12), MAX_QUERY_ALIASES (30), MAX_QUERY_COST (5000),
+   * MAX_QUERY_TOKENS (2000).
+   */
+  queryLimits: { maxDepth: number; maxAliases: number; maxCost: number; maxTokens: number };
+  /**
+   * Which operations are served (TRUSTED_DOCUMENTS, server/trusted-documents.ts):
+   * `contract` = only those of the committed manifest of the front-end
+   * contract; `off` (default) = any operation.
+   */
+  trustedDocuments: 'contract' | 'off';
+  /**
+   * Mutations per caller (server/rate-limit.ts): MUTATION_RATE_LIMIT
+   * "<count>/<seconds>" (default "30/60"; "off" disables it) and
+   * MUTATION_RATE_BURST (default 10). Per gateway instance.
+   */
+  mutationRateLimit: { count: number; perSeconds: number; burst: number } | null;
+  // <<< resilience, security and speed
 }
 
 export class ConfigError extends Error {
@@ -94,6 +114,29 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return fallback;
   };
 
+  // >>> resilience, security and speed
+  const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = text(name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
+  };
+  const rate = (name: string, fallback: { count: number; perSeconds: number }, burst: number) => {
+    const raw = text(name);
+    if (raw === undefined) return { ...fallback, burst };
+    if (raw.toLowerCase() === 'off') return null;
+    const match = /^(\d+)\s*\/\s*(\d+)$/.exec(raw);
+    const count = Number(match?.[1]);
+    const perSeconds = Number(match?.[2]);
+    if (!match || count < 1 || count > 1_000_000 || perSeconds < 1 || perSeconds > 86_400) {
+      problems.push(`${name} must be "<count>/<seconds>" (count 1 to 1000000, seconds 1 to 86400) or "off", got "${raw}"`);
+      return { ...fallback, burst };
+    }
+    return { count, perSeconds, burst };
+  };
+  // <<< resilience, security and speed
+
   const anyUpstreamSet = UPSTREAMS.some((u) => text(u.url) !== undefined);
   let upstreams: GatewayConfig['upstreams'] = null;
   if (anyUpstreamSet) {
@@ -125,6 +168,16 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     jwt: {},
     secretsKey: text('SECRETS_KEY') ?? null,
     maxUploadBytes: integer('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    // >>> resilience, security and speed
+    queryLimits: {
+      maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),
+      maxAliases: integer('MAX_QUERY_ALIASES', 30, 0, 100_000),
+      maxCost: integer('MAX_QUERY_COST', 5000, 1, 100_000_000),
+      maxTokens: integer('MAX_QUERY_TOKENS', 2000, 100, 1_000_000),
+    },
+    trustedDocuments: choice('TRUSTED_DOCUMENTS', ['contract', 'off'] as const, 'off'),
+    mutationRateLimit: rate('MUTATION_RATE_LIMIT', { count: 30, perSeconds: 60 }, integer('MUTATION_RATE_BURST', 10, 1, 100_000)),
+    // <<< resilience, security and speed
   };
   if (config.secretsKey !== null && !isKey(config.secretsKey)) {
     problems.push('SECRETS_KEY must be 32 bytes, written as 64 hex digits or base64');
