@@ -5,7 +5,10 @@
  */
 import type { CaseStatus } from '../domain/application-status.ts';
 import type { DeliveryMethod, Provision } from '../domain/submission.ts';
+import { toCase, type CaseRecord, type CaseRow } from './cases.ts';
 import type { Queryable } from './database.ts';
+
+export type { CaseRecord };
 
 export interface StoredExemption {
   reason: 'INTERNAL_RESULT' | 'E_CERTIFICATE' | 'DATA_SHARING' | 'GOVERNMENT_ISSUED';
@@ -44,28 +47,6 @@ export interface MaterialRecord {
   requiredBy: string[];
 }
 
-export interface CaseRecord {
-  id: string;
-  applicationId: string;
-  position: number;
-  matterCode: string;
-  matterName: string;
-  departmentCode: string;
-  dependsOn: string[];
-  resultCertificateType: string | null;
-  payload: Record<string, unknown>;
-  status: CaseStatus;
-  statusReason: string | null;
-  remoteCaseId: string | null;
-  receivedAt: Date | null;
-  dueAt: Date | null;
-  decidedAt: Date | null;
-  requestedMaterials: string[];
-  resultCertificateId: string | null;
-  resultCertificateNumber: string | null;
-  deliveredAt: Date | null;
-  updatedAt: Date;
-}
 
 export interface NewApplication {
   application: Omit<ApplicationRecord, 'submittedAt' | 'updatedAt'>;
@@ -83,9 +64,6 @@ const APPLICATION_COLUMNS = `id, applicant, applicant_kind, applicant_name, topi
   answers, form, delivery_method, idempotency_key, materials_before, materials_to_submit, legal_days_total,
   committed_days, submitted_at, updated_at`;
 
-const CASE_COLUMNS = `id, application_id, position, matter_code, matter_name, department_code, depends_on,
-  result_certificate_type, payload, status, status_reason, remote_case_id, received_at, due_at, decided_at,
-  requested_materials, result_certificate_id, result_certificate_number, delivered_at, updated_at`;
 
 type Row = Record<string, any>;
 
@@ -110,28 +88,6 @@ const toApplication = (r: Row): ApplicationRecord => ({
   updatedAt: r.updated_at,
 });
 
-export const toCase = (r: Row): CaseRecord => ({
-  id: r.id,
-  applicationId: r.application_id,
-  position: r.position,
-  matterCode: r.matter_code,
-  matterName: r.matter_name,
-  departmentCode: r.department_code,
-  dependsOn: r.depends_on,
-  resultCertificateType: r.result_certificate_type,
-  payload: r.payload,
-  status: r.status,
-  statusReason: r.status_reason,
-  remoteCaseId: r.remote_case_id,
-  receivedAt: r.received_at,
-  dueAt: r.due_at,
-  decidedAt: r.decided_at,
-  requestedMaterials: r.requested_materials,
-  resultCertificateId: r.result_certificate_id,
-  resultCertificateNumber: r.result_certificate_number,
-  deliveredAt: r.delivered_at,
-  updatedAt: r.updated_at,
-});
 
 /** Writes an application with its materials and cases; call inside a transaction. */
 export async function insertApplication(tx: Queryable, next: NewApplication, now: Date): Promise<void> {
@@ -182,8 +138,8 @@ export async function findByIdempotencyKey(db: Queryable, applicant: string, key
 export async function casesOfApplications(db: Queryable, applicationIds: readonly string[]): Promise<Map<string, CaseRecord[]>> {
   const byApplication = new Map<string, CaseRecord[]>(applicationIds.map((id) => [id, []]));
   if (applicationIds.length === 0) return byApplication;
-  const { rows } = await db.query<Row>(
-    `SELECT ${CASE_COLUMNS} FROM cases WHERE application_id = ANY($1) ORDER BY application_id, position`,
+  const { rows } = await db.query<CaseRow>(
+    `SELECT * FROM cases WHERE application_id = ANY($1) ORDER BY application_id, position`,
     [applicationIds],
   );
   for (const row of rows) byApplication.get(row.application_id)?.push(toCase(row));
@@ -261,8 +217,8 @@ export async function casesOfDepartment(
 ): Promise<Page<CaseRecord & { submittedAt: Date }>> {
   const limit = pageSize(page.first);
   const after = page.after ? decodeCursor(page.after) : null;
-  const { rows } = await db.query(
-    `SELECT ${CASE_COLUMNS.split(',').map((c) => `c.${c.trim()}`).join(', ')}, a.submitted_at
+  const { rows } = await db.query<CaseRow & { submitted_at: Date }>(
+    `SELECT c.*, a.submitted_at
        FROM cases c JOIN applications a ON a.id = c.application_id
       WHERE c.department_code = $1
         AND ($2::text IS NULL OR c.status = $2::text)
@@ -270,7 +226,7 @@ export async function casesOfDepartment(
       ORDER BY a.submitted_at DESC, c.id DESC LIMIT $5`,
     [departmentCode, page.status ?? null, after?.at ?? null, after?.id ?? '', limit + 1],
   );
-  const items = rows.slice(0, limit).map((r) => ({ ...toCase(r), submittedAt: r.submitted_at as Date }));
+  const items = rows.slice(0, limit).map((r) => ({ ...toCase(r), submittedAt: r.submitted_at }));
   return {
     items: items.map((node) => ({ cursor: encodeCursor(node.submittedAt, node.id), node })),
     hasNextPage: rows.length > limit,

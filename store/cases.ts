@@ -134,7 +134,8 @@ const BUMP_APPLICATIONS = `bump AS (
     FROM c WHERE applications.id = c.application_id
     RETURNING applications.id)`;
 
-interface CaseRow {
+/** A `cases` row as the database returns it. */
+export interface CaseRow {
   id: string;
   application_id: string;
   position: number;
@@ -163,7 +164,8 @@ interface CaseRow {
   updated_at: Date;
 }
 
-function toCase(row: CaseRow): CaseRecord {
+/** A `cases` row as the rest of the gateway sees it. */
+export function toCase(row: CaseRow): CaseRecord {
   return {
     id: row.id,
     applicationId: row.application_id,

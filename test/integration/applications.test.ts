@@ -7,38 +7,11 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornAnswers, newbornForm } from '../support/newborn.ts';
 
-const FATHER = '440514199403120356';
-const MOTHER = '440514199608250285';
-const WJ1 = '440514-WJ-GG-0001';
-const WJ2 = '440514-WJ-GG-0002';
-const GA1 = '440514-GA-QR-0001';
-const YB1 = '440514-YB-GG-0001';
-const RS1 = '440514-RS-GG-0001';
-
-const answers = [
-  { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-  { questionId: 'parentsMarried', values: ['true'] },
-  { questionId: 'hukouWith', values: ['FATHER'] },
-  { questionId: 'ageMonths', values: ['2'] },
-  { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
-];
-
-const form = [
-  { key: 'applicant.idNumber', value: FATHER },
-  { key: 'applicant.name', value: '陈晓明' },
-  { key: 'applicant.phone', value: '13923780451' },
-  { key: 'spouse.idNumber', value: MOTHER },
-  { key: 'spouse.name', value: '林美玲' },
-  { key: 'child.name', value: '陈小宝' },
-  { key: 'child.gender', value: '男' },
-  { key: 'child.birthDate', value: '2026-10-01' },
-  { key: 'child.birthPlace', value: '潮南区人民医院' },
-  { key: 'applicant.residentialAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
-  { key: 'child.ethnicity', value: '汉族' },
-  { key: 'applicant.householdAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
-  { key: 'card.bankName', value: '中国银行' },
-];
+const { birthCertificate: WJ1, vaccination: WJ2, registration: GA1, insurance: YB1, socialSecurityCard: RS1 } = MATTERS;
+const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
+const form = newbornForm(SERVICE_FIELDS);
 
 let gateway: TestGateway;
 let token: string;
@@ -57,7 +30,7 @@ beforeAll(async () => {
     },
   );
   token = await gateway.mint({ sub: FATHER, name: '陈晓明', role: 'APPLICANT' });
-  pdf = await upload(token, Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'));
+  pdf = await upload(token, PDF);
 });
 afterAll(async () => {
   await gateway?.close();

@@ -6,9 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { FATHER, MOTHER, NEWBORN, PDF, newbornAnswers, newbornForm } from '../support/newborn.ts';
 
-const FATHER = '440514199403120356';
-const MOTHER = '440514199608250285';
 const period = { region: '440514', from: '2026-01-01T00:00:00+08:00', to: '2027-01-01T00:00:00+08:00' };
 
 let gateway: TestGateway;
@@ -19,35 +18,17 @@ async function submitNewborn(key: string): Promise<string> {
   const upload = await fetch(`${gateway.gateway.url}/uploads`, {
     method: 'POST',
     headers: { authorization: `Bearer ${father}` },
-    body: Buffer.from('%PDF-1.7\n%%EOF\n'),
+    body: PDF,
   });
   const { fileRef } = (await upload.json()) as { fileRef: string };
   const { body } = await gateway.graphql(
     contractOperation('SubmitApplication'),
     {
       input: {
-        topicCode: 'CN-YJS-XSECS',
+        topicCode: NEWBORN,
         // Married parents, born in a Chaonan hospital, nothing else: the birth certificate and the registration.
-        answers: [
-          { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-          { questionId: 'parentsMarried', values: ['true'] },
-          { questionId: 'hukouWith', values: ['FATHER'] },
-          { questionId: 'ageMonths', values: ['1'] },
-          { questionId: 'services', values: [] },
-        ],
-        form: [
-          { key: 'applicant.idNumber', value: FATHER },
-          { key: 'applicant.name', value: '陈晓明' },
-          { key: 'applicant.phone', value: '13923780451' },
-          { key: 'spouse.idNumber', value: MOTHER },
-          { key: 'spouse.name', value: '林美玲' },
-          { key: 'child.name', value: '陈小宝' },
-          { key: 'child.gender', value: '女' },
-          { key: 'child.birthDate', value: '2026-11-01' },
-          { key: 'child.birthPlace', value: '潮南区人民医院' },
-          { key: 'child.ethnicity', value: '汉族' },
-          { key: 'applicant.householdAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
-        ],
+        answers: newbornAnswers([], 1),
+        form: newbornForm(),
         uploads: [
           { materialCode: 'M-SFZ', fileRef },
           { materialCode: 'M-FMJL', fileRef },

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { newbornAnswers as newbornSituation } from '../support/newborn.ts';
 
 const NEWBORN = 'CN-YJS-XSECS';
 const WJ1 = '440514-WJ-GG-0001'; // 出生医学证明首次签发 → CT-CSYXZM
@@ -14,13 +15,7 @@ const GA1 = '440514-GA-QR-0001'; // 出生登记 → CT-HKB
 const YB1 = '440514-YB-GG-0001'; // 医保参保登记 → CT-YBCBPZ
 const RS1 = '440514-RS-GG-0001'; // 社会保障卡申领
 
-const newbornAnswers = [
-  { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-  { questionId: 'parentsMarried', values: ['true'] },
-  { questionId: 'hukouWith', values: ['FATHER'] },
-  { questionId: 'ageMonths', values: ['2'] },
-  { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
-];
+const newbornAnswers = newbornSituation(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
 
 let gateway: TestGateway;
 beforeAll(async () => {

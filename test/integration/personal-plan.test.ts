@@ -6,19 +6,14 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { FATHER, MOTHER, newbornAnswers } from '../support/newborn.ts';
 
-const FATHER = '440514199403120356'; // 陈晓明: ID card e-certificate expired 2024-09-30, 户口簿 e-certificate valid
-const MOTHER = '440514199608250285'; // 林美玲: his confirmed spouse, ID card valid until 2039
+// 陈晓明 (FATHER): ID card e-certificate expired 2024-09-30, 户口簿 e-certificate valid.
+// 林美玲 (MOTHER): his confirmed spouse, ID card valid until 2039.
 const STRANGER = '440514196505180137'; // 郑伟雄: no link to 陈晓明
 const NOBODY = '440514200101010026'; // a valid ID number the data center does not know
 
-const answers = [
-  { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-  { questionId: 'parentsMarried', values: ['true'] },
-  { questionId: 'hukouWith', values: ['FATHER'] },
-  { questionId: 'ageMonths', values: ['2'] },
-  { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
-];
+const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
 
 let gateway: TestGateway;
 let fatherToken: string;
