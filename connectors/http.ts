@@ -34,6 +34,7 @@ import {
   type IPolicy,
   type IRetryBackoffContext,
 } from 'cockatiel';
+import { AsyncResource } from 'node:async_hooks';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
 import {
@@ -170,7 +171,11 @@ export class UpstreamClient {
     });
     const limit = bulkhead(policy.maxConcurrent, policy.maxQueued);
     const deadline = timeout(policy.timeoutMs, TimeoutStrategy.Aggressive);
-    const retries = retry(handleWhen(isTransient), {
+    // An upstream that asks for a longer pause than we would ever wait is not retried: failing now beats timing out later.
+    const worthRetrying = (error: Error) =>
+      isTransient(error) &&
+      !(error instanceof UpstreamUnavailableError && (error.retryAfterMs ?? 0) > policy.retryMaxDelayMs);
+    const retries = retry(handleWhen(worthRetrying), {
       maxAttempts: policy.retries,
       backoff: new RetryAfterBackoff(
         new ExponentialBackoff({ initialDelay: policy.retryBaseDelayMs, maxDelay: policy.retryMaxDelayMs }),
@@ -192,8 +197,11 @@ export class UpstreamClient {
     const idempotent = req.idempotent ?? req.method === 'GET';
     const policy = idempotent ? this.readPolicy : this.writePolicy;
     try {
+      // Bound to the caller's async context: a call queued in the bulkhead would otherwise run in the
+      // context of whichever call freed its slot, and carry that request's id and trace.
+      const attempt = AsyncResource.bind((signal: AbortSignal) => this.attempt(req, signal));
       // A fresh signal per call: cockatiel listens on the one it is given, and a shared one would collect listeners.
-      return await policy.execute(({ signal }) => this.attempt(req, signal), new AbortController().signal);
+      return await policy.execute(({ signal }) => attempt(signal), new AbortController().signal);
     } catch (error) {
       if (error instanceof BrokenCircuitError) {
         this.onCall?.({ upstream: this.upstream, method: req.method, path: req.path, status: 0, durationMs: 0, outcome: 'circuit_open' });

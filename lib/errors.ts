@@ -43,10 +43,19 @@ export interface InputProblemInfo {
   message: string;
 }
 
+/** More problems than anyone reads: the rest are counted, not listed, so a hostile request cannot blow up the answer. */
+export const MAX_LISTED_PROBLEMS = 100;
+
 export class BadUserInputError extends GatewayError {
   readonly code = 'BAD_USER_INPUT' as const;
   constructor(message: string, readonly problems: readonly InputProblemInfo[] = []) {
-    super(message, problems.length ? { problems } : {}, 'BAD_USER_INPUT');
+    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
+    const omitted = problems.length - listed.length;
+    super(
+      omitted > 0 ? `${message.slice(0, 2000)} … and ${omitted} more problems` : message,
+      { ...(listed.length ? { problems: listed } : {}), ...(omitted > 0 ? { problemsOmitted: omitted } : {}) },
+      'BAD_USER_INPUT',
+    );
   }
 }
 

@@ -8,6 +8,7 @@
  * Tests start one per suite with small fixture data; `npm run sandbox`
  * starts one on the contract ports with the demo data of sandbox/data/.
  */
+import { setMaxListeners } from 'node:events';
 import { ApprovalSystem } from './approval.ts';
 import { newSecret } from './access.ts';
 import { CallRecorder, type CallLog } from './call-log.ts';
@@ -120,6 +121,8 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
   const faults = new FaultRegistry([...CENTRAL_SYSTEMS, ...approvals.map(({ department }) => department.code)]);
   const calls = new CallRecorder();
   const shutdown = new AbortController();
+  // Every delayed call listens for the shutdown; under load there are far more than Node's default 10.
+  setMaxListeners(0, shutdown.signal);
   const listen = (system: SystemName, routes: Route[], port = 0) =>
     startSimulator({ system, routes, faults, calls, latencyMs, shutdown: shutdown.signal }, host, port);
 

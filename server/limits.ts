@@ -204,7 +204,7 @@ export function operationCost(
     for (const selection of set.selections) {
       switch (selection.kind) {
         case Kind.FIELD:
-          total += fieldCost(selection, parentType, inPage);
+          total = Math.min(Number.MAX_SAFE_INTEGER, total + fieldCost(selection, parentType, inPage));
           break;
         case Kind.INLINE_FRAGMENT: {
           const condition = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parentType;
@@ -246,7 +246,8 @@ export function operationCost(
       multiplier = inPage ? 1 : listFactor;
     }
     const childType = isAbstractType(named) || isObjectType(named) || isInterfaceType(named) ? named : undefined;
-    return multiplier * (1 + costOf(node.selectionSet, childType, paged));
+    // Saturates rather than running into floating-point exponents: anything this large is refused anyway.
+    return Math.min(Number.MAX_SAFE_INTEGER, multiplier * (1 + costOf(node.selectionSet, childType, paged)));
   };
 
   const root =

@@ -71,6 +71,7 @@ export class TokenBucketLimiter {
 
   /** How many buckets are held now (for tests and metrics). */
   get size(): number {
+    this.buckets.purgeStale();
     return this.buckets.size;
   }
 

@@ -79,6 +79,19 @@ describe('UpstreamClient', () => {
     expect(times[1]! - times[0]!).toBeGreaterThanOrEqual(180);
   });
 
+  it('gives up at once when Retry-After asks for a longer pause than it would wait', async () => {
+    const { server, client } = await setUp((_req, res) => json(res, 503, {}, { 'retry-after': '30' }), {
+      retryMaxDelayMs: 500,
+      timeoutMs: 2000,
+    });
+
+    const error = await client.get('/x', itemsSchema).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as UpstreamUnavailableError).extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'matter-registry', upstreamStatus: 503 });
+    expect(server.requests).toHaveLength(1);
+  });
+
   it('never retries a write', async () => {
     const { server, client } = await setUp((_req, res) => json(res, 503, {}));
 

@@ -1,0 +1,153 @@
+/**
+ * Per-request tracing for the benchmark, and the NAIVE build of the gateway.
+ *
+ * Every request to a traced gateway runs in an AsyncLocalStorage context, so
+ * the upstream calls it causes (reported through the gateway's
+ * `onUpstreamCall` hook) are recorded for that request, with their start and
+ * end, and the chain of dependent calls of one query can be measured. (Only
+ * for a query alone: under load, a call queued in an upstream's bulkhead runs
+ * in the context of the call that freed its slot.)
+ *
+ * The NAIVE build is the same gateway code with three things switched off,
+ * for the requests of the naive gateway only (the optimised gateway in the
+ * same process is untouched):
+ * - DataLoader batching and per-request caching: every `load` calls the batch
+ *   function with its one key (one upstream call per key and per field);
+ * - the process-wide registry cache: every registry read goes upstream;
+ * - concurrency: the upstream calls of one request run one after another.
+ * The gateway has no such switch (it would belong in server/services.ts and
+ * server/context.ts), so this bench-only module patches the prototypes of
+ * DataLoader, CachedMatterRegistry and UpstreamClient, each patch doing
+ * nothing outside a naive request.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import DataLoader from 'dataloader';
+import { UpstreamClient, type UpstreamCallRecord } from '../connectors/http.ts';
+import { CachedMatterRegistry } from '../connectors/matter-registry/cache.ts';
+import type { Matter } from '../connectors/matter-registry/models.ts';
+
+export interface TracedCall {
+  upstream: string;
+  path: string;
+  start: number;
+  end: number;
+}
+
+export interface RequestTrace {
+  naive: boolean;
+  calls: TracedCall[];
+  /** The tail of this request's upstream calls, in the naive build. */
+  queue: Promise<unknown>;
+  /** `extensions.code` of every error in the answer (an HTTP 200 can carry errors). */
+  errorCodes: string[];
+}
+
+const traces = new AsyncLocalStorage<RequestTrace>();
+
+/** For the gateway's `onUpstreamCall`: attributes the call to the request that made it. */
+export function recordUpstreamCall(record: UpstreamCallRecord): void {
+  const trace = traces.getStore();
+  if (!trace) return;
+  const end = performance.now();
+  trace.calls.push({ upstream: record.upstream, path: record.path, start: end - record.durationMs, end });
+}
+
+/** Runs every request of `server` in a trace of its own; `onFinish` gets it when the response is sent. */
+export function traceRequests(server: Server, naive: boolean, onFinish: (trace: RequestTrace) => void): void {
+  const listeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const trace: RequestTrace = { naive, calls: [], queue: Promise.resolve(), errorCodes: [] };
+    res.once('finish', () => onFinish(trace));
+    // The gateway sends a complete GraphQL answer with one `end(string)`.
+    const end = res.end as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
+    res.end = function (this: ServerResponse, ...args: unknown[]) {
+      if (typeof args[0] === 'string' && args[0].includes('"errors"')) {
+        trace.errorCodes = [...args[0].matchAll(/"code":"([A-Z_]+)"/g)].map((m) => m[1]!);
+      }
+      return end.apply(this, args);
+    } as typeof res.end;
+    traces.run(trace, () => {
+      for (const listener of listeners) listener.call(server, req, res);
+    });
+  });
+}
+
+/**
+ * The longest chain of calls each of which started after the previous one
+ * ended: the calls a query cannot overlap, its critical path in calls.
+ */
+export function longestChain(calls: readonly TracedCall[], slackMs = 1): number {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  const chain = sorted.map(() => 1);
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (sorted[j]!.end <= sorted[i]!.start + slackMs) chain[i] = Math.max(chain[i]!, chain[j]! + 1);
+    }
+  }
+  return Math.max(0, ...chain);
+}
+
+const inNaiveRequest = () => traces.getStore()?.naive === true;
+
+let installed = false;
+
+/** Installs the naive build's patches (once); they act only inside requests traced as naive. */
+export function installNaiveMode(): void {
+  if (installed) return;
+  installed = true;
+
+  // 1. No DataLoader batching or caching: each load is a batch of its own key.
+  const loader = DataLoader.prototype as unknown as {
+    load(this: { _batchLoadFn(keys: readonly unknown[]): PromiseLike<ArrayLike<unknown>> }, key: unknown): Promise<unknown>;
+  };
+  const load = loader.load;
+  loader.load = function (key) {
+    if (!inNaiveRequest()) return load.call(this, key);
+    return Promise.resolve(this._batchLoadFn([key])).then((values) => {
+      const value = values[0];
+      if (value instanceof Error) throw value;
+      return value;
+    });
+  };
+
+  // 2. No registry cache: every read goes to the registry, matters one code per call.
+  const registry = CachedMatterRegistry.prototype;
+  const cached = {
+    departments: registry.departments,
+    certificateTypes: registry.certificateTypes,
+    topics: registry.topics,
+    topic: registry.topic,
+    mattersByCode: registry.mattersByCode,
+  };
+  registry.departments = function () {
+    return inNaiveRequest() ? this.client.departments() : cached.departments.call(this);
+  };
+  registry.certificateTypes = function () {
+    return inNaiveRequest() ? this.client.certificateTypes() : cached.certificateTypes.call(this);
+  };
+  registry.topics = function (region) {
+    return inNaiveRequest() ? this.client.topics(region ?? undefined) : cached.topics.call(this, region);
+  };
+  registry.topic = function (code) {
+    return inNaiveRequest() ? this.client.topic(code) : cached.topic.call(this, code);
+  };
+  registry.mattersByCode = async function (codes) {
+    if (!inNaiveRequest()) return cached.mattersByCode.call(this, codes);
+    const found: (Matter | null)[] = [];
+    for (const code of codes) found.push((await this.client.matters([code]))[0] ?? null);
+    return found;
+  };
+
+  // 3. No concurrency: a request's upstream calls wait for each other.
+  const client = UpstreamClient.prototype;
+  const send = client.send;
+  client.send = function (this: UpstreamClient, request) {
+    const trace = traces.getStore();
+    if (!trace?.naive) return send.call(this, request);
+    const run = trace.queue.then(() => send.call(this, request));
+    trace.queue = run.catch(() => undefined);
+    return run;
+  } as typeof send;
+}
