@@ -24,14 +24,34 @@ import { queryLimitRules, reclassifyLimitError } from './limits.ts';
 import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
 import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
 // <<< resilience, security and speed
+// >>> operations and observability
+import { createObservability, type Observability } from './observability/index.ts';
+import { ReadinessProbe } from './readiness.ts';
+import { createWebUi } from './explorer.ts';
+// <<< operations and observability
 
 export interface RunningGateway {
   /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
   url: string;
   server: Server;
-  /** Stops accepting requests, lets in-flight ones finish, then closes the services. */
+  /**
+   * Stops accepting requests (and /readyz answers 503), lets in-flight ones
+   * finish for at most SHUTDOWN_GRACE_MS, then closes the services (which
+   * drains the outbox work in progress).
+   */
   stop(): Promise<void>;
+  // >>> operations and observability
+  /** Builds (or loads) the explorer's and the dashboard's bundles now, so that the first page is fast. */
+  warmUp(): Promise<void>;
+  // <<< operations and observability
 }
+
+// >>> operations and observability
+export interface StartOptions {
+  /** Metrics, traces and access logs; made here when not given (bootstrap makes it, to hook the upstream calls). */
+  observability?: Observability;
+}
+// <<< operations and observability
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -56,8 +76,14 @@ export function formatError(logger: Logger) {
   };
 }
 
-export async function startGateway(services: GatewayServices): Promise<RunningGateway> {
+export async function startGateway(services: GatewayServices, options: StartOptions = {}): Promise<RunningGateway> {
   const { config, logger } = services;
+  // >>> operations and observability
+  const observability = options.observability ?? (await createObservability(config, logger));
+  observability.observe(services);
+  const readiness = new ReadinessProbe(services, { draining: () => observability.draining });
+  const webUi = createWebUi({ config, logger });
+  // <<< operations and observability
   // >>> resilience, security and speed
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
   const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
@@ -66,10 +92,17 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
     schema: buildSchema(),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
+    // operations and observability: server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
+    // handlers would stop Apollo while requests are still being drained.
+    stopOnTerminationSignals: false,
     formatError: formatError(logger),
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
-    plugins: [ApolloServerPluginLandingPageDisabled(), ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : [])],
+    plugins: [
+      ApolloServerPluginLandingPageDisabled(),
+      ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
+      observability.apolloPlugin<GatewayContext>(), // operations and observability: per-operation metrics and spans
+    ],
     logger: {
       debug: (message) => logger.debug(message),
       info: (message) => logger.info(message),
@@ -135,12 +168,22 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
     sendJson(res, result.status, errorBody(result.code, result.message));
   }
 
-  const server = createServer(async (req, res) => {
+  const server = createServer((req, res) => {
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
+    // >>> operations and observability: each request in its own scope (access log, metrics, traces, X-Request-Id upstream)
+    void observability.serve(req, res, requestId, () => route(req, res, requestId));
+  });
+  async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
+    // <<< operations and observability
     try {
       const url = new URL(req.url ?? '/', 'http://gateway');
+      // >>> operations and observability: explorer, dashboard and their assets; readiness; metrics
+      if (await webUi.handle(req, res, url)) return;
+      if (url.pathname === '/readyz') return await readiness.handle(req, res);
+      if (url.pathname === '/metrics') return await observability.handleMetrics(req, res);
+      // <<< operations and observability
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/uploads') {
@@ -172,7 +215,7 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
       if (!res.headersSent) sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
       else res.destroy();
     }
-  });
+  }
   server.keepAliveTimeout = 5_000;
   server.headersTimeout = 10_000;
   server.requestTimeout = 60_000;
@@ -189,14 +232,24 @@ export async function startGateway(services: GatewayServices): Promise<RunningGa
     url,
     server,
     async stop() {
+      // >>> operations and observability: readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
+      observability.beginDrain();
       await new Promise<void>((resolve) => {
-        server.close(() => resolve());
+        // Keep-alive connections are closed as soon as their request is answered.
+        const idle = setInterval(() => server.closeIdleConnections(), 100);
+        server.close(() => {
+          clearInterval(idle);
+          resolve();
+        });
         server.closeIdleConnections();
         // A client that never finishes its request must not hold the shutdown hostage.
-        setTimeout(() => server.closeAllConnections(), 10_000).unref();
+        setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs).unref();
       });
       await apollo.stop();
       await services.close();
+      await observability.shutdown();
+      // <<< operations and observability
     },
+    warmUp: () => webUi.warmUp(), // operations and observability
   };
 }

@@ -14,6 +14,7 @@ import { createTokenVerifier, mintToken, readPublicKey, type TokenClaims } from 
 import { createServices, type GatewayServices, type ServiceOptions, type UpstreamEndpoints } from './services.ts';
 import { openDatabase, type DatabaseOptions } from '../store/database.ts';
 import { SecretBox } from '../lib/secrets.ts';
+import { createObservability, type Observability } from './observability/index.ts'; // operations and observability
 
 export interface BootOptions {
   /** Environment to read the configuration from. Default `process.env`. */
@@ -87,20 +88,28 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
   );
   let gateway: RunningGateway;
   let services: GatewayServices;
+  // >>> operations and observability: metrics, traces and logs see every upstream call (besides options.services.onUpstreamCall)
+  let observability: Observability | undefined;
+  // <<< operations and observability
   try {
+    observability = await createObservability(config, logger); // operations and observability
     const db = await openDatabase(
       options.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') }),
     );
-    services = createServices(config, endpoints, db, logger, verifier, secrets, options.services);
+    services = createServices(config, endpoints, db, logger, verifier, secrets, {
+      ...options.services,
+      onUpstreamCall: observability.upstreamHook(options.services?.onUpstreamCall), // operations and observability
+    });
     try {
       if (sandbox) await registerSandboxDepartments(services, sandbox);
-      gateway = await startGateway(services);
+      gateway = await startGateway(services, { observability });
       services.start();
     } catch (error) {
       await services.close();
       throw error;
     }
   } catch (error) {
+    await observability?.shutdown(); // operations and observability
     await sandbox?.close();
     throw error;
   }

@@ -71,6 +71,27 @@ export interface GatewayConfig {
    */
   mutationRateLimit: { count: number; perSeconds: number; burst: number } | null;
   // <<< resilience, security and speed
+  // >>> operations and observability
+  /**
+   * Serve the GraphQL explorer (GraphiQL, bundled from the installed
+   * packages) at / and at GET /graphql for browsers (EXPLORER=on|off).
+   * Default: on with the sandbox, off with real upstreams.
+   */
+  explorer: boolean;
+  /** Serve the assessment dashboard at /dashboard (DASHBOARD=on|off). Default on: its data needs an EVALUATOR or ADMIN token anyway. */
+  dashboard: boolean;
+  /** Bearer token GET /metrics requires (METRICS_TOKEN, at least 16 characters); null = /metrics is open. */
+  metricsToken: string | null;
+  /** Longest wait at shutdown for in-flight requests, in milliseconds (SHUTDOWN_GRACE_MS). Default 10000. */
+  shutdownGraceMs: number;
+  /**
+   * OpenTelemetry trace export over OTLP/HTTP: OTEL_EXPORTER_OTLP_TRACES_ENDPOINT
+   * (full URL), or OTEL_EXPORTER_OTLP_ENDPOINT (base URL, `/v1/traces` is
+   * appended); OTEL_EXPORTER_OTLP_HEADERS (`key=value,key2=value2`);
+   * OTEL_SERVICE_NAME (default `one-thing-gateway`). No endpoint = no export.
+   */
+  tracing: { tracesUrl: string | null; headers: Record<string, string>; serviceName: string };
+  // <<< operations and observability
 }
 
 export class ConfigError extends Error {
@@ -178,6 +199,13 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     trustedDocuments: choice('TRUSTED_DOCUMENTS', ['contract', 'off'] as const, 'off'),
     mutationRateLimit: rate('MUTATION_RATE_LIMIT', { count: 30, perSeconds: 60 }, integer('MUTATION_RATE_BURST', 10, 1, 100_000)),
     // <<< resilience, security and speed
+    // >>> operations and observability
+    explorer: bool('EXPLORER', !anyUpstreamSet),
+    dashboard: bool('DASHBOARD', true),
+    metricsToken: text('METRICS_TOKEN') ?? null,
+    shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
+    tracing: { tracesUrl: null, headers: {}, serviceName: text('OTEL_SERVICE_NAME') ?? 'one-thing-gateway' },
+    // <<< operations and observability
   };
   if (config.secretsKey !== null && !isKey(config.secretsKey)) {
     problems.push('SECRETS_KEY must be 32 bytes, written as 64 hex digits or base64');
@@ -205,6 +233,31 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ...(issuer !== undefined ? { issuer } : {}),
     ...(audience !== undefined ? { audience } : {}),
   };
+  // >>> operations and observability
+  if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters long');
+  const tracesEndpoint = text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
+  const otlpEndpoint = text('OTEL_EXPORTER_OTLP_ENDPOINT');
+  if (tracesEndpoint !== undefined) {
+    if (!isHttpUrl(tracesEndpoint)) problems.push(`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT must be an http(s) URL, got "${tracesEndpoint}"`);
+    config.tracing.tracesUrl = tracesEndpoint;
+  } else if (otlpEndpoint !== undefined) {
+    if (!isHttpUrl(otlpEndpoint)) problems.push(`OTEL_EXPORTER_OTLP_ENDPOINT must be an http(s) URL, got "${otlpEndpoint}"`);
+    config.tracing.tracesUrl = `${otlpEndpoint.replace(/\/+$/, '')}/v1/traces`;
+  }
+  for (const pair of (text('OTEL_EXPORTER_OTLP_HEADERS') ?? '').split(',').filter((p) => p.trim() !== '')) {
+    const at = pair.indexOf('=');
+    const key = at > 0 ? pair.slice(0, at).trim() : '';
+    if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
+      problems.push('OTEL_EXPORTER_OTLP_HEADERS must be key=value pairs separated by commas');
+      break;
+    }
+    try {
+      config.tracing.headers[key] = decodeURIComponent(pair.slice(at + 1).trim());
+    } catch {
+      problems.push(`OTEL_EXPORTER_OTLP_HEADERS: the value of ${key} is not valid percent-encoding`);
+    }
+  }
+  // <<< operations and observability
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

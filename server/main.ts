@@ -11,12 +11,20 @@ try {
   const booted = await bootGateway({ logger });
   const { gateway, sandbox, demoUsers } = booted;
   logger.info({ url: `${gateway.url}/graphql` }, 'one-thing gateway ready');
+  // >>> operations and observability: build the explorer's and dashboard's bundles now rather than on the first page view
+  void gateway.warmUp().catch((error: unknown) => logger.warn({ err: error }, 'the browser pages could not be built'));
+  // <<< operations and observability
   if (sandbox) {
     // Printed for the person who just ran `npm start`; tokens of sandbox demo users only.
     const lines = [
       '',
       `  One-thing gateway with the sandbox: POST ${gateway.url}/graphql`,
       `  Sandbox upstreams: ${Object.values(sandbox.urls).join('  ')}`,
+      // >>> operations and observability
+      ...(booted.config.explorer ? [`  GraphQL explorer: ${gateway.url}/`] : []),
+      ...(booted.config.dashboard ? [`  Assessment dashboard: ${gateway.url}/dashboard (log in with the EVALUATOR token)`] : []),
+      `  Health: ${gateway.url}/healthz  ${gateway.url}/readyz   Metrics: ${gateway.url}/metrics`,
+      // <<< operations and observability
       '  Demo tokens (send as "Authorization: Bearer <token>"):',
       ...demoUsers.map((u) => `    ${u.role.padEnd(16)} ${u.name}\n      ${u.token}`),
       '',
@@ -27,9 +35,25 @@ try {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    await booted.stop();
+    // >>> operations and observability: graceful, bounded shutdown
+    // Stop accepting, /readyz 503, let in-flight requests finish (SHUTDOWN_GRACE_MS at most), drain the
+    // outbox work in progress, close the database. Past the grace period (and 5 s to close), exit anyway:
+    // a delivery cut short is retried with the same Idempotency-Key by the next instance.
+    const graceMs = booted.config.shutdownGraceMs;
+    logger.info({ signal, graceMs }, 'shutting down: draining in-flight requests and outbox work');
+    setTimeout(() => {
+      logger.error({ graceMs }, 'shutdown took longer than the grace period: exiting with work left');
+      process.exit(1);
+    }, graceMs + 5_000).unref();
+    try {
+      await booted.stop();
+    } catch (error) {
+      logger.error({ err: error }, 'shutdown failed');
+      process.exit(1);
+    }
+    logger.info('stopped');
     process.exit(0);
+    // <<< operations and observability
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

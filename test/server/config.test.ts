@@ -37,6 +37,14 @@ describe('loadConfig', () => {
       jwt: {},
       secretsKey: null,
       maxUploadBytes: 10 * 1024 * 1024,
+      queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
+      trustedDocuments: 'off',
+      mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },
+      explorer: true,
+      dashboard: true,
+      metricsToken: null,
+      shutdownGraceMs: 10000,
+      tracing: { tracesUrl: null, headers: {}, serviceName: 'one-thing-gateway' },
     });
   });
 

@@ -1,0 +1,47 @@
+/** The answer of the contract's AssessmentMetrics operation (schema/assessment.graphql). */
+
+export interface GradeCount {
+  grade: number;
+  count: number;
+}
+
+export interface TopicMetrics {
+  topic: { code: string; name: string };
+  guidable: boolean;
+  onlineProcessable: boolean;
+  problems: string[];
+  materialReduction: number | null;
+  timeCompression: number | null;
+  applications: number;
+  onTimeRate: number | null;
+  ratings: GradeCount[];
+  goodRatingRate: number | null;
+}
+
+export interface DepartmentMetrics {
+  department: { code: string; name: string };
+  cases: number;
+  overdueCases: number;
+  onTimeRate: number | null;
+}
+
+export interface AssessmentMetrics {
+  topicCount: number;
+  guidableRate: number | null;
+  onlineProcessableRate: number | null;
+  applications: number;
+  onTimeRate: number | null;
+  goodRatingRate: number | null;
+  averageMaterialReduction: number | null;
+  averageTimeCompression: number | null;
+  topics: TopicMetrics[];
+  departments: DepartmentMetrics[];
+}
+
+/** What the server puts in the page (dashboard/page.ts). */
+export interface DashboardConfig {
+  endpoint: string;
+  csvPath: string;
+  operation: string;
+  defaultRegion: string;
+}

@@ -1,0 +1,557 @@
+/**
+ * The browser pages of the gateway, served from the installed npm packages
+ * only (no CDN, so they work on a network without internet access):
+ *
+ * - the GraphQL explorer (GraphiQL 4 with React) at `/` and at GET
+ *   `/graphql` when a browser asks for HTML (`Accept: text/html`, no
+ *   `query` parameter), with the contract's operations as examples and a
+ *   field for the bearer token. On with the sandbox, off with real
+ *   upstreams unless EXPLORER=on;
+ * - the assessment dashboard at `/dashboard` (dashboard/, DASHBOARD=on|off);
+ * - their bundles at `/assets/<hash>/<file>`, cacheable for ever.
+ *
+ * Bundles are built with esbuild from the installed packages the first time
+ * a page is asked for (or at start, `warmUp`), in about a second, and kept
+ * under `DATA_DIR/web-assets/`, keyed by a hash of everything that goes into
+ * them (sources, package versions, esbuild's version): a restart, or a
+ * second instance on the same DATA_DIR, reuses them. When DATA_DIR is not
+ * writable they are kept in memory only.
+ *
+ * The pages carry a Content-Security-Policy that only allows the gateway's
+ * own origin (plus data: fonts and images), so nothing external can load
+ * even by mistake.
+ *
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
+import { join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import type { Logger } from '../lib/logger.ts';
+import { dashboardBundle, dashboardPage } from '../dashboard/page.ts';
+import type { GatewayConfig } from './config.ts';
+import { loadManifest, type ManifestOperation } from './trusted-documents.ts';
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+const require = createRequire(import.meta.url);
+
+// ---------------------------------------------------------------- bundles
+
+export interface BrowserAsset {
+  contentType: string;
+  body: Buffer;
+  gzip: Buffer;
+  etag: string;
+}
+
+export interface BrowserBundle {
+  /** Hash of the bundle's inputs; part of its assets' URLs. */
+  readonly hash: string;
+  /** Assets by file name, e.g. `explorer.js`. */
+  readonly files: ReadonlyMap<string, BrowserAsset>;
+  /** The URL of one of its files: `/assets/<hash>/<file>`. */
+  urlOf(file: string): string;
+}
+
+export interface BundleSpec {
+  /** Name of the outputs: `<name>.js`, `<name>.css`. */
+  name: string;
+  /** The entry: source text (resolved from the repository root) or a file. */
+  entry: { contents: string; loader: 'js' | 'jsx' | 'ts' | 'tsx' } | { file: string };
+  /** Files whose content goes into the bundle besides the entry (for the cache key). */
+  sources?: readonly string[];
+  /** npm packages bundled (their versions go into the cache key). */
+  packages: readonly string[];
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+};
+
+/** Bundles being built or built in this process, by cache key. */
+const bundles = new Map<string, Promise<BrowserBundle>>();
+
+function packageVersion(name: string): string {
+  try {
+    return (JSON.parse(readFileSync(require.resolve(`${name}/package.json`), 'utf8')) as { version: string }).version;
+  } catch {
+    try {
+      return (JSON.parse(readFileSync(join(ROOT, 'node_modules', name, 'package.json'), 'utf8')) as { version: string }).version;
+    } catch {
+      return 'unknown';
+    }
+  }
+}
+
+function cacheKey(spec: BundleSpec): string {
+  const hash = createHash('sha256');
+  hash.update(`esbuild ${packageVersion('esbuild')}\n`);
+  for (const name of spec.packages) hash.update(`package ${name} ${packageVersion(name)}\n`);
+  if ('contents' in spec.entry) hash.update(`entry\n${spec.entry.contents}\n`);
+  for (const file of ['file' in spec.entry ? spec.entry.file : null, ...(spec.sources ?? [])]) {
+    if (file) hash.update(`file ${relative(ROOT, file)}\n`).update(readFileSync(file));
+  }
+  return hash.digest('hex').slice(0, 20);
+}
+
+function asset(name: string, body: Buffer): BrowserAsset {
+  const extension = name.slice(name.lastIndexOf('.'));
+  return {
+    contentType: CONTENT_TYPES[extension] ?? 'application/octet-stream',
+    body,
+    gzip: gzipSync(body, { level: 6 }),
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+  };
+}
+
+function makeBundle(hash: string, files: Map<string, Buffer>): BrowserBundle {
+  const assets = new Map([...files].map(([name, body]) => [name, asset(name, body)]));
+  return { hash, files: assets, urlOf: (file) => `/assets/${hash}/${file}` };
+}
+
+async function readCached(dir: string): Promise<Map<string, Buffer> | null> {
+  try {
+    const list = JSON.parse(await readFile(join(dir, 'files.json'), 'utf8')) as string[];
+    const files = new Map<string, Buffer>();
+    for (const name of list) files.set(name, await readFile(join(dir, name)));
+    return files;
+  } catch {
+    return null;
+  }
+}
+
+async function writeCached(dir: string, files: Map<string, Buffer>): Promise<void> {
+  // Written beside and renamed into place, so that a reader never sees half a bundle.
+  const temporary = `${dir}.${process.pid}.${Date.now()}.tmp`;
+  await mkdir(temporary, { recursive: true });
+  try {
+    for (const [name, body] of files) await writeFile(join(temporary, name), body);
+    await writeFile(join(temporary, 'files.json'), JSON.stringify([...files.keys()]));
+    await rename(temporary, dir);
+  } catch (error) {
+    await rm(temporary, { recursive: true, force: true });
+    // Another process may have put the same bundle there first: that is as good.
+    if ((await readCached(dir)) === null) throw error;
+  }
+}
+
+async function build(spec: BundleSpec): Promise<Map<string, Buffer>> {
+  const esbuild = await import('esbuild');
+  const result = await esbuild.build({
+    ...('contents' in spec.entry
+      ? { stdin: { contents: spec.entry.contents, loader: spec.entry.loader, resolveDir: ROOT, sourcefile: `${spec.name}-entry` } }
+      : { entryPoints: [spec.entry.file] }),
+    bundle: true,
+    minify: true,
+    format: 'esm',
+    platform: 'browser',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+    jsx: 'automatic',
+    write: false,
+    outdir: '/',
+    entryNames: spec.name,
+    assetNames: `${spec.name}-[hash]`,
+    loader: { '.woff2': 'dataurl', '.woff': 'dataurl', '.ttf': 'dataurl', '.svg': 'dataurl', '.png': 'dataurl' },
+    define: { 'process.env.NODE_ENV': '"production"' },
+    legalComments: 'none',
+    logLevel: 'silent',
+    absWorkingDir: ROOT,
+  });
+  const files = new Map<string, Buffer>();
+  for (const output of result.outputFiles) files.set(output.path.replace(/^.*[\\/]/, ''), Buffer.from(output.contents));
+  return files;
+}
+
+/**
+ * The bundle of `spec`: from this process's memory, else from
+ * `cacheDir` (DATA_DIR/web-assets), else built now and stored there.
+ */
+export function browserBundle(spec: BundleSpec, cacheDir: string | null, logger?: Logger): Promise<BrowserBundle> {
+  const key = `${spec.name}-${cacheKey(spec)}`;
+  let bundle = bundles.get(key);
+  if (!bundle) {
+    bundle = (async () => {
+      const dir = cacheDir ? join(cacheDir, key) : null;
+      const cached = dir ? await readCached(dir) : null;
+      if (cached) return makeBundle(key, cached);
+      const started = performance.now();
+      const files = await build(spec);
+      logger?.info({ bundle: spec.name, ms: Math.round(performance.now() - started) }, 'browser bundle built');
+      if (dir) {
+        await mkdir(cacheDir!, { recursive: true })
+          .then(() => writeCached(dir, files))
+          .catch((error: unknown) => logger?.warn({ err: error, dir }, 'browser bundle not cached (kept in memory)'));
+      }
+      return makeBundle(key, files);
+    })();
+    bundles.set(key, bundle);
+    bundle.catch(() => bundles.delete(key));
+  }
+  return bundle;
+}
+
+// ---------------------------------------------------------------- pages
+
+/** Allows the gateway's own origin only; inline styles for the libraries' computed positions. */
+export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'content-security-policy': [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "font-src 'self' data:",
+    "connect-src 'self'",
+    "worker-src 'self' blob:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "form-action 'none'",
+    "frame-ancestors 'none'",
+  ].join('; '),
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'cache-control': 'no-store',
+};
+
+/** JSON for a `<script type="application/json">` element: `<` escaped so that no text can close the element. */
+export function jsonForScript(value: unknown): string {
+  return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function sendPage(req: IncomingMessage, res: ServerResponse, html: string): void {
+  const body = Buffer.from(html, 'utf8');
+  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), ...PAGE_SECURITY_HEADERS });
+  res.end(req.method === 'HEAD' ? undefined : body);
+}
+
+// ---------------------------------------------------------------- the explorer
+
+/** Who uses a contract operation, for the explorer's example list. */
+const AUDIENCES: Record<string, string> = {
+  TopicCatalog: '市民与企业',
+  TopicGuide: '市民与企业',
+  SituationPlan: '市民与企业',
+  SubmitApplication: '市民与企业',
+  ApplicationStatus: '市民与企业',
+  MyApplications: '市民与企业',
+  MyDataAccessLog: '市民与企业',
+  SupplementMaterials: '市民与企业',
+  RateApplication: '市民与企业',
+  RegisterConnector: '部门管理员',
+  RemoveConnector: '部门管理员',
+  Connectors: '部门管理员',
+  DepartmentCases: '部门管理员',
+  AssessmentMetrics: '评估人员',
+};
+
+/** Variables that work against the sandbox's data, as a start. */
+function exampleVariables(name: string, now: Date): Record<string, unknown> {
+  const year = now.getUTCFullYear();
+  const newborn = [
+    { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
+    { questionId: 'parentsMarried', values: ['true'] },
+    { questionId: 'hukouWith', values: ['FATHER'] },
+    { questionId: 'ageMonths', values: ['2'] },
+    { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
+  ];
+  switch (name) {
+    case 'TopicCatalog':
+      return { region: '440514' };
+    case 'TopicGuide':
+      return { code: 'CN-YJS-XSECS' };
+    case 'SituationPlan':
+      return { code: 'CN-YJS-XSECS', answers: newborn };
+    case 'SubmitApplication':
+      return {
+        input: { topicCode: 'CN-YJS-XSECS', answers: newborn, form: [], deliveryMethod: 'POST', idempotencyKey: 'explorer-example-1' },
+      };
+    case 'ApplicationStatus':
+      return { id: '<application id>' };
+    case 'MyApplications':
+    case 'MyDataAccessLog':
+      return { first: 10 };
+    case 'SupplementMaterials':
+      return { input: { applicationId: '<application id>', matterCode: '<matter code>', uploads: [], idempotencyKey: 'explorer-supplement-1' } };
+    case 'RateApplication':
+      return { input: { applicationId: '<application id>', grade: 5, channel: 'PC' } };
+    case 'RegisterConnector':
+      return {
+        input: {
+          departmentCode: '<department code>',
+          baseUrl: 'https://sp.example.gov.cn/one-thing',
+          token: '<token of the approval system>',
+          webhookSecret: '<webhook secret>',
+          matterCodes: ['<matter code>'],
+          timeoutMs: 5000,
+        },
+      };
+    case 'RemoveConnector':
+      return { id: '<connector id>' };
+    case 'DepartmentCases':
+      return { first: 20 };
+    case 'AssessmentMetrics':
+      return { region: '440514', from: `${year}-01-01T00:00:00+08:00`, to: `${year + 1}-01-01T00:00:00+08:00` };
+    default:
+      return {};
+  }
+}
+
+export interface ExplorerExample {
+  name: string;
+  group: string;
+  query: string;
+  variables: string;
+}
+
+/** The contract's operations (from the trusted-documents manifest, so ../shared is not needed at run time) as examples. */
+export function explorerExamples(now = new Date(), operations?: readonly ManifestOperation[]): ExplorerExample[] {
+  let list = operations;
+  if (!list) {
+    try {
+      list = loadManifest().operations;
+    } catch {
+      list = [];
+    }
+  }
+  const order = Object.keys(AUDIENCES);
+  return [...list]
+    .sort((a, b) => (order.indexOf(a.name) + 1 || 99) - (order.indexOf(b.name) + 1 || 99) || a.name.localeCompare(b.name))
+    .map((operation) => ({
+      name: operation.name,
+      group: AUDIENCES[operation.name] ?? '其他',
+      query: operation.body,
+      variables: JSON.stringify(exampleVariables(operation.name, now), null, 2),
+    }));
+}
+
+const EXPLORER_ENTRY = `
+import { useCallback, useEffect, useRef, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+import { GraphiQL } from 'graphiql';
+import { Kind, parse } from 'graphql';
+import 'graphiql/style.css';
+
+const config = JSON.parse(document.getElementById('explorer-config').textContent);
+const TOKEN_KEY = 'one-thing-gateway.explorer.token';
+const stored = () => { try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch { return ''; } };
+const groups = [...new Set(config.examples.map((e) => e.group))];
+const byName = new Map(config.examples.map((e) => [e.name, e]));
+/** GraphiQL updates the operation name a moment after the editor changed: a name the document lacks is corrected here. */
+function withKnownOperationName(params) {
+  try {
+    const operations = parse(params.query).definitions.filter((d) => d.kind === Kind.OPERATION_DEFINITION);
+    const names = operations.map((o) => (o.name ? o.name.value : null));
+    if (params.operationName && !names.includes(params.operationName)) {
+      return { ...params, operationName: operations.length === 1 && names[0] ? names[0] : undefined };
+    }
+  } catch {}
+  return params;
+}
+const defaultTabs = config.defaultTabs.map((name) => byName.get(name)).filter(Boolean)
+  .map((e) => ({ query: e.query, variables: e.variables }));
+
+function Explorer() {
+  const [token, setToken] = useState(stored);
+  const [shown, setShown] = useState(false);
+  const [example, setExample] = useState(undefined);
+  const tokenRef = useRef(token);
+  useEffect(() => {
+    tokenRef.current = token;
+    try { token ? sessionStorage.setItem(TOKEN_KEY, token) : sessionStorage.removeItem(TOKEN_KEY); } catch {}
+  }, [token]);
+  const fetcher = useCallback(async (params, options) => {
+    const headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json', ...(options && options.headers) };
+    const bearer = tokenRef.current.trim().replace(/^Bearer\\s+/i, '');
+    if (bearer) headers.authorization = 'Bearer ' + bearer;
+    const response = await fetch(config.endpoint, { method: 'POST', headers, body: JSON.stringify(withKnownOperationName(params)), credentials: 'omit' });
+    const text = await response.text();
+    try { return JSON.parse(text); } catch { return { errors: [{ message: 'HTTP ' + response.status + ': ' + text.slice(0, 500) }] }; }
+  }, []);
+  const choose = (event) => {
+    const chosen = byName.get(event.target.value);
+    event.target.value = '';
+    if (chosen) setExample({ query: chosen.query, variables: chosen.variables });
+  };
+  return (
+    <div className="ot-explorer">
+      <header className="ot-bar">
+        <span className="ot-title">一件事集成服务网关 · GraphQL 调试台</span>
+        <label className="ot-field">
+          <span>契约示例</span>
+          <select aria-label="契约示例" defaultValue="" onChange={choose} data-testid="examples">
+            <option value="" disabled>选择一个前端契约操作…</option>
+            {groups.map((group) => (
+              <optgroup key={group} label={group}>
+                {config.examples.filter((e) => e.group === group).map((e) => <option key={e.name} value={e.name}>{e.name}</option>)}
+              </optgroup>
+            ))}
+          </select>
+        </label>
+        <label className="ot-field ot-token">
+          <span>Bearer 令牌</span>
+          <input aria-label="Bearer 令牌" data-testid="token" type={shown ? 'text' : 'password'} autoComplete="off" spellCheck={false}
+            placeholder="粘贴令牌，以 Authorization 头随每个请求发送（仅保存在本标签页）" value={token} onChange={(e) => setToken(e.target.value)} />
+          <button type="button" onClick={() => setShown(!shown)}>{shown ? '隐藏' : '显示'}</button>
+          <button type="button" onClick={() => setToken('')}>清除</button>
+        </label>
+      </header>
+      <main className="ot-ide">
+        <GraphiQL fetcher={fetcher} defaultTabs={defaultTabs} query={example && example.query}
+          variables={example && example.variables} defaultEditorToolsVisibility="variables" />
+      </main>
+    </div>
+  );
+}
+
+createRoot(document.getElementById('explorer-root')).render(<Explorer />);
+`;
+
+const EXPLORER_CSS = `
+html, body, #explorer-root { height: 100%; margin: 0; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; }
+.ot-explorer { display: flex; flex-direction: column; height: 100%; }
+.ot-bar { display: flex; flex-wrap: wrap; align-items: center; gap: 12px 20px; padding: 8px 16px; background: #123a6b; color: #fff; font-size: 14px; }
+.ot-title { font-weight: 600; letter-spacing: .02em; margin-right: auto; }
+.ot-field { display: flex; align-items: center; gap: 8px; }
+.ot-field select, .ot-field input { font: inherit; padding: 4px 8px; border-radius: 4px; border: 1px solid #8aa4c8; min-width: 14em; }
+.ot-token input { min-width: 28em; }
+.ot-field button { font: inherit; padding: 4px 10px; border-radius: 4px; border: 1px solid #8aa4c8; background: #1d4f8f; color: #fff; cursor: pointer; }
+.ot-ide { flex: 1; min-height: 0; }
+.ot-ide .graphiql-container { height: 100%; }
+`;
+
+/** Bundle of the explorer: GraphiQL, React and the page's own bits. */
+export function explorerBundleSpec(): BundleSpec {
+  return {
+    name: 'explorer',
+    entry: { contents: EXPLORER_ENTRY, loader: 'jsx' },
+    packages: ['graphiql', '@graphiql/react', '@graphiql/toolkit', 'react', 'react-dom', 'graphql'],
+  };
+}
+
+function explorerHtml(bundle: BrowserBundle): string {
+  const config = {
+    endpoint: '/graphql',
+    examples: explorerExamples(),
+    defaultTabs: ['TopicCatalog', 'SituationPlan', 'AssessmentMetrics'],
+  };
+  return `<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<link rel="icon" href="data:,">
+<title>GraphQL 调试台 · 一件事集成服务网关</title>
+<link rel="stylesheet" href="${escapeHtml(bundle.urlOf('explorer.css'))}">
+<style>${EXPLORER_CSS}</style>
+</head>
+<body>
+<div id="explorer-root"></div>
+<script type="application/json" id="explorer-config">${jsonForScript(config)}</script>
+<script type="module" src="${escapeHtml(bundle.urlOf('explorer.js'))}"></script>
+</body>
+</html>
+`;
+}
+
+// ---------------------------------------------------------------- the web UI
+
+export interface WebUiOptions {
+  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'dataDir'>;
+  logger: Logger;
+}
+
+export interface WebUi {
+  /** Answers the request when it is for a page or an asset; false when it is not. */
+  handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
+  /** Builds (or loads) the bundles now, so that the first page is fast. */
+  warmUp(): Promise<void>;
+}
+
+function wantsHtml(req: IncomingMessage, url: URL): boolean {
+  if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+  if (url.searchParams.has('query') || url.searchParams.has('extensions')) return false;
+  const accept = req.headers.accept ?? '';
+  return accept.includes('text/html');
+}
+
+export function createWebUi({ config, logger }: WebUiOptions): WebUi {
+  const cacheDir = join(config.dataDir, 'web-assets');
+  const explorerSpec = config.explorer ? explorerBundleSpec() : null;
+  const dashboardSpec = config.dashboard ? dashboardBundle() : null;
+  /** The bundle of `spec`, looked up once (a failed build is tried again on the next request). */
+  const once = (spec: BundleSpec | null) => {
+    let bundle: Promise<BrowserBundle> | undefined;
+    return () =>
+      (bundle ??= browserBundle(spec!, cacheDir, logger).catch((error: unknown) => {
+        bundle = undefined;
+        throw error;
+      }));
+  };
+  const explorer = once(explorerSpec);
+  const dashboard = once(dashboardSpec);
+
+  async function serveAsset(req: IncomingMessage, res: ServerResponse, hash: string, file: string): Promise<void> {
+    let found: BrowserAsset | undefined;
+    for (const [spec, load] of [[explorerSpec, explorer], [dashboardSpec, dashboard]] as const) {
+      if (found || !spec || !hash.startsWith(`${spec.name}-`)) continue;
+      const bundle = await load();
+      if (bundle.hash === hash) found = bundle.files.get(file);
+    }
+    if (!found || (req.method !== 'GET' && req.method !== 'HEAD')) {
+      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end('Not found');
+      return;
+    }
+    const headers: Record<string, string> = {
+      'content-type': found.contentType,
+      'cache-control': 'public, max-age=31536000, immutable',
+      etag: found.etag,
+      vary: 'accept-encoding',
+      'x-content-type-options': 'nosniff',
+    };
+    if (req.headers['if-none-match'] === found.etag) {
+      res.writeHead(304, headers);
+      res.end();
+      return;
+    }
+    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
+    const body = gzip ? found.gzip : found.body;
+    res.writeHead(200, { ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': String(body.length) });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  }
+
+  return {
+    async handle(req, res, url) {
+      const path = url.pathname;
+      const assetPath = /^\/assets\/([A-Za-z0-9_-]{1,80})\/([A-Za-z0-9_.-]{1,80})$/.exec(path);
+      if (assetPath) {
+        await serveAsset(req, res, assetPath[1]!, assetPath[2]!);
+        return true;
+      }
+      if (explorerSpec && (path === '/' || (path === '/graphql' && wantsHtml(req, url)))) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+        sendPage(req, res, explorerHtml(await explorer()));
+        return true;
+      }
+      if (dashboardSpec && (path === '/dashboard' || path === '/dashboard/')) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+        sendPage(req, res, dashboardPage(await dashboard()));
+        return true;
+      }
+      return false;
+    },
+    async warmUp() {
+      await Promise.all([explorerSpec ? explorer() : null, dashboardSpec ? dashboard() : null]);
+    },
+  };
+}
