@@ -12,6 +12,8 @@ export interface LoggerOptions {
   level?: string;
   /** Where lines go. Default standard output. */
   destination?: { write(line: string): void };
+  /** Fields added to every line, e.g. the id of the request being handled. */
+  mixin?: () => Record<string, unknown>;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -21,6 +23,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { service: 'one-thing-gateway' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      ...(options.mixin ? { mixin: options.mixin } : {}),
     },
     { write: (line: string) => destination.write(maskIdNumbers(line)) },
   );

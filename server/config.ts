@@ -2,6 +2,8 @@
  * Configuration from the environment, read and validated once at start.
  * The variable names are a public interface: deployments depend on them.
  */
+import { z } from 'zod';
+import type { UpstreamPolicy } from '../connectors/http.ts';
 
 export interface UpstreamEndpoint {
   /** Base URL without trailing slash. */
@@ -29,6 +31,15 @@ export interface GatewayConfig {
   registryCacheTtlMs: number;
   /** Deadline of one upstream call, retries included, in milliseconds (UPSTREAM_TIMEOUT_MS). Default 3000. */
   upstreamTimeoutMs: number;
+  /**
+   * Resilience policies per upstream (UPSTREAM_POLICIES), JSON keyed by
+   * `matter-registry`, `e-certificates`, `data-center`, `evaluation` or
+   * `approval` (every department system), each a part of `UpstreamPolicy`
+   * (connectors/http.ts): timeoutMs, retries, retryBaseDelayMs,
+   * retryMaxDelayMs, maxConcurrent, maxQueued, breakerThreshold,
+   * breakerHalfOpenAfterMs, maxResponseBytes. Default: none (the defaults).
+   */
+  upstreamPolicies: Partial<Record<PolicyTarget, Partial<UpstreamPolicy>>>;
   /** Largest accepted GraphQL request body in bytes (MAX_BODY_BYTES). Default 1 MiB. */
   maxBodyBytes: number;
   /** Whether schema introspection is allowed (INTROSPECTION). Default: on with the sandbox, off otherwise. */
@@ -94,6 +105,26 @@ export interface GatewayConfig {
   // <<< operations and observability
 }
 
+export const POLICY_TARGETS = ['matter-registry', 'e-certificates', 'data-center', 'evaluation', 'approval'] as const;
+export type PolicyTarget = (typeof POLICY_TARGETS)[number];
+
+const whole = (min: number, max: number) => z.number().int().min(min).max(max);
+const policySchema = z
+  .object({
+    timeoutMs: whole(50, 120_000),
+    retries: whole(0, 10),
+    retryBaseDelayMs: whole(1, 60_000),
+    retryMaxDelayMs: whole(1, 300_000),
+    maxConcurrent: whole(1, 10_000),
+    maxQueued: whole(0, 100_000),
+    breakerThreshold: whole(1, 1000),
+    breakerHalfOpenAfterMs: whole(100, 3_600_000),
+    maxResponseBytes: whole(1024, 1024 * 1024 * 1024),
+  })
+  .partial()
+  .strict();
+const policiesSchema = z.partialRecord(z.enum(POLICY_TARGETS), policySchema);
+
 export class ConfigError extends Error {
   constructor(readonly problems: readonly string[]) {
     super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
@@ -158,6 +189,25 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   };
   // <<< resilience, security and speed
 
+  const policies = (name: string): GatewayConfig['upstreamPolicies'] => {
+    const raw = text(name);
+    if (raw === undefined) return {};
+    let json: unknown;
+    try {
+      json = JSON.parse(raw);
+    } catch {
+      problems.push(`${name} must be JSON, e.g. {"e-certificates":{"timeoutMs":2000,"retries":1}}`);
+      return {};
+    }
+    const parsed = policiesSchema.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      problems.push(`${name}: ${issue.path.join('.') || '(root)'} ${issue.message} (keys: ${POLICY_TARGETS.join(', ')})`);
+      return {};
+    }
+    return parsed.data as GatewayConfig['upstreamPolicies'];
+  };
+
   const anyUpstreamSet = UPSTREAMS.some((u) => text(u.url) !== undefined);
   let upstreams: GatewayConfig['upstreams'] = null;
   if (anyUpstreamSet) {
@@ -182,6 +232,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     upstreams,
     registryCacheTtlMs: integer('REGISTRY_CACHE_TTL_MS', 60_000, 0, 86_400_000),
     upstreamTimeoutMs: integer('UPSTREAM_TIMEOUT_MS', 3000, 50, 120_000),
+    upstreamPolicies: policies('UPSTREAM_POLICIES'),
     maxBodyBytes: integer('MAX_BODY_BYTES', 1024 * 1024, 1024, 64 * 1024 * 1024),
     introspection: bool('INTROSPECTION', !anyUpstreamSet),
     dataDir: text('DATA_DIR') ?? './data',

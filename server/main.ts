@@ -4,8 +4,15 @@
 import { ConfigError } from './config.ts';
 import { bootGateway } from './bootstrap.ts';
 import { createLogger } from '../lib/logger.ts';
+import { currentRequestScope } from './observability/context.ts';
 
-const logger = createLogger();
+// Every line logged while a request is handled carries its id, also in the response's x-request-id.
+const logger = createLogger({
+  mixin: () => {
+    const scope = currentRequestScope();
+    return scope ? { requestId: scope.requestId } : {};
+  },
+});
 
 try {
   const booted = await bootGateway({ logger });

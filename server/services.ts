@@ -13,7 +13,7 @@ import { MatterRegistryClient } from '../connectors/matter-registry/client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { AccessLog } from '../store/access-log.ts';
 import type { Database } from '../store/database.ts';
-import type { GatewayConfig, UpstreamEndpoint } from './config.ts';
+import type { GatewayConfig, PolicyTarget, UpstreamEndpoint } from './config.ts';
 import type { TokenVerifier } from './identity.ts';
 import { ownedFileRefs } from '../store/uploads.ts';
 import { ApprovalClients } from '../connectors/approval/client.ts';
@@ -87,23 +87,28 @@ export function createServices(
   secrets: SecretBox,
   options: ServiceOptions = {},
 ): GatewayServices {
-  const policy: Partial<UpstreamPolicy> = { timeoutMs: config.upstreamTimeoutMs };
+  const policyOf = (target: PolicyTarget): Partial<UpstreamPolicy> => ({
+    timeoutMs: config.upstreamTimeoutMs,
+    ...config.upstreamPolicies[target],
+  });
   const onCall = (record: UpstreamCallRecord) => {
     options.onUpstreamCall?.(record);
     if (record.outcome !== 'ok') logger.warn({ upstreamCall: record }, 'upstream call failed');
   };
-  const client = <T>(make: (o: { baseUrl: string; token?: string; policy: Partial<UpstreamPolicy>; onCall: typeof onCall }) => T, endpoint: UpstreamEndpoint) =>
-    make({ baseUrl: endpoint.url, ...(endpoint.token ? { token: endpoint.token } : {}), policy, onCall });
+  type ClientOptions = { baseUrl: string; token?: string; policy: Partial<UpstreamPolicy>; onCall: typeof onCall };
+  const client = <T>(make: (o: ClientOptions) => T, endpoint: UpstreamEndpoint, target: PolicyTarget) =>
+    make({ baseUrl: endpoint.url, ...(endpoint.token ? { token: endpoint.token } : {}), policy: policyOf(target), onCall });
 
-  const registryClient = client((o) => new MatterRegistryClient(o), endpoints.matterRegistry);
-  const eCertificates = client((o) => new ECertificatesClient(o), endpoints.eCertificates);
-  const dataCenter = client((o) => new DataCenterClient(o), endpoints.dataCenter);
-  const evaluation = client((o) => new EvaluationClient(o), endpoints.evaluation);
+  const registryClient = client((o) => new MatterRegistryClient(o), endpoints.matterRegistry, 'matter-registry');
+  const eCertificates = client((o) => new ECertificatesClient(o), endpoints.eCertificates, 'e-certificates');
+  const dataCenter = client((o) => new DataCenterClient(o), endpoints.dataCenter, 'data-center');
+  const evaluation = client((o) => new EvaluationClient(o), endpoints.evaluation, 'evaluation');
   const registry = new CachedMatterRegistry(registryClient, { ttlMs: config.registryCacheTtlMs });
   const connectors = new ConnectorDirectory(db, secrets, {
     onError: (err, connectorId) => logger.warn({ err, connectorId }, 'connector directory problem'),
   });
-  const approvalClients = new ApprovalClients({ onCall, ...(options.approvalPolicy ? { policy: options.approvalPolicy } : {}) });
+  // A department's own registered timeoutMs still wins over the configured one.
+  const approvalClients = new ApprovalClients({ onCall, policy: { ...config.upstreamPolicies.approval, ...options.approvalPolicy } });
   const health = new HealthMonitor({
     directory: connectors,
     onError: (err) => logger.warn({ err }, 'health check problem'),

@@ -31,3 +31,21 @@ describe('masking of ID numbers', () => {
     expect(lines[0]).not.toMatch(/\d{17}[\dX]/);
   });
 });
+
+describe('log context', () => {
+  it('adds the fields of the current context to every line', () => {
+    const lines: string[] = [];
+    let requestId: string | undefined = 'req-42';
+    const logger = createLogger({
+      level: 'info',
+      destination: { write: (line) => lines.push(line) },
+      mixin: () => (requestId ? { requestId } : {}),
+    });
+
+    logger.info('inside a request');
+    requestId = undefined;
+    logger.info('background work');
+
+    expect(lines.map((line) => JSON.parse(line).requestId)).toEqual(['req-42', undefined]);
+  });
+});

@@ -30,6 +30,7 @@ describe('loadConfig', () => {
       upstreams: null,
       registryCacheTtlMs: 60_000,
       upstreamTimeoutMs: 3000,
+      upstreamPolicies: {},
       maxBodyBytes: 1024 * 1024,
       introspection: true,
       dataDir: './data',
@@ -104,6 +105,19 @@ describe('loadConfig', () => {
       'DATABASE_URL must be a postgres:// or postgresql:// URL',
       'JWT_SECRET must be at least 32 bytes long',
       'Set JWT_SECRET or JWT_PUBLIC_KEY_FILE, not both',
+    ]);
+  });
+
+  it('reads resilience policies per upstream and names a bad one', () => {
+    expect(
+      loadConfig({ UPSTREAM_POLICIES: '{"e-certificates":{"timeoutMs":2000,"retries":1},"approval":{"breakerThreshold":3}}' })
+        .upstreamPolicies,
+    ).toEqual({ 'e-certificates': { timeoutMs: 2000, retries: 1 }, approval: { breakerThreshold: 3 } });
+    expect(problemsOf({ UPSTREAM_POLICIES: '{"e-certificates":{"retries":-1}}' })).toEqual([
+      'UPSTREAM_POLICIES: e-certificates.retries Too small: expected number to be >=0 (keys: matter-registry, e-certificates, data-center, evaluation, approval)',
+    ]);
+    expect(problemsOf({ UPSTREAM_POLICIES: 'retries=1' })).toEqual([
+      'UPSTREAM_POLICIES must be JSON, e.g. {"e-certificates":{"timeoutMs":2000,"retries":1}}',
     ]);
   });
 
