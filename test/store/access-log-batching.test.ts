@@ -1,0 +1,73 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { AccessLog, type NewAccessLogEntry } from '../../store/access-log.ts';
+import { openDatabase, type Database, type Queryable } from '../../store/database.ts';
+
+let db: Database | undefined;
+afterEach(async () => {
+  await db?.close();
+  db = undefined;
+});
+
+const read = (subject: string, item: string): NewAccessLogEntry => ({
+  actor: '440514199403120356',
+  actorRole: 'APPLICANT',
+  subject,
+  system: 'e-certificates',
+  items: [item],
+  purpose: 'CN-YJS-XSECS',
+});
+
+/** Counts the statements sent, and can be told to fail the next INSERT. */
+function counting(inner: Queryable) {
+  const statements: string[] = [];
+  let failNext = false;
+  return {
+    statements,
+    failNextInsert: () => (failNext = true),
+    query: ((sql: string, params?: readonly unknown[]) => {
+      statements.push(sql.trim().split(/\s+/)[0]!);
+      if (failNext && sql.includes('INSERT')) {
+        failNext = false;
+        return Promise.reject(new Error('disk full'));
+      }
+      return inner.query(sql, params);
+    }) as Queryable['query'],
+  };
+}
+
+describe('access log group commit', () => {
+  it('writes reads recorded while an insert is under way together in the next insert, in order', async () => {
+    db = await openDatabase({ dataDir: 'memory://' });
+    const spy = counting(db);
+    const log = new AccessLog(spy);
+
+    await Promise.all([
+      log.record([read('A', 'CT-SFZ')]),
+      log.record([read('B', 'CT-HKB')]),
+      log.record([read('C', 'CT-JHZ'), read('D', 'CT-SBK')]),
+    ]);
+
+    expect(spy.statements).toEqual(['INSERT', 'INSERT']);
+    const { rows } = await db.query<{ subject: string; items: string[] }>('SELECT subject, items FROM access_log ORDER BY id');
+    expect(rows).toEqual([
+      { subject: 'A', items: ['CT-SFZ'] },
+      { subject: 'B', items: ['CT-HKB'] },
+      { subject: 'C', items: ['CT-JHZ'] },
+      { subject: 'D', items: ['CT-SBK'] },
+    ]);
+  });
+
+  it('tells every caller of a failed insert, and goes on writing later reads', async () => {
+    db = await openDatabase({ dataDir: 'memory://' });
+    const spy = counting(db);
+    const log = new AccessLog(spy);
+    spy.failNextInsert();
+
+    const results = await Promise.allSettled([log.record([read('A', 'CT-SFZ')]), log.record([read('B', 'CT-HKB')])]);
+    await log.record([read('C', 'CT-JHZ')]);
+
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
+    const { rows } = await db.query<{ subject: string }>('SELECT subject FROM access_log ORDER BY id');
+    expect(rows.map((r) => r.subject)).toEqual(['B', 'C']);
+  });
+});
