@@ -91,8 +91,10 @@ interface Row {
 const COLUMNS = 'id, at, actor, actor_role, subject, system, items, purpose, request_id';
 
 /** Writes and reads the access log through `db` (the database, or a transaction to record atomically with other work). */
+type PendingRow = Omit<NewAccessLogEntry, 'items' | 'requestId'> & { items: string[]; requestId: string | null };
+
 interface Batch {
-  rows: object[];
+  rows: PendingRow[];
   done: Promise<void>;
   settle(error?: unknown): void;
 }
@@ -160,17 +162,20 @@ export class AccessLog {
     this.#inFlight = insert.catch(() => {}).finally(() => this.#flushNext());
   }
 
-  async #insert(rows: object[]): Promise<void> {
+  async #insert(rows: readonly PendingRow[]): Promise<void> {
+    // Plain parameters, seven a row: cheaper for the database than unpacking one JSON document.
+    const params: unknown[] = [];
+    const values = rows.map((row) => {
+      const base = params.length;
+      params.push(row.actor, row.actorRole, row.subject, row.system, row.items, row.purpose, row.requestId);
+      return `(${[1, 2, 3, 4, 5, 6, 7].map((k) => `$${base + k}`).join(', ')})`;
+    });
     await this.#db.query(
-      `INSERT INTO access_log (actor, actor_role, subject, system, items, purpose, request_id)
-       SELECT e->>'actor', e->>'actorRole', e->>'subject', e->>'system',
-              ARRAY(SELECT item FROM jsonb_array_elements_text(e->'items') WITH ORDINALITY AS i(item, k) ORDER BY k),
-              e->>'purpose', e->>'requestId'
-       FROM jsonb_array_elements($1::text::jsonb) WITH ORDINALITY AS t(e, n)
-       ORDER BY n`,
-      [JSON.stringify(rows)],
+      `INSERT INTO access_log (actor, actor_role, subject, system, items, purpose, request_id) VALUES ${values.join(', ')}`,
+      params,
     );
   }
+
 
   /**
    * One page of `subject`'s entries, newest first.

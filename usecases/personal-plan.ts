@@ -40,9 +40,11 @@ export interface PersonalPlan {
   prefillError: UpstreamError | null;
 }
 
+const chinaDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
+
 /** The gateway's local date, YYYY-MM-DD, in China Standard Time: certificates expire by the local calendar. */
 export function todayInChina(now = new Date()): string {
-  return new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' }).format(now);
+  return chinaDate.format(now);
 }
 
 export function formValues(form: readonly FieldValue[] | null | undefined): Map<string, string> {
