@@ -9,38 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxJwtSecret } from '../../server/bootstrap.ts';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { FATHER, MOTHER, SERVICE_FIELDS, newbornAnswers, newbornForm } from '../support/newborn.ts';
 
-const FATHER = '440514199403120356';
-const MOTHER = '440514199608250285';
 
 const SQL = "'; DROP TABLE applications; --";
 const SCRIPT = '<script>alert(1)</script>';
 const JNDI = '${jndi:ldap://x}';
 const NUL = '\u0000';
 
-const answers = [
-  { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-  { questionId: 'parentsMarried', values: ['true'] },
-  { questionId: 'hukouWith', values: ['FATHER'] },
-  { questionId: 'ageMonths', values: ['2'] },
-  { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
-];
-
-const form = [
-  { key: 'applicant.idNumber', value: FATHER },
-  { key: 'applicant.name', value: '陈晓明' },
-  { key: 'applicant.phone', value: '13923780451' },
-  { key: 'spouse.idNumber', value: MOTHER },
-  { key: 'spouse.name', value: '林美玲' },
-  { key: 'child.name', value: '陈小宝' },
-  { key: 'child.gender', value: '男' },
-  { key: 'child.birthDate', value: '2026-10-01' },
-  { key: 'child.birthPlace', value: '潮南区人民医院' },
-  { key: 'applicant.residentialAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
-  { key: 'child.ethnicity', value: '汉族' },
-  { key: 'applicant.householdAddress', value: '广东省汕头市潮南区峡山街道桃溪社区新兴路12号' },
-  { key: 'card.bankName', value: '中国银行' },
-];
+const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
+const form = newbornForm(SERVICE_FIELDS);
 
 const withForm = (values: Record<string, string>) =>
   [...form.filter((f) => !(f.key in values)), ...Object.entries(values).map(([key, value]) => ({ key, value }))];
