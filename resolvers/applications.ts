@@ -78,26 +78,24 @@ export const applicationResolvers: Resolvers = {
       return ownView(record, await refreshCaseStatuses(ctx, record.id));
     },
     departmentCases: async (_root, { first, after, status }, ctx) => {
-      if (ctx.viewer.kind !== 'user' || !ctx.viewer.department) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
-      const department: Audience = { kind: 'department', departmentCode: ctx.viewer.department };
-      const page = await paged(() =>
-        casesOfDepartment(ctx.services.db, ctx.viewer.kind === 'user' ? ctx.viewer.department! : '', { first: first ?? 20, after, status }),
-      );
-      const applications = new Map<string, Promise<ApplicationRecord | null>>();
-      const edges = await Promise.all(
-        page.items.map(async ({ cursor, node }) => {
-          if (!applications.has(node.applicationId)) applications.set(node.applicationId, findApplication(ctx.services.db, node.applicationId));
-          const record = (await applications.get(node.applicationId))!;
-          return { cursor, node: { record: node, application: { record, audience: department } } };
-        }),
-      );
+      const departmentCode = ctx.viewer.kind === 'user' ? ctx.viewer.department : undefined;
+      if (!departmentCode) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
+      const audience: Audience = { kind: 'department', departmentCode };
+      const page = await paged(() => casesOfDepartment(ctx.services.db, departmentCode, { first: first ?? 20, after, status }));
+      const applications = await ctx.loaders.store.application.loadMany(page.items.map(({ node }) => node.applicationId));
+      const edges = page.items.flatMap(({ cursor, node }, i) => {
+        const record = applications[i];
+        if (record instanceof Error) throw record;
+        if (!record) return [];
+        return [{ cursor, node: { record: node, application: { record, audience } } }];
+      });
       return { edges, pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor } };
     },
   },
   Mutation: {
     submitApplication: async (_root, { input }, ctx) => {
       const { topic, matters } = await loadTopicForSubmission(ctx, input.topicCode);
-      const { application } = await withUserInput(() =>
+      const { application, cases } = await withUserInput(() =>
         submitApplication(ctx, ctx.services.submission, {
           topic,
           matters,
@@ -109,7 +107,7 @@ export const applicationResolvers: Resolvers = {
           idempotencyKey: input.idempotencyKey,
         }),
       );
-      return { application: ownView(application) };
+      return { application: ownView(application, cases) };
     },
     supplementMaterials: async (_root, { input }, ctx) => {
       const record = await withUserInput(() => supplementMaterials(ctx, input));

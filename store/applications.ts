@@ -126,6 +126,13 @@ export async function findApplication(db: Queryable, id: string): Promise<Applic
   return rows[0] ? toApplication(rows[0]) : null;
 }
 
+/** Several applications by id at once; absent ids are simply missing from the map. */
+export async function findApplications(db: Queryable, ids: readonly string[]): Promise<Map<string, ApplicationRecord>> {
+  if (ids.length === 0) return new Map();
+  const { rows } = await db.query(`SELECT ${APPLICATION_COLUMNS} FROM applications WHERE id = ANY($1)`, [ids]);
+  return new Map(rows.map((row) => [row.id as string, toApplication(row)]));
+}
+
 export async function findByIdempotencyKey(db: Queryable, applicant: string, key: string): Promise<ApplicationRecord | null> {
   const { rows } = await db.query(
     `SELECT ${APPLICATION_COLUMNS} FROM applications WHERE applicant = $1 AND idempotency_key = $2`,

@@ -3,11 +3,21 @@
  * applications costs one query for all their cases, not one per application.
  */
 import DataLoader from 'dataloader';
-import { casesOfApplications, evaluationsOf, materialsOf, type CaseRecord, type EvaluationRecord, type MaterialRecord } from './applications.ts';
+import {
+  casesOfApplications,
+  evaluationsOf,
+  findApplications,
+  materialsOf,
+  type ApplicationRecord,
+  type CaseRecord,
+  type EvaluationRecord,
+  type MaterialRecord,
+} from './applications.ts';
 import type { Queryable } from './database.ts';
 import { latestOnlineUrlCheck, type CheckedOnlineUrl } from './guide-checks.ts';
 
 export interface StoreLoaders {
+  application: DataLoader<string, ApplicationRecord | null>;
   casesOf: DataLoader<string, CaseRecord[]>;
   materialsOf: DataLoader<string, MaterialRecord[]>;
   evaluationOf: DataLoader<string, EvaluationRecord | null>;
@@ -17,6 +27,10 @@ export interface StoreLoaders {
 
 export function createStoreLoaders(db: Queryable): StoreLoaders {
   return {
+    application: new DataLoader(async (ids) => {
+      const found = await findApplications(db, ids);
+      return ids.map((id) => found.get(id) ?? null);
+    }),
     casesOf: new DataLoader(async (ids) => {
       const byApplication = await casesOfApplications(db, ids);
       return ids.map((id) => byApplication.get(id) ?? []);

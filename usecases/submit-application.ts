@@ -22,8 +22,10 @@ import {
   type ValidSubmission,
 } from '../domain/submission.ts';
 import {
+  casesOfApplications,
   findByIdempotencyKey,
   insertApplication,
+  type CaseRecord,
   type ApplicationRecord,
   type NewApplication,
   type StoredExemption,
@@ -65,7 +67,7 @@ export async function submitApplication(
   ctx: GatewayContext,
   ports: SubmissionPorts,
   request: SubmitApplicationRequest,
-): Promise<{ application: ApplicationRecord; created: boolean }> {
+): Promise<{ application: ApplicationRecord; created: boolean; cases?: CaseRecord[] }> {
   if (ctx.viewer.kind !== 'user') throw new Error('submitApplication needs a signed-in applicant');
   const applicant = ctx.viewer.subject;
   if (!IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
@@ -100,9 +102,11 @@ export async function submitApplication(
     if (winner) return { application: winner, created: false };
     throw error;
   }
-  ports.onSubmitted?.(id);
+  // Read back before delivery is woken: the answer shows the application as accepted, not as far as delivery got since.
   const stored = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
-  return { application: stored!, created: true };
+  const cases = (await casesOfApplications(ports.db, [id])).get(id) ?? [];
+  ports.onSubmitted?.(id);
+  return { application: stored!, created: true, cases };
 }
 
 function storedExemption(exemption: Exemption | null): StoredExemption | null {
