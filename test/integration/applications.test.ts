@@ -7,10 +7,9 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornAnswers, newbornForm } from '../support/newborn.ts';
+import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornForm, newbornSubmission } from '../support/newborn.ts';
 
 const { birthCertificate: WJ1, vaccination: WJ2, registration: GA1, insurance: YB1, socialSecurityCard: RS1 } = MATTERS;
-const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
 const form = newbornForm(SERVICE_FIELDS);
 
 let gateway: TestGateway;
@@ -30,44 +29,16 @@ beforeAll(async () => {
     },
   );
   token = await gateway.mint({ sub: FATHER, name: '陈晓明', role: 'APPLICANT' });
-  pdf = await upload(token, PDF);
+  pdf = await gateway.upload(token, PDF);
 });
 afterAll(async () => {
   await gateway?.close();
 });
 beforeEach(() => gateway.sandbox!.faults.clear());
 
-async function upload(bearer: string, bytes: Buffer): Promise<string> {
-  const response = await fetch(`${gateway.gateway.url}/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${bearer}`, 'content-type': 'application/octet-stream' },
-    body: bytes,
-  });
-  expect(response.status).toBe(201);
-  return ((await response.json()) as { fileRef: string }).fileRef;
-}
 
 const submit = (idempotencyKey: string, extra: Record<string, unknown> = {}, bearer = token) =>
-  gateway.graphql(
-    contractOperation('SubmitApplication'),
-    {
-      input: {
-        topicCode: 'CN-YJS-XSECS',
-        answers,
-        form,
-        uploads: [
-          { materialCode: 'M-SFZ', fileRef: pdf },
-          { materialCode: 'M-FMJL', fileRef: pdf },
-          { materialCode: 'M-ZP', fileRef: pdf },
-        ],
-        deferredMaterials: ['M-SZJZJL'],
-        deliveryMethod: 'POST',
-        idempotencyKey,
-        ...extra,
-      },
-    },
-    bearer,
-  );
+  gateway.graphql(contractOperation('SubmitApplication'), { input: newbornSubmission(idempotencyKey, pdf, extra) }, bearer);
 
 const status = async (id: string, bearer = token) =>
   (await gateway.graphql(contractOperation('ApplicationStatus'), { id }, bearer)).body;
@@ -228,7 +199,7 @@ describe('submitting an application', () => {
 
   it('refuses a file another applicant uploaded, as if it did not exist', async () => {
     const other = await gateway.mint({ sub: MOTHER, name: '林美玲', role: 'APPLICANT' });
-    const theirs = await upload(other, Buffer.from('%PDF-1.4\n% 林美玲的材料\n%%EOF\n'));
+    const theirs = await gateway.upload(other, Buffer.from('%PDF-1.4\n% 林美玲的材料\n%%EOF\n'));
 
     const { body } = await submit('newborn-6', {
       uploads: [

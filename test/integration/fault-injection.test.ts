@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FaultSetting } from '../../sandbox/index.ts';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type GraphQLResponse, type TestGateway } from '../support/gateway.ts';
-import { FATHER, SERVICE_FIELDS, newbornAnswers, newbornForm } from '../support/newborn.ts';
+import { FATHER, PDF, newbornAnswers, newbornSubmission } from '../support/newborn.ts';
 
 const DEADLINE_MS = 400;
 /** What an answer may take beyond the deadline: the gateway's own work, on a busy machine. */
@@ -28,7 +28,6 @@ const DEPARTMENT = 'WJJ-440514';
 const WJ1 = '440514-WJ-GG-0001';
 
 const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
-const form = newbornForm(SERVICE_FIELDS);
 
 interface FaultCase {
   name: string;
@@ -116,14 +115,6 @@ async function bootFaultGateway(): Promise<TestGateway> {
   return gateway;
 }
 
-async function uploadPdf(gateway: TestGateway, token: string): Promise<string> {
-  const response = await fetch(`${gateway.gateway.url}/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-    body: Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
-  });
-  return ((await response.json()) as { fileRef: string }).fileRef;
-}
 
 describe.each(FAULTS)('an upstream $name', (f) => {
   let gateway: TestGateway;
@@ -132,7 +123,7 @@ describe.each(FAULTS)('an upstream $name', (f) => {
   beforeAll(async () => {
     gateway = await bootFaultGateway();
     token = await gateway.mint({ sub: FATHER, name: '陈晓明', role: 'APPLICANT' });
-    pdf = await uploadPdf(gateway, token);
+    pdf = await gateway.upload(token, PDF);
   });
   afterAll(async () => {
     await gateway?.close();
@@ -164,25 +155,7 @@ describe.each(FAULTS)('an upstream $name', (f) => {
 
   it('shows the recorded case status while the department misbehaves, and loses no application submitted meanwhile', async () => {
     const submit = (idempotencyKey: string) =>
-      gateway.graphql(
-        contractOperation('SubmitApplication'),
-        {
-          input: {
-            topicCode: 'CN-YJS-XSECS',
-            answers,
-            form,
-            uploads: [
-              { materialCode: 'M-SFZ', fileRef: pdf },
-              { materialCode: 'M-FMJL', fileRef: pdf },
-              { materialCode: 'M-ZP', fileRef: pdf },
-            ],
-            deferredMaterials: ['M-SZJZJL'],
-            deliveryMethod: 'POST',
-            idempotencyKey,
-          },
-        },
-        token,
-      );
+      gateway.graphql(contractOperation('SubmitApplication'), { input: newbornSubmission(idempotencyKey, pdf) }, token);
     const status = (id: string) => gateway.graphql(contractOperation('ApplicationStatus'), { id }, token);
     const firstCase = (response: GraphQLResponse) => response.body.data.application.cases[0];
     const delivered = await submit('before-the-fault');

@@ -24,6 +24,8 @@ export interface TestGateway extends BootedGateway {
   tokenOf(role: string): string;
   /** A token for anyone, signed like the sandbox's demo tokens. */
   mint(claims: TokenClaims): Promise<string>;
+  /** Uploads a file as the token's subject (POST /uploads) and returns its fileRef. */
+  upload(token: string, bytes: Buffer): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -53,6 +55,15 @@ export async function startTestGateway(
       return { status: response.status, headers: response.headers, body: (await response.json()) as GraphQLResponse['body'] };
     },
     mint: (claims) => mintToken(sandboxJwtSecret(dataDir), claims),
+    async upload(token, bytes) {
+      const response = await fetch(`${booted.gateway.url}/uploads`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
+        body: bytes,
+      });
+      if (response.status !== 201) throw new Error(`upload refused with HTTP ${response.status}`);
+      return ((await response.json()) as { fileRef: string }).fileRef;
+    },
     tokenOf(role) {
       const user = booted.demoUsers.find((u) => u.role === role);
       if (!user) throw new Error(`no demo user with role ${role}`);

@@ -51,3 +51,25 @@ export const SERVICE_FIELDS = [
 
 /** A minimal PDF body, accepted by POST /uploads. */
 export const PDF = Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+
+/**
+ * SubmitApplication's input for the newborn with vaccination, medical
+ * insurance and a social security card: the ID card, the delivery record and
+ * the photo uploaded as `fileRef`, the vaccination record deferred (容缺).
+ */
+export function newbornSubmission(idempotencyKey: string, fileRef: string, extra: Record<string, unknown> = {}) {
+  return {
+    topicCode: NEWBORN,
+    answers: newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']),
+    form: newbornForm(SERVICE_FIELDS),
+    uploads: [
+      { materialCode: 'M-SFZ', fileRef },
+      { materialCode: 'M-FMJL', fileRef },
+      { materialCode: 'M-ZP', fileRef },
+    ],
+    deferredMaterials: ['M-SZJZJL'],
+    deliveryMethod: 'POST',
+    idempotencyKey,
+    ...extra,
+  };
+}
