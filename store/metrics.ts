@@ -12,6 +12,7 @@
  *
  * @module
  */
+import { mapLimit } from '../lib/concurrency.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { CaseStatus } from '../domain/application-status.ts';
 import type { ApplicationFacts, CaseFacts, RatingFacts } from '../domain/metrics.ts';
@@ -98,20 +99,15 @@ export async function periodRatings(
   period: Pick<MetricsPeriod, 'from' | 'to'>,
 ): Promise<PeriodRating[]> {
   const codes = [...new Set(topicCodes)];
-  const lists: PeriodRating[][] = new Array(codes.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < codes.length) {
-      const index = next++;
-      const topicCode = codes[index]!;
-      const items = await evaluation.listAll({ topicCode, from: period.from, to: period.to });
-      lists[index] = items
+  const lists = await mapLimit(codes, RATING_LISTINGS_AT_ONCE, async (topicCode) => {
+    const items = await evaluation.listAll({ topicCode, from: period.from, to: period.to });
+    return (
+      items
         // The system filters already; this keeps a sloppy answer from counting another topic or period.
         .filter((e) => e.topicCode === topicCode && inPeriod(e.createdAt, period))
-        .map((e) => ({ applicationId: e.applicationId, topicCode: e.topicCode, grade: e.grade, createdAt: e.createdAt }));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(RATING_LISTINGS_AT_ONCE, codes.length) }, worker));
+        .map((e) => ({ applicationId: e.applicationId, topicCode: e.topicCode, grade: e.grade, createdAt: e.createdAt }))
+    );
+  });
   return lists.flat();
 }
 

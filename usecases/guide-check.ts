@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { mapLimit } from '../lib/concurrency.ts';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/models.ts';
 import { assessReadiness } from '../domain/readiness.ts';
@@ -133,20 +134,6 @@ function describeFailure(error: unknown, deadline: AbortSignal, timeoutMs: numbe
   return code ? `request failed (${code})` : 'request failed';
 }
 
-/** Runs fn over items with at most `limit` at once; results in item order. */
-async function mapBounded<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const index = next++;
-      results[index] = await fn(items[index]!);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return results;
-}
-
 const blankToNull = (value: string | null | undefined): string | null => {
   const trimmed = value?.trim();
   return trimmed ? trimmed : null;
@@ -173,7 +160,7 @@ export async function runGuideCheck(deps: GuideCheckDeps, options: GuideCheckOpt
 
   try {
     const summaries = (await deps.registry.topics(region)).filter((t) => t.status === 'PUBLISHED');
-    const checked = await mapBounded(summaries, options.concurrency ?? DEFAULT_CHECK_CONCURRENCY, async (summary) => {
+    const checked = await mapLimit(summaries, options.concurrency ?? DEFAULT_CHECK_CONCURRENCY, async (summary) => {
       const topic = await deps.registry.topic(summary.code);
       // Listed but gone, or no longer published since the list was read: nothing to check.
       if (!topic || topic.status !== 'PUBLISHED') return null;

@@ -8,6 +8,7 @@
  *
  * @module
  */
+import { mapLimit } from '../lib/concurrency.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/models.ts';
 import { InvalidInputError, type InputProblem } from '../domain/answers.ts';
@@ -94,26 +95,20 @@ function checkPeriod(params: MetricsParams): MetricsPeriod {
 
 async function assessTopics(deps: MetricsDeps, published: readonly TopicSummary[]): Promise<TopicFacts[]> {
   const checks = await latestOnlineUrlCheck(deps.db, published.map((t) => t.code));
-  const results: (TopicFacts | null)[] = new Array(published.length).fill(null);
-  let next = 0;
-  const worker = async () => {
-    while (next < published.length) {
-      const index = next++;
-      const topic = await deps.registry.topic(published[index]!.code);
-      if (!topic) continue; // listed but gone since: nothing to assess
-      const codes = topic.matters.map((m) => m.matterCode);
-      const found = codes.length ? await deps.registry.mattersByCode(codes) : [];
-      const matters = new Map<string, Matter>();
-      for (const m of found) if (m) matters.set(m.code, m);
-      results[index] = {
-        code: topic.code,
-        name: topic.name,
-        status: topic.status,
-        readiness: assessReadiness(topic, matters, onlineUrlCheckOf(topic, checks)),
-        widest: widestSituation(topic, matters),
-      };
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(TOPICS_AT_ONCE, published.length) }, worker));
+  const results = await mapLimit(published, TOPICS_AT_ONCE, async (summary): Promise<TopicFacts | null> => {
+    const topic = await deps.registry.topic(summary.code);
+    if (!topic) return null; // listed but gone since: nothing to assess
+    const codes = topic.matters.map((m) => m.matterCode);
+    const found = codes.length ? await deps.registry.mattersByCode(codes) : [];
+    const matters = new Map<string, Matter>();
+    for (const m of found) if (m) matters.set(m.code, m);
+    return {
+      code: topic.code,
+      name: topic.name,
+      status: topic.status,
+      readiness: assessReadiness(topic, matters, onlineUrlCheckOf(topic, checks)),
+      widest: widestSituation(topic, matters),
+    };
+  });
   return results.filter((t): t is TopicFacts => t !== null);
 }
