@@ -11,7 +11,6 @@ export type ErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'NOT_FOUND'
-  | 'CONFLICT'
   | 'RATE_LIMITED'
   | 'UPSTREAM_UNAVAILABLE'
   | 'UPSTREAM_TIMEOUT'
@@ -71,13 +70,6 @@ export class ForbiddenError extends GatewayError {
   readonly code = 'FORBIDDEN' as const;
   constructor(message = 'Not allowed for this caller') {
     super(message, {}, 'FORBIDDEN');
-  }
-}
-
-export class ConflictError extends GatewayError {
-  readonly code = 'CONFLICT' as const;
-  constructor(message: string) {
-    super(message, {}, 'CONFLICT');
   }
 }
 

@@ -21,7 +21,7 @@ export async function withUserInput<T>(run: () => T | Promise<T>): Promise<T> {
   }
 }
 
-export function presentPlan(
+function presentPlan(
   { plan, prefill, materialErrors, prefillError }: PersonalPlan,
   topicOrder: { matters: readonly { matterCode: string }[] },
 ): PlanView {

@@ -26,7 +26,7 @@ import { dirname, join, resolve } from 'node:path';
 import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
 
-import { applyMigrations, loadMigrations, type Migration, type MigrationConnection } from './migrate.ts';
+import { applyMigrations, loadMigrations, type MigrationConnection } from './migrate.ts';
 
 /** Something SQL can be sent to: the database, or a transaction. */
 export interface Queryable {
