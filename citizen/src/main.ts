@@ -369,7 +369,7 @@ function showQuestion(problems: string[] = []): void {
     h('h2', { class: 'page-title' }, state.topic!.name),
     h(
       'form',
-      { class: 'card question', onsubmit: go, 'data-testid': 'question', 'data-question': question.id },
+      { class: 'card question', onsubmit: go, novalidate: true, 'data-testid': 'question', 'data-question': question.id },
       h('p', { class: 'progress', 'data-testid': 'question-progress' }, `第 ${index + 1} 题，共 ${plan.questions.length} 题`),
       h('h3', { 'data-testid': 'question-text' }, question.text, question.required ? null : h('span', { class: 'muted' }, '（选答）')),
       input.element,
@@ -477,7 +477,7 @@ function showMaterials(): void {
     signedIn ? null : h('p', { class: 'notice', 'data-testid': 'sign-in-hint' }, '登录后，系统将自动核验您的电子证照和共享数据，可免交更多材料，并为您自动填写申请表。'),
     h(
       'div',
-      { class: 'actions sticky' },
+      { class: 'actions' },
       h('button', { type: 'button', class: 'secondary', onclick: back, 'data-testid': 'back' }, '修改情形'),
       h('button', { type: 'button', class: 'primary', onclick: next, 'data-testid': 'next' }, signedIn ? '下一步：填写申请表' : '登录并办理'),
     ),
@@ -742,7 +742,7 @@ function showUploads(problems: readonly Problem[] = [], message?: string, reques
         : null,
       h(
         'div',
-        { class: 'actions sticky' },
+        { class: 'actions' },
         h('button', { type: 'button', class: 'secondary', onclick: () => showForm(), 'data-testid': 'back' }, '上一步'),
         h('button', { type: 'submit', class: 'primary', 'data-testid': 'submit' }, '提交申请'),
       ),
