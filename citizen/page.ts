@@ -6,7 +6,8 @@
  * It is what a front-end team would build, kept small enough to copy: pick a
  * topic, answer the guidance questions one at a time, see the merged
  * materials and why some need not be handed in, sign in, check the
- * prefilled form, upload, submit and follow the status. It sends only the
+ * prefilled form, upload, submit, follow the status and hand in what a
+ * department asks for. It sends only the
  * contract's operations, with the very text of the trusted-documents
  * manifest (so it works with TRUSTED_DOCUMENTS=contract), and the raw file
  * bodies to POST /uploads.
@@ -23,7 +24,7 @@ import { loadManifest, type TrustedManifest } from '../server/trusted-documents.
 const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));
 
 /** The contract operations the page sends, and nothing else. */
-export const CITIZEN_OPERATIONS = ['TopicCatalog', 'TopicGuide', 'SituationPlan', 'SubmitApplication', 'ApplicationStatus'] as const;
+export const CITIZEN_OPERATIONS = ['TopicCatalog', 'TopicGuide', 'SituationPlan', 'SubmitApplication', 'ApplicationStatus', 'SupplementMaterials'] as const;
 
 export type CitizenOperation = (typeof CITIZEN_OPERATIONS)[number];
 

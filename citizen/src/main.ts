@@ -652,6 +652,11 @@ function uploadRow(m: PlanMaterial, problem: Problem | undefined): HTMLElement {
   const refresh = () => {
     const uploaded = state.uploads.get(m.code);
     const deferred = state.deferred.has(m.code);
+    if (uploaded || deferred) {
+      row.classList.remove('invalid');
+      row.querySelector('.field-error')?.remove();
+      if (!app.querySelector('.uploads li.invalid')) app.querySelector('[data-testid="uploads"] [data-testid="error"]')?.remove();
+    }
     file.disabled = deferred;
     status.className = `upload-status${uploaded || deferred ? ' done' : ''}`;
     status.textContent = deferred ? '已选择容缺后补：提交后请在规定时间内补交' : uploaded ? `已上传：${uploaded.fileName}（${kilobytes(uploaded.size)}）` : m.required ? '尚未上传' : '可选，不需要可不传';
@@ -686,8 +691,7 @@ function uploadRow(m: PlanMaterial, problem: Problem | undefined): HTMLElement {
     } else state.deferred.delete(m.code);
     refresh();
   });
-  refresh();
-  return h(
+  const row = h(
     'li',
     { class: problem ? 'invalid' : '', 'data-material': m.code },
     h('div', { class: 'material-head' }, h('span', { class: 'strong' }, m.name), materialTags(m)),
@@ -697,6 +701,8 @@ function uploadRow(m: PlanMaterial, problem: Problem | undefined): HTMLElement {
     defer ? h('label', { class: 'choice inline' }, defer, h('span', {}, '暂不提供，承诺后补（容缺）')) : null,
     problem ? h('p', { class: 'field-error', role: 'alert' }, explainProblem(problem, describeField)) : null,
   );
+  refresh();
+  return row;
 }
 
 function showUploads(problems: readonly Problem[] = [], message?: string, requestId: string | null = null): void {
@@ -781,8 +787,46 @@ async function submitApplication(): Promise<void> {
   void showStatus(id);
 }
 
-function caseCard(c: Application['cases'][number]): HTMLElement {
+/** A department asks for a material again (补正), or for a deferred one: the citizen uploads it right here. */
+function supplementInput(application: Application, matterCode: string, materialCode: string): HTMLElement {
+  const name = application.materials.find((m) => m.code === materialCode)?.name ?? materialCode;
+  const status = h('p', { class: 'upload-status', 'data-testid': `supplement-status-${matterCode}-${materialCode}` });
+  const file = h('input', { type: 'file', id: `supplement-${matterCode}-${materialCode}`, accept: '.pdf,.ofd,.jpg,.jpeg,.png,application/pdf,image/jpeg,image/png', 'data-testid': `supplement-${matterCode}-${materialCode}` });
+  file.addEventListener('change', () => {
+    const chosen = file.files?.[0];
+    if (!chosen) return;
+    status.className = 'upload-status';
+    status.textContent = '正在提交补正材料…';
+    setBusy(true);
+    void (async () => {
+      try {
+        const { fileRef } = await api.upload(chosen, session.token);
+        await api.graphql(
+          'SupplementMaterials',
+          { input: { applicationId: application.id, matterCode, uploads: [{ materialCode, fileRef }], idempotencyKey: newIdempotencyKey() } },
+          session.token,
+        );
+      } catch (error) {
+        if (error instanceof ApiError && error.kind === 'unauthenticated') {
+          session.token = '';
+          return showSignIn(error.message);
+        }
+        status.className = 'upload-status bad';
+        status.textContent = error instanceof ApiError && error.kind === 'input' ? error.problems.map((p) => explainProblem(p, () => name)).join('；') || error.message : String(error instanceof Error ? error.message : error);
+        return setBusy(false);
+      }
+      status.className = 'upload-status done';
+      status.textContent = `已提交「${name}」，等待部门处理`;
+      setBusy(false);
+      await showStatus(application.id);
+    })();
+  });
+  return h('div', { class: 'supplement' }, h('label', { class: 'file-button', for: file.id }, `上传「${name}」`, file), status);
+}
+
+function caseCard(c: Application['cases'][number], application: Application): HTMLElement {
   const certificate = c.result?.certificate;
+  const materialName = (code: string) => application.materials.find((m) => m.code === code)?.name ?? code;
   return h(
     'li',
     { class: `case ${caseTone(c.status)}`, 'data-testid': `case-${c.matter.code}` },
@@ -795,19 +839,29 @@ function caseCard(c: Application['cases'][number]): HTMLElement {
       c.decidedAt ? `办结时间：${chinaDateTime(c.decidedAt)}` : c.dueAt ? `承诺办结：${chinaDateTime(c.dueAt)} 前` : '',
       c.overdue ? tag('已超期', 'bad') : null,
     ),
-    c.requestedMaterials.length ? h('p', { class: 'small warn-text' }, `需补正：${c.requestedMaterials.join('、')}`) : null,
+    c.requestedMaterials.length ? h('p', { class: 'small warn-text' }, `需补正：${c.requestedMaterials.map(materialName).join('、')}`) : null,
+    ...(c.status === 'SUPPLEMENT_REQUIRED' ? c.requestedMaterials.map((code) => supplementInput(application, c.matter.code, code)) : []),
     certificate ? h('p', { class: 'small good-text' }, `已生成电子证照：${certificate.typeName}（${certificate.number}）`) : null,
   );
 }
 
+/** The status on screen: a refresh that brings nothing new leaves the page as it is (a file being chosen stays chosen). */
+let statusShown: { view: number; id: string; answer: string } | null = null;
+
 async function showStatus(id: string): Promise<void> {
   if (!session.token) return showSignIn('查看办理进度需要先登录。');
-  setBusy(true);
+  const refreshing = statusShown && statusShown.view === viewId && statusShown.id === id ? statusShown : null;
+  if (!refreshing) setBusy(true);
   let application: Application | null;
   try {
     application = (await api.graphql<{ application: Application | null }>('ApplicationStatus', { id }, session.token)).data.application;
   } catch (error) {
     return failureView(error, () => void showStatus(id));
+  }
+  if (refreshing && refreshing.view === viewId && refreshing.answer === JSON.stringify(application)) {
+    app.querySelector('[data-testid="refreshed"]')!.textContent = refreshedText(false);
+    setBusy(false);
+    return scheduleRefresh(id, viewId);
   }
   const anotherTopic = () => {
     location.hash = '';
@@ -819,11 +873,12 @@ async function showStatus(id: string): Promise<void> {
   }
   const final = FINAL_APPLICATION_STATUSES.has(application.status);
   const decided = application.cases.filter((c) => c.decidedAt).length;
+  const statusTone = final ? (application.status === 'COMPLETED' ? 'good' : 'bad') : application.status === 'NEEDS_SUPPLEMENT' ? 'warn' : 'info';
   const view = show(
     'status',
     h('h2', { class: 'page-title' }, '办理进度'),
     card(
-      h('div', { class: 'material-head' }, h('span', { class: 'strong big' }, application.topic.name), tag(APPLICATION_STATUS[application.status] ?? application.status, final ? 'good' : 'info', 'application-status')),
+      h('div', { class: 'material-head' }, h('span', { class: 'strong big' }, application.topic.name), tag(APPLICATION_STATUS[application.status] ?? application.status, statusTone, 'application-status')),
       h('dl', { class: 'facts' },
         h('dt', {}, '申请编号'), h('dd', { 'data-testid': 'application-id' }, application.id),
         h('dt', {}, '提交时间'), h('dd', {}, chinaDateTime(application.submittedAt)),
@@ -831,7 +886,7 @@ async function showStatus(id: string): Promise<void> {
         h('dt', {}, '办理进度'), h('dd', { 'data-testid': 'progress' }, `${decided} / ${application.cases.length} 个事项已办结`),
       ),
     ),
-    card(h('h3', {}, '各部门办理情况'), h('ul', { class: 'cases', 'data-testid': 'cases' }, ...application.cases.map(caseCard))),
+    card(h('h3', {}, '各部门办理情况'), h('ul', { class: 'cases', 'data-testid': 'cases' }, ...application.cases.map((c) => caseCard(c, application)))),
     card(
       h('h3', {}, '材料提供情况'),
       h(
@@ -842,7 +897,7 @@ async function showStatus(id: string): Promise<void> {
         ),
       ),
     ),
-    h('p', { class: 'muted small', 'data-testid': 'refreshed' }, `更新于 ${chinaDateTime(new Date().toISOString())}${final ? '' : '，页面将自动刷新'}`),
+    h('p', { class: 'muted small', 'data-testid': 'refreshed' }, refreshedText(final)),
     h(
       'div',
       { class: 'actions' },
@@ -850,12 +905,19 @@ async function showStatus(id: string): Promise<void> {
       h('button', { type: 'button', class: 'primary', onclick: anotherTopic }, '办理其他事项'),
     ),
   );
+  statusShown = { view, id, answer: JSON.stringify(application) };
   setBusy(false);
-  if (!final) {
-    setTimeout(() => {
-      if (viewId === view) void showStatus(id);
-    }, STATUS_REFRESH_MS);
-  }
+  if (!final) scheduleRefresh(id, view);
+}
+
+function refreshedText(final: boolean): string {
+  return `更新于 ${chinaDateTime(new Date().toISOString())}${final ? '' : '，页面将自动刷新'}`;
+}
+
+function scheduleRefresh(id: string, view: number): void {
+  setTimeout(() => {
+    if (viewId === view) void showStatus(id);
+  }, STATUS_REFRESH_MS);
 }
 
 function applicationInAddress(): string | null {

@@ -1,6 +1,6 @@
 /** The page's settings and the answers of the contract operations it sends (../shared/contract/operations/citizen.graphql). */
 
-export type OperationName = 'TopicCatalog' | 'TopicGuide' | 'SituationPlan' | 'SubmitApplication' | 'ApplicationStatus';
+export type OperationName = 'TopicCatalog' | 'TopicGuide' | 'SituationPlan' | 'SubmitApplication' | 'ApplicationStatus' | 'SupplementMaterials';
 
 export interface CitizenConfig {
   endpoint: string;

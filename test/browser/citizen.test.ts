@@ -3,7 +3,8 @@
  * viewport: the real gateway with the sandbox, serving only the contract's
  * operations (TRUSTED_DOCUMENTS=contract), and the newborn's father going
  * from the topic list through the questions, the materials, the sign-in, the
- * prefilled form and the uploads to the submission and its status.
+ * prefilled form and the uploads to the submission, its status and the
+ * supplement a department asks for.
  * Screenshots of every step go to test-results/citizen-*.png.
  */
 import { execFileSync } from 'node:child_process';
@@ -239,8 +240,18 @@ describe.skipIf(!HAVE_CHROMIUM)('the citizen page in Chromium on a phone', () =>
     await birthCertificate.filter({ hasText: '已生成电子证照' }).waitFor({ timeout: 30_000 });
     const decided = (await birthCertificate.textContent())!;
     expect(decided).toMatch(/^出生医学证明首次签发已办结（通过）汕头市潮南区卫生健康局办结时间：\d{4}-\d{2}-\d{2} \d{2}:\d{2}已生成电子证照：出生医学证明（[^）]+）$/);
-    await settled(page, 'status');
     await browser.screenshot('citizen-7-status.png');
+
+    // The vaccination record was deferred (容缺): the department asks for it, and the father hands it in from the status.
+    const vaccination = page.getByTestId(`case-${MATTERS.vaccination}`);
+    await vaccination.filter({ hasText: '需补正材料' }).waitFor({ timeout: 30_000 });
+    expect(await vaccination.textContent()).toContain('需补正：新生儿首剂乙肝疫苗和卡介苗接种记录');
+    await page.getByTestId(`supplement-${MATTERS.vaccination}-M-SZJZJL`).setInputFiles({ name: '接种记录.pdf', mimeType: 'application/pdf', buffer: PDF });
+    await page.getByTestId('application-status').filter({ hasText: '已办结' }).waitFor({ timeout: 30_000 });
+    expect(await textOf(page, 'progress')).toBe('5 / 5 个事项已办结');
+    expect(await page.getByTestId('case-status').allTextContents()).toEqual(Array(5).fill('已办结（通过）'));
+    expect(await textOf(page, 'refreshed')).not.toContain('自动刷新');
+    await browser.screenshot('citizen-8-completed.png');
 
     // What the page showed is what the gateway holds for the father.
     const father = gateway.tokenOf('APPLICANT');
@@ -255,7 +266,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the citizen page in Chromium on a phone', () =>
     expect(browser.errors).toEqual([]);
     const storage = await page.evaluate('({ session: Object.values(sessionStorage), local: localStorage.length, cookies: document.cookie })');
     expect(storage).toEqual({ session: [father], local: 0, cookies: '' });
-    for (const shot of ['1-topics', '3-materials', '5-form', '7-status']) {
+    for (const shot of ['1-topics', '3-materials', '5-form', '7-status', '8-completed']) {
       expect(statSync(`${ROOT}test-results/citizen-${shot}.png`).size).toBeGreaterThan(20_000);
     }
   }, 120_000);
