@@ -28,6 +28,7 @@ import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
 import { createObservability, type Observability } from './observability/index.ts';
 import { ReadinessProbe } from './readiness.ts';
 import { createWebUi } from './explorer.ts';
+import type { DemoApplicant } from '../citizen/page.ts';
 // <<< operations and observability
 
 export interface RunningGateway {
@@ -50,6 +51,8 @@ export interface RunningGateway {
 export interface StartOptions {
   /** Metrics, traces and access logs; made here when not given (bootstrap makes it, to hook the upstream calls). */
   observability?: Observability;
+  /** The sandbox's demo applicants, for the citizen page's sign-in; never given with real upstreams. Default none. */
+  demoApplicants?: readonly DemoApplicant[];
 }
 // <<< operations and observability
 
@@ -82,7 +85,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   const observability = options.observability ?? (await createObservability(config, logger));
   observability.observe(services);
   const readiness = new ReadinessProbe(services, { draining: () => observability.draining });
-  const webUi = createWebUi({ config, logger });
+  const webUi = createWebUi({ config, logger, demoApplicants: options.demoApplicants ?? [] });
   // <<< operations and observability
   // >>> resilience, security and speed
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;

@@ -88,6 +88,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
   );
   let gateway: RunningGateway;
   let services: GatewayServices;
+  let demoUsers: DemoUser[];
   // >>> operations and observability: metrics, traces and logs see every upstream call (besides options.services.onUpstreamCall)
   let observability: Observability | undefined;
   // <<< operations and observability
@@ -102,7 +103,11 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     });
     try {
       if (sandbox) await registerSandboxDepartments(services, sandbox);
-      gateway = await startGateway(services, { observability });
+      demoUsers = sandbox && jwtSecret ? await sandboxDemoUsers(jwtSecret, config) : [];
+      gateway = await startGateway(services, {
+        observability,
+        demoApplicants: demoUsers.filter((u) => u.role === 'APPLICANT').map((u) => ({ name: u.name ?? u.sub, subject: u.sub, token: u.token })),
+      });
       services.start();
     } catch (error) {
       await services.close();
@@ -112,13 +117,6 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     await observability?.shutdown(); // operations and observability
     await sandbox?.close();
     throw error;
-  }
-
-  const demoUsers: DemoUser[] = [];
-  if (sandbox && jwtSecret) {
-    for (const claims of await sandboxDemoClaims()) {
-      demoUsers.push({ ...claims, token: await mintToken(jwtSecret, claims, { expiresIn: '30d', ...issuerAndAudience(config) }) });
-    }
   }
 
   sandbox?.setWebhookTarget((departmentCode) => `${gateway.url}/webhooks/case-status/${encodeURIComponent(departmentCode)}`);
@@ -155,6 +153,15 @@ function issuerAndAudience(config: GatewayConfig) {
     ...(config.jwt.issuer ? { issuer: config.jwt.issuer } : {}),
     ...(config.jwt.audience ? { audience: config.jwt.audience } : {}),
   };
+}
+
+/** The sandbox's demo users with their tokens, minted before the gateway starts so that its citizen page can offer them. */
+async function sandboxDemoUsers(jwtSecret: string, config: GatewayConfig): Promise<DemoUser[]> {
+  const users: DemoUser[] = [];
+  for (const claims of await sandboxDemoClaims()) {
+    users.push({ ...claims, token: await mintToken(jwtSecret, claims, { expiresIn: '30d', ...issuerAndAudience(config) }) });
+  }
+  return users;
 }
 
 /** One user of each role, from the sandbox's demo persons and departments. */

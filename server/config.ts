@@ -91,6 +91,12 @@ export interface GatewayConfig {
   explorer: boolean;
   /** Serve the assessment dashboard at /dashboard (DASHBOARD=on|off). Default on: its data needs an EVALUATOR or ADMIN token anyway. */
   dashboard: boolean;
+  /**
+   * Serve the reference citizen page (办事页面, citizen/) at /citizen
+   * (CITIZEN_PAGE=on|off). Default: on with the sandbox, where it also lists
+   * the demo applicants' tokens; off with real upstreams.
+   */
+  citizenPage: boolean;
   /** Bearer token GET /metrics requires (METRICS_TOKEN, at least 16 characters); null = /metrics is open. */
   metricsToken: string | null;
   /** Longest wait at shutdown for in-flight requests, in milliseconds (SHUTDOWN_GRACE_MS). Default 10000. */
@@ -253,6 +259,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     // >>> operations and observability
     explorer: bool('EXPLORER', !anyUpstreamSet),
     dashboard: bool('DASHBOARD', true),
+    citizenPage: bool('CITIZEN_PAGE', !anyUpstreamSet),
     metricsToken: text('METRICS_TOKEN') ?? null,
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     tracing: { tracesUrl: null, headers: {}, serviceName: text('OTEL_SERVICE_NAME') ?? 'one-thing-gateway' },

@@ -8,6 +8,7 @@
  *   field for the bearer token. On with the sandbox, off with real
  *   upstreams unless EXPLORER=on;
  * - the assessment dashboard at `/dashboard` (dashboard/, DASHBOARD=on|off);
+ * - the reference citizen page at `/citizen` (citizen/, CITIZEN_PAGE=on|off);
  * - their bundles at `/assets/<hash>/<file>`, cacheable for ever.
  *
  * Bundles are built with esbuild from the installed packages the first time
@@ -33,6 +34,7 @@ import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Logger } from '../lib/logger.ts';
 import { dashboardBundle, dashboardPage } from '../dashboard/page.ts';
+import { citizenBundle, citizenPage, type DemoApplicant } from '../citizen/page.ts';
 import type { GatewayConfig } from './config.ts';
 import { loadManifest, type ManifestOperation } from './trusted-documents.ts';
 
@@ -466,8 +468,10 @@ function explorerHtml(bundle: BrowserBundle): string {
 // ---------------------------------------------------------------- the web UI
 
 export interface WebUiOptions {
-  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'dataDir'>;
+  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'citizenPage' | 'dataDir'>;
   logger: Logger;
+  /** The sandbox's demo applicants, offered on the citizen page's sign-in. Default none (always none with real upstreams). */
+  demoApplicants?: readonly DemoApplicant[];
 }
 
 export interface WebUi {
@@ -484,10 +488,11 @@ function wantsHtml(req: IncomingMessage, url: URL): boolean {
   return accept.includes('text/html');
 }
 
-export function createWebUi({ config, logger }: WebUiOptions): WebUi {
+export function createWebUi({ config, logger, demoApplicants = [] }: WebUiOptions): WebUi {
   const cacheDir = join(config.dataDir, 'web-assets');
   const explorerSpec = config.explorer ? explorerBundleSpec() : null;
   const dashboardSpec = config.dashboard ? dashboardBundle() : null;
+  const citizenSpec = config.citizenPage ? citizenBundle() : null;
   /** The bundle of `spec`, looked up once (a failed build is tried again on the next request). */
   const once = (spec: BundleSpec | null) => {
     let bundle: Promise<BrowserBundle> | undefined;
@@ -499,10 +504,11 @@ export function createWebUi({ config, logger }: WebUiOptions): WebUi {
   };
   const explorer = once(explorerSpec);
   const dashboard = once(dashboardSpec);
+  const citizen = once(citizenSpec);
 
   async function serveAsset(req: IncomingMessage, res: ServerResponse, hash: string, file: string): Promise<void> {
     let found: BrowserAsset | undefined;
-    for (const [spec, load] of [[explorerSpec, explorer], [dashboardSpec, dashboard]] as const) {
+    for (const [spec, load] of [[explorerSpec, explorer], [dashboardSpec, dashboard], [citizenSpec, citizen]] as const) {
       if (found || !spec || !hash.startsWith(`${spec.name}-`)) continue;
       const bundle = await load();
       if (bundle.hash === hash) found = bundle.files.get(file);
@@ -548,10 +554,15 @@ export function createWebUi({ config, logger }: WebUiOptions): WebUi {
         sendPage(req, res, dashboardPage(await dashboard()));
         return true;
       }
+      if (citizenSpec && (path === '/citizen' || path === '/citizen/')) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+        sendPage(req, res, citizenPage(await citizen(), { demoApplicants }));
+        return true;
+      }
       return false;
     },
     async warmUp() {
-      await Promise.all([explorerSpec ? explorer() : null, dashboardSpec ? dashboard() : null]);
+      await Promise.all([explorerSpec ? explorer() : null, dashboardSpec ? dashboard() : null, citizenSpec ? citizen() : null]);
     },
   };
 }

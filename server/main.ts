@@ -30,6 +30,7 @@ try {
       // >>> operations and observability
       ...(booted.config.explorer ? [`  GraphQL explorer: ${gateway.url}/`] : []),
       ...(booted.config.dashboard ? [`  Assessment dashboard: ${gateway.url}/dashboard (log in with the EVALUATOR token)`] : []),
+      ...(booted.config.citizenPage ? [`  Citizen page: ${gateway.url}/citizen (sign in with a demo applicant)`] : []),
       `  Health: ${gateway.url}/healthz  ${gateway.url}/readyz   Metrics: ${gateway.url}/metrics`,
       // <<< operations and observability
       '  Demo tokens (send as "Authorization: Bearer <token>"):',

@@ -27,13 +27,28 @@ export interface TestBrowser {
   close(): Promise<void>;
 }
 
-export async function openBrowser(): Promise<TestBrowser> {
+export interface BrowserOptions {
+  /** CSS pixels. Default 1440 × 900 (a desktop). */
+  viewport?: { width: number; height: number };
+  /** A phone: meta viewport honoured, touch events. Default false. */
+  mobile?: boolean;
+  /** Device pixels per CSS pixel of the screenshots. Default 1. */
+  deviceScaleFactor?: number;
+}
+
+/** A phone-sized viewport (iPhone 12–15: 390 × 844 CSS pixels). */
+export const PHONE: BrowserOptions = { viewport: { width: 390, height: 844 }, mobile: true, deviceScaleFactor: 2 };
+
+export async function openBrowser(options: BrowserOptions = {}): Promise<TestBrowser> {
   const { chromium } = await import('playwright-core');
   const userDataDir = mkdtempSync(join(tmpdir(), 'gateway-chromium-'));
   const context = await chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    viewport: { width: 1440, height: 900 },
+    viewport: options.viewport ?? { width: 1440, height: 900 },
+    isMobile: options.mobile ?? false,
+    hasTouch: options.mobile ?? false,
+    deviceScaleFactor: options.deviceScaleFactor ?? 1,
     locale: 'zh-CN',
     timezoneId: 'Asia/Shanghai',
     args: [

@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },
       explorer: true,
       dashboard: true,
+      citizenPage: true,
       metricsToken: null,
       shutdownGraceMs: 10000,
       tracing: { tracesUrl: null, headers: {}, serviceName: 'one-thing-gateway' },

@@ -178,7 +178,7 @@ describe('explorer settings', () => {
   });
 
   it('serves no page when off', async () => {
-    const webUi = createWebUi({ config: { explorer: false, dashboard: false, dataDir: '/nonexistent' }, logger: createLogger({ level: 'silent' }) });
+    const webUi = createWebUi({ config: { explorer: false, dashboard: false, citizenPage: false, dataDir: '/nonexistent' }, logger: createLogger({ level: 'silent' }) });
     const server = createServer(async (req, res) => {
       if (!(await webUi.handle(req, res, new URL(req.url!, 'http://x')))) {
         res.writeHead(404);
@@ -188,7 +188,7 @@ describe('explorer settings', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
     try {
-      for (const path of ['/', '/graphql', '/dashboard']) {
+      for (const path of ['/', '/graphql', '/dashboard', '/citizen']) {
         const response = await fetch(`${base}${path}`, { headers: { accept: 'text/html' } });
         expect(await response.text()).toBe('not mine');
       }
