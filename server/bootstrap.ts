@@ -103,6 +103,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     try {
       if (sandbox) await registerSandboxDepartments(services, sandbox);
       gateway = await startGateway(services, { observability });
+      services.egress.reserveOwnPort(Number(new URL(gateway.url).port));
       services.start();
     } catch (error) {
       await services.close();
