@@ -116,6 +116,7 @@ function parseAllowedHost(raw: string): AllowedHost | null {
 /** A host as a URL would carry it (lower case, punycode, IPv4 canonical, IPv6 without brackets), or null. */
 function canonicalHost(raw: string): string | null {
   if (raw === '' || /[/?#@\s]/.test(raw)) return null;
+  if (isIP(raw) === 6) return raw.toLowerCase();
   try {
     const hostname = new URL(`http://${raw}/`).hostname;
     return bareHost(hostname);
