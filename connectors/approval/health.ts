@@ -30,7 +30,7 @@ import { performance } from 'node:perf_hooks';
 
 import { Agent, request, type Dispatcher } from 'undici';
 
-import { guardedConnector, type EgressPolicy } from '../egress.ts';
+import { DestinationRefusedError, guardedConnector, type EgressPolicy } from '../egress.ts';
 import type { ApprovalDirectory } from './endpoint.ts';
 
 export type HealthStatus = 'UP' | 'DEGRADED' | 'DOWN' | 'UNKNOWN';
@@ -323,6 +323,7 @@ function describeFailure(error: unknown): string {
       case 'ENETUNREACH':
         return 'host unreachable';
       case 'ERR_DESTINATION_REFUSED':
+        if (current instanceof DestinationRefusedError && current.reason === 'HOST_NOT_RESOLVED') return 'host not found';
         return 'address not allowed for connectors';
       case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
         return 'health answer too large';

@@ -165,7 +165,11 @@ describe('health checks of a department system', () => {
 
   it('report a refused address as DOWN without connecting, and an allowed one as UP', async () => {
     const monitor = new HealthMonitor({
-      directory: directoryOf([endpoint('allowed', server.url), endpoint('refused', `http://127.0.0.2:${port}`)]),
+      directory: directoryOf([
+        endpoint('allowed', server.url),
+        endpoint('refused', `http://127.0.0.2:${port}`),
+        endpoint('unknown', `http://gone.test:${port}`),
+      ]),
       egress: onlyLocalhost(resolverOf({})),
     });
     try {
@@ -173,6 +177,7 @@ describe('health checks of a department system', () => {
 
       expect(monitor.healthOf('allowed')).toMatchObject({ status: 'UP', lastError: null });
       expect(monitor.healthOf('refused')).toMatchObject({ status: 'DOWN', latencyMs: null, lastError: 'address not allowed for connectors' });
+      expect(monitor.healthOf('unknown')).toMatchObject({ status: 'DOWN', latencyMs: null, lastError: 'host not found' });
       expect(elsewhere.connections).toBe(0);
     } finally {
       await monitor.close();
