@@ -156,6 +156,8 @@ async function startGateway(label: BenchGateway['label'], sandbox: SandboxInfo, 
       JWT_SECRET: jwtSecret,
       SECRETS_KEY: randomBytes(32).toString('hex'),
       MUTATION_RATE_LIMIT: 'off',
+      // The sandbox's department systems listen on loopback, which real upstreams' connectors may not reach unless listed.
+      CONNECTOR_ALLOWED_HOSTS: '127.0.0.1',
     },
     logger: createLogger({ level: 'silent' }),
     database: databaseUrl ? { url: databaseUrl, schema: `bench_${label}_${runId}` } : { dataDir: 'memory://' },

@@ -37,6 +37,7 @@ import {
 import { AsyncResource } from 'node:async_hooks';
 import { Agent, errors as undiciErrors, request, type Dispatcher } from 'undici';
 import type { ZodType } from 'zod';
+import { guardedConnector, type EgressPolicy } from './egress.ts';
 import {
   UpstreamBadResponseError,
   UpstreamError,
@@ -100,6 +101,12 @@ export interface UpstreamClientOptions {
   policy?: Partial<UpstreamPolicy>;
   /** Told about every finished attempt. */
   onCall?: (record: UpstreamCallRecord) => void;
+  /**
+   * Where this upstream may connect (connectors/egress.ts): each new
+   * connection resolves the host once, checks every address and connects to
+   * a checked one. Default: no check (the operator's own upstreams).
+   */
+  egress?: EgressPolicy;
 }
 
 export interface UpstreamRequest<T> {
@@ -160,6 +167,8 @@ export class UpstreamClient {
     this.policy = policy;
     this.dispatcher = new Agent({
       connectTimeout: policy.timeoutMs,
+      // A connector function replaces undici's own, connectTimeout included: it gets the timeout itself.
+      ...(options.egress ? { connect: guardedConnector(options.egress, { timeout: policy.timeoutMs }) } : {}),
       headersTimeout: policy.timeoutMs,
       bodyTimeout: policy.timeoutMs,
       keepAliveTimeout: 10_000,

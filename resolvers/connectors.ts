@@ -4,7 +4,8 @@
  */
 import { BadUserInputError } from '../lib/errors.ts';
 import { CENTRAL_CONNECTORS } from '../server/services.ts';
-import type { GatewayContext } from '../server/context.ts';
+import { mayReadHealthDetails } from '../server/authorization.ts';
+import { registerConnector } from '../usecases/register-connector.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import type { ConnectorView } from './models.ts';
 
@@ -14,16 +15,6 @@ const CENTRAL_KINDS = {
   dataCenter: 'DATA_CENTER',
   evaluation: 'EVALUATION',
 } as const;
-
-/** Matter codes that are not the department's matters in the registry. */
-async function foreignMatters(ctx: GatewayContext, departmentCode: string, codes: readonly string[]) {
-  const matters = await ctx.loaders.registry.matter.loadMany(codes);
-  return codes.filter((code, i) => {
-    const matter = matters[i];
-    if (matter instanceof Error) throw matter;
-    return !matter || matter.department !== departmentCode;
-  });
-}
 
 export const connectorResolvers: Resolvers = {
   Query: {
@@ -47,24 +38,13 @@ export const connectorResolvers: Resolvers = {
   },
   Mutation: {
     registerConnector: async (_root, { input }, ctx) => {
-      const foreign = await foreignMatters(ctx, input.departmentCode, input.matterCodes);
-      if (foreign.length) {
-        throw new BadUserInputError(
-          `Not matters of ${input.departmentCode}: ${foreign.join(', ')}`,
-          foreign.map((code) => ({ field: 'matterCodes', code: 'NOT_A_MATTER_OF_DEPARTMENT', message: `${code} is not a matter of ${input.departmentCode} in the registry` })),
-        );
-      }
-      const { connector } = await ctx.services.connectors.register({
-        departmentCode: input.departmentCode,
-        baseUrl: input.baseUrl,
-        token: input.token,
-        webhookSecret: input.webhookSecret ?? null,
-        matterCodes: input.matterCodes,
-        timeoutMs: input.timeoutMs ?? null,
-        createdBy: ctx.viewer.kind === 'user' ? ctx.viewer.subject : 'unknown',
-      });
+      const { services } = ctx;
+      const connector = await registerConnector(
+        { matters: ctx.loaders.registry.matter, destinations: services.egress, connectors: services.connectors, health: services.health },
+        { subject: ctx.viewer.kind === 'user' ? ctx.viewer.subject : 'unknown' },
+        input,
+      );
       ctx.logger.info({ connectorId: connector.id, departmentCode: connector.departmentCode, baseUrl: connector.baseUrl }, 'connector registered');
-      await ctx.services.health.checkNow(connector.id);
       return {
         connector: { kind: 'APPROVAL', id: connector.id, departmentCode: connector.departmentCode, baseUrl: connector.baseUrl, matterCodes: connector.matterCodes, timeoutMs: connector.timeoutMs },
       };
@@ -84,6 +64,9 @@ export const connectorResolvers: Resolvers = {
   },
   Connector: {
     department: (connector, _args, ctx) => (connector.departmentCode ? ctx.loaders.registry.department.load(connector.departmentCode) : null),
-    health: (connector, _args, ctx) => ctx.services.health.healthOf(connector.id),
+    health: (connector, _args, ctx) => {
+      const health = ctx.services.health.healthOf(connector.id);
+      return mayReadHealthDetails(ctx.viewer, connector.departmentCode) ? health : { ...health, latencyMs: null, lastError: null };
+    },
   },
 };

@@ -39,6 +39,19 @@ const ownDepartment =
     }
   };
 
+/**
+ * Whether a viewer may read a connector's health details (`lastError`,
+ * `latencyMs`): ADMIN, and for a department's connector its own staff.
+ * Others see the status only: an error text such as "connection refused"
+ * would tell them about another network's ports.
+ * @param departmentCode the connector's department; null for a province-wide upstream.
+ */
+export function mayReadHealthDetails(viewer: Viewer, departmentCode: string | null): boolean {
+  if (viewer.kind !== 'user') return false;
+  if (viewer.role === 'ADMIN') return true;
+  return viewer.role === 'DEPARTMENT_STAFF' && departmentCode !== null && viewer.department === departmentCode;
+}
+
 /** `Type.field` → the rule checked before its resolver runs. */
 export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   'Query.application': requireRole('APPLICANT'),

@@ -108,6 +108,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
         observability,
         demoApplicants: demoUsers.filter((u) => u.role === 'APPLICANT').map((u) => ({ name: u.name ?? u.sub, subject: u.sub, token: u.token })),
       });
+      services.egress.reserveOwnPort(Number(new URL(gateway.url).port));
       services.start();
     } catch (error) {
       await services.close();

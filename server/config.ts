@@ -3,6 +3,7 @@
  * The variable names are a public interface: deployments depend on them.
  */
 import { z } from 'zod';
+import { parseAllowedHosts, type AllowedHost } from '../connectors/egress.ts';
 import type { UpstreamPolicy } from '../connectors/http.ts';
 
 export interface UpstreamEndpoint {
@@ -62,6 +63,14 @@ export interface GatewayConfig {
   secretsKey: string | null;
   /** Largest accepted upload in bytes (MAX_UPLOAD_BYTES). Default 10 MiB. */
   maxUploadBytes: number;
+  /**
+   * Where departments' approval connectors may connect (CONNECTOR_ALLOWED_HOSTS,
+   * connectors/egress.ts): comma-separated host names (`*.gov.cn` for any name
+   * under gov.cn), IP addresses and CIDR ranges. `null` (unset) = anywhere but
+   * loopback (allowed with the sandbox), link-local, unspecified, multicast and
+   * broadcast addresses; private ranges are allowed.
+   */
+  connectorAllowedHosts: readonly AllowedHost[] | null;
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -214,6 +223,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return parsed.data as GatewayConfig['upstreamPolicies'];
   };
 
+  const allowedHosts = (name: string): readonly AllowedHost[] | null => {
+    const raw = text(name);
+    if (raw === undefined) return null;
+    const parsed = parseAllowedHosts(raw);
+    for (const problem of parsed.problems) problems.push(`${name}: ${problem}`);
+    return parsed.entries;
+  };
+
   const anyUpstreamSet = UPSTREAMS.some((u) => text(u.url) !== undefined);
   let upstreams: GatewayConfig['upstreams'] = null;
   if (anyUpstreamSet) {
@@ -246,6 +263,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     jwt: {},
     secretsKey: text('SECRETS_KEY') ?? null,
     maxUploadBytes: integer('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
+    connectorAllowedHosts: allowedHosts('CONNECTOR_ALLOWED_HOSTS'),
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),

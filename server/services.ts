@@ -19,6 +19,7 @@ import { ownedFileRefs } from '../store/uploads.ts';
 import { ApprovalClients } from '../connectors/approval/client.ts';
 import { ConnectorDirectory } from '../connectors/approval/directory.ts';
 import { HealthMonitor } from '../connectors/approval/health.ts';
+import { EgressPolicy, type Resolve } from '../connectors/egress.ts';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/outbox.ts';
 import { StatusPoller, type StatusPollerOptions } from '../delivery/poller.ts';
 import type { SecretBox } from '../lib/secrets.ts';
@@ -46,6 +47,8 @@ export interface GatewayServices {
   submission: SubmissionPorts;
   /** Department approval systems registered at run time. */
   connectors: ConnectorDirectory;
+  /** Where the approval connectors may connect (CONNECTOR_ALLOWED_HOSTS), checked at registration and at every connection. */
+  egress: EgressPolicy;
   approvalClients: ApprovalClients;
   health: HealthMonitor;
   delivery: DeliveryWorker;
@@ -76,6 +79,8 @@ export interface ServiceOptions {
   approvalPolicy?: Partial<UpstreamPolicy>;
   /** Period of the routine guide check, in milliseconds. Default 6 hours. */
   guideCheckIntervalMs?: number;
+  /** Resolves the approval connectors' host names; default the system resolver (tests pass a stub). */
+  resolve?: Resolve;
 }
 
 export function createServices(
@@ -107,10 +112,19 @@ export function createServices(
   const connectors = new ConnectorDirectory(db, secrets, {
     onError: (err, connectorId) => logger.warn({ err, connectorId }, 'connector directory problem'),
   });
+  const egress = new EgressPolicy({
+    allowedHosts: config.connectorAllowedHosts,
+    allowLoopback: config.upstreams === null,
+    ...(options.resolve ? { resolve: options.resolve } : {}),
+    onRefused: (host, port, err) => logger.warn({ host, port, reason: err.reason, detail: err.message }, 'connection to a connector refused'),
+  });
+  egress.reserveOwnPort(config.port);
+  for (const [key, id] of Object.entries(CENTRAL_CONNECTORS)) egress.reserveUpstream(id, endpoints[key as keyof UpstreamEndpoints].url);
   // A department's own registered timeoutMs still wins over the configured one.
-  const approvalClients = new ApprovalClients({ onCall, policy: { ...config.upstreamPolicies.approval, ...options.approvalPolicy } });
+  const approvalClients = new ApprovalClients({ onCall, egress, policy: { ...config.upstreamPolicies.approval, ...options.approvalPolicy } });
   const health = new HealthMonitor({
     directory: connectors,
+    egress,
     onError: (err) => logger.warn({ err }, 'health check problem'),
   });
   for (const [key, id] of Object.entries(CENTRAL_CONNECTORS)) {
@@ -140,6 +154,7 @@ export function createServices(
       onSubmitted: () => delivery.wake(),
     },
     connectors,
+    egress,
     approvalClients,
     health,
     delivery,

@@ -89,10 +89,16 @@ export class ConnectorValidationError extends BadUserInputError {
 /** Associated data binding a sealed secret to its row and column. */
 export const sealContext = (id: string, column: 'token' | 'webhookSecret'): string => `connector:${id}:${column}`;
 
-/** The checked and normalised input, or the list of everything wrong with it. */
+/**
+ * The checked and normalised input, or the list of everything wrong with it
+ * together with the fields that did pass (`valid`), so that later checks,
+ * such as where the base URL leads, can still run and report in one go.
+ */
 export function validateRegistration(
   input: RegisterConnectorInput,
-): { ok: true; value: NormalisedRegistration } | { ok: false; problems: InputProblemInfo[] } {
+):
+  | { ok: true; value: NormalisedRegistration }
+  | { ok: false; problems: InputProblemInfo[]; valid: Partial<Pick<NormalisedRegistration, 'departmentCode' | 'baseUrl' | 'matterCodes'>> } {
   const problems: InputProblemInfo[] = [];
   const problem = (field: string, code: string, message: string) => problems.push({ field, code, message });
 
@@ -148,7 +154,18 @@ export function validateRegistration(
   const createdBy = typeof input.createdBy === 'string' ? input.createdBy.trim() : '';
   if (createdBy === '') problem('createdBy', 'REQUIRED', 'The registering user is required');
 
-  if (problems.length > 0 || baseUrl === null) return { ok: false, problems };
+  if (problems.length > 0 || baseUrl === null) {
+    const departmentValid = !problems.some((p) => p.field === 'departmentCode');
+    return {
+      ok: false,
+      problems,
+      valid: {
+        ...(departmentValid ? { departmentCode } : {}),
+        ...(baseUrl !== null ? { baseUrl } : {}),
+        matterCodes,
+      },
+    };
+  }
   return { ok: true, value: { departmentCode, baseUrl, token, webhookSecret, matterCodes, timeoutMs, createdBy } };
 }
 

@@ -15,6 +15,7 @@
  *   have taken effect: retry with the same key).
  */
 import { z } from 'zod';
+import type { EgressPolicy } from '../egress.ts';
 import { UpstreamClient, type UpstreamCallRecord, type UpstreamPolicy } from '../http.ts';
 import { chunk } from '../personal-read.ts';
 import type { ApprovalEndpoint } from './endpoint.ts';
@@ -38,6 +39,8 @@ export interface ApprovalClientSettings {
   policy?: Partial<UpstreamPolicy>;
   /** Told about every finished attempt, for metrics and tests. */
   onCall?: (record: UpstreamCallRecord) => void;
+  /** Where a department's system may be reached (connectors/egress.ts). Default: anywhere its URL says. */
+  egress?: EgressPolicy;
 }
 
 /** The answer to a case creation. */
@@ -59,6 +62,7 @@ export class ApprovalClient {
       token: endpoint.token,
       policy: { ...settings.policy, timeoutMs: endpoint.timeoutMs },
       ...(settings.onCall ? { onCall: settings.onCall } : {}),
+      ...(settings.egress ? { egress: settings.egress } : {}),
     });
   }
 

@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 
 import { Agent, request, type Dispatcher } from 'undici';
 
+import { DestinationRefusedError, guardedConnector, type EgressPolicy } from '../egress.ts';
 import type { ApprovalDirectory } from './endpoint.ts';
 
 export type HealthStatus = 'UP' | 'DEGRADED' | 'DOWN' | 'UNKNOWN';
@@ -58,6 +59,12 @@ export interface HealthMonitorOptions {
   onError?: (error: Error) => void;
   /** Clock for `checkedAt`; default `() => new Date()`. */
   now?: () => Date;
+  /**
+   * Where the approval connectors may be reached (connectors/egress.ts); a
+   * refused one is DOWN without a connection. Tracked targets are the
+   * operator's own and are not checked. Default: no check.
+   */
+  egress?: EgressPolicy;
 }
 
 export const DEFAULT_HEALTH_INTERVAL_MS = 30_000;
@@ -75,6 +82,8 @@ interface Target {
   id: string;
   baseUrl: string;
   timeoutMs: number;
+  /** A department's approval system, checked by the egress policy; false for tracked targets. */
+  connector: boolean;
 }
 
 /** Bytes of a /health body read before it is dropped; the body itself is never looked at. */
@@ -93,6 +102,8 @@ export class HealthMonitor {
   /** One check at a time per target: a second request for it joins the running one. */
   readonly #running = new Map<string, Promise<ConnectorHealth>>();
   readonly #agent: Agent;
+  /** The pool of the approval connectors: the same size, but every connection asks the egress policy first. */
+  readonly #connectorAgent: Agent;
   readonly #stop = new AbortController();
   #timer: NodeJS.Timeout | null = null;
   #round: Promise<void> | null = null;
@@ -113,6 +124,9 @@ export class HealthMonitor {
     this.#now = options.now ?? (() => new Date());
     // Its own pool: health checks never queue behind (or hold up) case deliveries.
     this.#agent = new Agent({ keepAliveTimeout: 4_000, connections: 4 });
+    this.#connectorAgent = options.egress
+      ? new Agent({ keepAliveTimeout: 4_000, connections: 4, connect: guardedConnector(options.egress) })
+      : this.#agent;
   }
 
   /**
@@ -123,7 +137,7 @@ export class HealthMonitor {
   track(id: string, baseUrl: string, timeoutMs: number): void {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
     const previous = this.#tracked.get(id);
-    const target = { id, baseUrl: baseUrl.replace(/\/+$/, ''), timeoutMs };
+    const target = { id, baseUrl: baseUrl.replace(/\/+$/, ''), timeoutMs, connector: false };
     if (previous && previous.baseUrl !== target.baseUrl) this.#health.delete(id);
     this.#tracked.set(id, target);
   }
@@ -184,6 +198,7 @@ export class HealthMonitor {
     this.#stop.abort();
     await this.#round?.catch(() => undefined);
     await this.#agent.close().catch(() => undefined);
+    if (this.#connectorAgent !== this.#agent) await this.#connectorAgent.close().catch(() => undefined);
   }
 
   /** Tells onError, which must not break a round by throwing. */
@@ -199,7 +214,7 @@ export class HealthMonitor {
     const targets = [...this.#tracked.values()];
     if (this.#directory) {
       for (const endpoint of await this.#directory.all()) {
-        targets.push({ id: endpoint.id, baseUrl: endpoint.baseUrl, timeoutMs: endpoint.timeoutMs });
+        targets.push({ id: endpoint.id, baseUrl: endpoint.baseUrl, timeoutMs: endpoint.timeoutMs, connector: true });
       }
     }
     return targets;
@@ -255,7 +270,7 @@ export class HealthMonitor {
         signal,
         headersTimeout: target.timeoutMs,
         bodyTimeout: target.timeoutMs,
-        dispatcher: this.#agent as Dispatcher,
+        dispatcher: (target.connector ? this.#connectorAgent : this.#agent) as Dispatcher,
       });
       status = response.statusCode;
       // Read (and drop) the body so the connection can be reused; its content does not matter.
@@ -307,6 +322,9 @@ function describeFailure(error: unknown): string {
       case 'EHOSTUNREACH':
       case 'ENETUNREACH':
         return 'host unreachable';
+      case 'ERR_DESTINATION_REFUSED':
+        if (current instanceof DestinationRefusedError && current.reason === 'HOST_NOT_RESOLVED') return 'host not found';
+        return 'address not allowed for connectors';
       case 'UND_ERR_RES_EXCEEDED_MAX_SIZE':
         return 'health answer too large';
       case 'CERT_HAS_EXPIRED':

@@ -73,6 +73,59 @@ describe('RegisterConnector', () => {
   });
 });
 
+describe('RegisterConnector, where the base URL leads', () => {
+  it('lists the problems of the form, of the matters and of the destination in one answer', async () => {
+    const { body } = await register(gateway.tokenOf('ADMIN'), {
+      departmentCode: 'MZJ-440514',
+      baseUrl: 'http://169.254.169.254/latest/meta-data',
+      token: 'has spaces',
+      matterCodes: ['440514-WJ-GG-0001'],
+      timeoutMs: 5,
+    });
+
+    expect(body.errors!.map((e) => e.extensions!.code)).toEqual(['BAD_USER_INPUT']);
+    expect(body.errors![0]!.extensions!.problems).toEqual([
+      { field: 'token', code: 'INVALID_TOKEN', message: 'The token must be printable ASCII without spaces (it is sent as a bearer token)' },
+      { field: 'timeoutMs', code: 'OUT_OF_RANGE', message: 'The timeout must be from 100 to 60000 ms, got 5' },
+      { field: 'matterCodes', code: 'NOT_A_MATTER_OF_DEPARTMENT', message: '440514-WJ-GG-0001 is not a matter of MZJ-440514 in the registry' },
+      {
+        field: 'baseUrl',
+        code: 'ADDRESS_NOT_ALLOWED',
+        message: 'The base URL may not be used: 169.254.169.254 is a link-local address (cloud metadata lives there), which connectors may not reach',
+      },
+    ]);
+  });
+
+  it('says which checks could not run because of an earlier problem', async () => {
+    const { body } = await register(gateway.tokenOf('ADMIN'), {
+      departmentCode: ' ',
+      baseUrl: 'gopher://127.0.0.1:70',
+      token: 't0k3n',
+      matterCodes: ['440514-MZ-GG-0001'],
+    });
+
+    expect(body.errors![0]!.extensions!.problems.map((p: any) => [p.field, p.code])).toEqual([
+      ['departmentCode', 'REQUIRED'],
+      ['baseUrl', 'NOT_HTTP'],
+      ['matterCodes', 'NOT_CHECKED'],
+      ['baseUrl', 'NOT_CHECKED'],
+    ]);
+  });
+
+  it('refuses the gateway itself and the sandbox\'s province-wide upstreams as a department system', async () => {
+    const system = civilAffairs();
+    const input = (baseUrl: string) => ({ departmentCode: 'MZJ-440514', baseUrl, token: system.token, matterCodes: system.matterCodes });
+
+    const self = await register(staff, input(`${gateway.gateway.url}/graphql`));
+    const certificates = await register(staff, input(gateway.sandbox!.urls.eCertificates));
+
+    expect(self.body.errors![0]!.extensions!.problems).toEqual([
+      { field: 'baseUrl', code: 'RESERVED_DESTINATION', message: `The base URL may not be used: 127.0.0.1:${new URL(gateway.gateway.url).port} is the gateway itself, not a department system` },
+    ]);
+    expect(certificates.body.errors![0]!.extensions!.problems.map((p: any) => p.code)).toEqual(['RESERVED_DESTINATION']);
+  });
+});
+
 describe('Connectors', () => {
   it('shows an administrator the province-wide systems and every department system with its health', async () => {
     const { body } = await gateway.graphql(contractOperation('Connectors'), {}, gateway.tokenOf('ADMIN'));

@@ -48,6 +48,8 @@ beforeEach(async () => {
     SECRETS_KEY: randomBytes(32).toString('hex'),
     // An administrator registers every department and applicants submit in a burst: not abuse.
     MUTATION_RATE_LIMIT: 'off',
+    // The sandbox's department systems listen on loopback, which real upstreams' connectors may not reach unless listed.
+    CONNECTOR_ALLOWED_HOSTS: '127.0.0.1',
   };
 });
 

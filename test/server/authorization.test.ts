@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { applyFieldRules, FIELD_RULES } from '../../server/authorization.ts';
+import { connectorResolvers } from '../../resolvers/connectors.ts';
+import { applyFieldRules, FIELD_RULES, mayReadHealthDetails } from '../../server/authorization.ts';
 import type { GatewayContext, Viewer } from '../../server/context.ts';
 
 const applicant: Viewer = { kind: 'user', subject: '44051419900307002X', name: '林美玲', role: 'APPLICANT' };
@@ -84,5 +85,31 @@ describe('case results', () => {
 
     expect(run(applicant, { kind: 'applicant' })).toBe('result');
     expect(run(staff, { kind: 'department', departmentCode: 'WJJ-440514' })).toBe('FORBIDDEN');
+  });
+});
+
+describe('connector health details', () => {
+  const down = { status: 'DOWN', latencyMs: 12, checkedAt: '2025-03-01T02:00:00.000Z', lastError: 'connection refused' } as const;
+  const healthSeenBy = (viewer: Viewer, departmentCode: string | null) =>
+    (connectorResolvers.Connector as any).health(
+      { id: 'c-1', kind: departmentCode ? 'APPROVAL' : 'DATA_CENTER', departmentCode, baseUrl: 'http://10.0.0.9', matterCodes: [], timeoutMs: 3000 },
+      {},
+      { viewer, services: { health: { healthOf: () => ({ ...down }) } } },
+    );
+
+  it('are for administrators and the staff of the connector\'s own department', () => {
+    expect(mayReadHealthDetails(admin, 'WJJ-440514')).toBe(true);
+    expect(mayReadHealthDetails(admin, null)).toBe(true);
+    expect(mayReadHealthDetails(staff, 'WJJ-440514')).toBe(true);
+    expect(mayReadHealthDetails(staff, 'SCJGJ-440514')).toBe(false);
+    expect(mayReadHealthDetails(staff, null)).toBe(false);
+    expect(mayReadHealthDetails(evaluator, 'WJJ-440514')).toBe(false);
+    expect(mayReadHealthDetails({ kind: 'anonymous' }, 'WJJ-440514')).toBe(false);
+  });
+
+  it('show others the status only, so an error text never tells them about another network', () => {
+    expect(healthSeenBy(staff, 'WJJ-440514')).toEqual(down);
+    expect(healthSeenBy(staff, 'SCJGJ-440514')).toEqual({ status: 'DOWN', latencyMs: null, checkedAt: '2025-03-01T02:00:00.000Z', lastError: null });
+    expect(healthSeenBy(staff, null)).toEqual({ status: 'DOWN', latencyMs: null, checkedAt: '2025-03-01T02:00:00.000Z', lastError: null });
   });
 });

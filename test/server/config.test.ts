@@ -38,6 +38,7 @@ describe('loadConfig', () => {
       jwt: {},
       secretsKey: null,
       maxUploadBytes: 10 * 1024 * 1024,
+      connectorAllowedHosts: null,
       queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
       trustedDocuments: 'off',
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },
@@ -119,6 +120,17 @@ describe('loadConfig', () => {
     ]);
     expect(problemsOf({ UPSTREAM_POLICIES: 'retries=1' })).toEqual([
       'UPSTREAM_POLICIES must be JSON, e.g. {"e-certificates":{"timeoutMs":2000,"retries":1}}',
+    ]);
+  });
+
+  it('reads where connectors may connect, and names every entry it cannot read', () => {
+    expect(loadConfig({ CONNECTOR_ALLOWED_HOSTS: '*.gov.cn, 10.0.0.0/8' }).connectorAllowedHosts).toEqual([
+      { kind: 'suffix', suffix: 'gov.cn' },
+      { kind: 'range', range: expect.anything(), text: '10.0.0.0/8' },
+    ]);
+    expect(problemsOf({ CONNECTOR_ALLOWED_HOSTS: 'https://sp.gov.cn, 10.0.0.0/40' })).toEqual([
+      'CONNECTOR_ALLOWED_HOSTS: "https://sp.gov.cn" is not a host name, *.wildcard, IP address or CIDR range',
+      'CONNECTOR_ALLOWED_HOSTS: "10.0.0.0/40" is not a host name, *.wildcard, IP address or CIDR range',
     ]);
   });
 
