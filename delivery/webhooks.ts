@@ -86,9 +86,11 @@ export async function handleCaseStatusWebhook(
   }
   const remote = parsed.data;
   try {
-    const result = await applyCaseUpdate(deps.db, departmentCode, remote, { now: new Date((deps.now ?? Date.now)()) });
+    const result = await applyCaseUpdate(deps.db, departmentCode, remote, { now: new Date((deps.now ?? Date.now)()), logger });
     if (result.outcome === 'unknown') logger.warn({ remoteCaseId: remote.caseId }, 'webhook for an unknown case ignored');
-    else logger.info({ remoteCaseId: remote.caseId, status: remote.status, outcome: result.outcome }, 'case webhook applied');
+    else if (result.outcome !== 'ignored') {
+      logger.info({ caseId: result.case?.id, remoteCaseId: remote.caseId, status: remote.status, outcome: result.outcome }, 'case webhook applied');
+    }
   } catch (error) {
     logger.error({ remoteCaseId: remote.caseId, err: describeError(error) }, 'case webhook could not be applied');
     throw error;
