@@ -13,6 +13,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { caseSchema } from '../connectors/approval/models.ts';
 import type { ApprovalDirectory } from '../connectors/approval/endpoint.ts';
 import type { Logger } from '../lib/logger.ts';
+import { parseUpstreamJson } from '../lib/text.ts';
 import type { Database } from '../store/database.ts';
 import { applyCaseUpdate } from './poller.ts';
 import { describeError, silentLogger } from './support.ts';
@@ -75,7 +76,7 @@ export async function handleCaseStatusWebhook(
   }
   let json: unknown;
   try {
-    json = JSON.parse(rawBody.toString('utf8'));
+    json = parseUpstreamJson(rawBody.toString('utf8'));
   } catch {
     return { status: 400, code: 'BAD_REQUEST', message: 'The body is not JSON' };
   }
