@@ -46,6 +46,7 @@ import {
   UpstreamUnavailableError,
   type UpstreamName,
 } from '../lib/errors.ts';
+import { parseUpstreamJson } from '../lib/text.ts';
 
 /** Resilience settings of one upstream. */
 export interface UpstreamPolicy {
@@ -345,9 +346,10 @@ function outcomeOf(error: UpstreamError): UpstreamCallRecord['outcome'] {
   return 'unavailable';
 }
 
+/** An upstream's body as JSON, its strings cleaned of control characters (lib/text.ts): what an upstream stored is read back clean. */
 function parseJson(text: string): unknown {
   if (text === '') return undefined;
-  return JSON.parse(text);
+  return parseUpstreamJson(text);
 }
 
 function safeParseJson(text: string): unknown {

@@ -249,7 +249,7 @@ export class DeliveryWorker {
       if (!endpoint) return await this.#supplementFailed(s, `no approval system registered for ${s.departmentCode}`);
       const remote = await this.#deps.clients.for(endpoint).supplement(s.remoteCaseId, s.materials, s.idempotencyKey);
       await recordSupplementDelivered(db, s.id);
-      await applyCaseUpdate(db, s.departmentCode, remote, { now: new Date(this.#now()) });
+      await applyCaseUpdate(db, s.departmentCode, remote, { now: new Date(this.#now()), logger: this.#logger });
       this.#logger.info(log, 'supplement delivered');
       return 'delivered';
     } catch (error) {

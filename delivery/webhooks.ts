@@ -13,6 +13,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { caseSchema } from '../connectors/approval/models.ts';
 import type { ApprovalDirectory } from '../connectors/approval/endpoint.ts';
 import type { Logger } from '../lib/logger.ts';
+import { parseUpstreamJson } from '../lib/text.ts';
 import type { Database } from '../store/database.ts';
 import { applyCaseUpdate } from './poller.ts';
 import { describeError, silentLogger } from './support.ts';
@@ -75,7 +76,7 @@ export async function handleCaseStatusWebhook(
   }
   let json: unknown;
   try {
-    json = JSON.parse(rawBody.toString('utf8'));
+    json = parseUpstreamJson(rawBody.toString('utf8'));
   } catch {
     return { status: 400, code: 'BAD_REQUEST', message: 'The body is not JSON' };
   }
@@ -86,9 +87,11 @@ export async function handleCaseStatusWebhook(
   }
   const remote = parsed.data;
   try {
-    const result = await applyCaseUpdate(deps.db, departmentCode, remote, { now: new Date((deps.now ?? Date.now)()) });
+    const result = await applyCaseUpdate(deps.db, departmentCode, remote, { now: new Date((deps.now ?? Date.now)()), logger });
     if (result.outcome === 'unknown') logger.warn({ remoteCaseId: remote.caseId }, 'webhook for an unknown case ignored');
-    else logger.info({ remoteCaseId: remote.caseId, status: remote.status, outcome: result.outcome }, 'case webhook applied');
+    else if (result.outcome !== 'ignored') {
+      logger.info({ caseId: result.case?.id, remoteCaseId: remote.caseId, status: remote.status, outcome: result.outcome }, 'case webhook applied');
+    }
   } catch (error) {
     logger.error({ remoteCaseId: remote.caseId, err: describeError(error) }, 'case webhook could not be applied');
     throw error;

@@ -130,10 +130,6 @@ function typeValue(
   f: PlanFormField,
   value: string,
 ): { value: string | number | boolean } | { code: string; message: string } {
-  // NUL has no place in any text a person types, and no database text column can hold it.
-  if (value.includes('\u0000')) {
-    return { code: 'INVALID_CHARACTER', message: `${describeField(f)} contains a NUL character (U+0000)` };
-  }
   switch (f.type) {
     case 'STRING': {
       if (f.maxLength !== null) {
@@ -361,7 +357,7 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
  *
  * - `answers.<id>` REQUIRED — a visible required question is unanswered.
  * - `form.<key>` UNKNOWN_FIELD, DUPLICATE_FIELD (each once per key), REQUIRED
- *   (absent, null or blank), INVALID_CHARACTER (a NUL character), TOO_LONG (STRING, Unicode code points over
+ *   (absent, null or blank), TOO_LONG (STRING, Unicode code points over
  *   `maxLength`), NOT_A_NUMBER, NOT_A_DATE, NOT_A_BOOLEAN, NOT_AN_OPTION.
  *   A null or blank value of an optional field means "not given". Of a
  *   repeated key only the first occurrence is checked.

@@ -1,6 +1,8 @@
 /**
- * Structured JSON logs. Every line passes through `maskIdNumbers` on its way
- * out, so an ID number can never reach the log, whichever field carried it.
+ * Structured JSON logs. Every line passes through `maskIdNumbers` as pino's
+ * last step before writing (its `streamWrite` hook, inherited by every child
+ * logger), so an ID number can never reach the log, whichever field, error or
+ * logger carried it and whatever the destination.
  */
 import { pino, type Logger } from 'pino';
 import { maskIdNumbers } from './mask.ts';
@@ -23,8 +25,9 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       base: { service: 'one-thing-gateway' },
       timestamp: pino.stdTimeFunctions.isoTime,
+      hooks: { streamWrite: maskIdNumbers },
       ...(options.mixin ? { mixin: options.mixin } : {}),
     },
-    { write: (line: string) => destination.write(maskIdNumbers(line)) },
+    destination,
   );
 }

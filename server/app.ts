@@ -21,6 +21,7 @@ import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
 // >>> resilience, security and speed
 import { queryLimitRules, reclassifyLimitError } from './limits.ts';
+import { textInputPlugin } from './text-inputs.ts';
 import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
 import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
 // <<< resilience, security and speed
@@ -103,6 +104,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      textInputPlugin<GatewayContext>(), // control characters in any argument: BAD_USER_INPUT before execution (server/text-inputs.ts)
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
       observability.apolloPlugin<GatewayContext>(), // operations and observability: per-operation metrics and spans
     ],

@@ -29,6 +29,8 @@ export interface ApplicationRecord {
   form: Record<string, string | number | boolean>;
   deliveryMethod: DeliveryMethod;
   idempotencyKey: string;
+  /** SHA-256 of the canonical submission stored under the key (domain/idempotency.ts); null for applications stored before it was kept. */
+  requestFingerprint: string | null;
   materialsBefore: number;
   materialsToSubmit: number;
   legalDaysTotal: number;
@@ -62,7 +64,7 @@ export interface Page<T> {
 
 const APPLICATION_COLUMNS = `id, applicant, applicant_kind, applicant_name, topic_code, topic_name, topic_version, region,
   answers, form, delivery_method, idempotency_key, materials_before, materials_to_submit, legal_days_total,
-  committed_days, submitted_at, updated_at`;
+  committed_days, submitted_at, updated_at, request_fingerprint`;
 
 
 type Row = Record<string, any>;
@@ -86,6 +88,7 @@ const toApplication = (r: Row): ApplicationRecord => ({
   committedDays: r.committed_days,
   submittedAt: r.submitted_at,
   updatedAt: r.updated_at,
+  requestFingerprint: r.request_fingerprint ?? null,
 });
 
 
@@ -94,11 +97,11 @@ export async function insertApplication(tx: Queryable, next: NewApplication, now
   const a = next.application;
   await tx.query(
     `INSERT INTO applications (${APPLICATION_COLUMNS})
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17)`,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$18)`,
     [
       a.id, a.applicant, a.applicantKind, a.applicantName, a.topicCode, a.topicName, a.topicVersion, a.region,
       JSON.stringify(a.answers), JSON.stringify(a.form), a.deliveryMethod, a.idempotencyKey, a.materialsBefore,
-      a.materialsToSubmit, a.legalDaysTotal, a.committedDays, now,
+      a.materialsToSubmit, a.legalDaysTotal, a.committedDays, now, a.requestFingerprint,
     ],
   );
   for (const m of next.materials) {

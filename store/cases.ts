@@ -62,6 +62,8 @@ export interface CaseRecord {
   deliveredAt: Date | null;
   /** When the poller reads the case next; null = not polled (decided, or not delivered). */
   nextPollAt: Date | null;
+  /** The department's `updatedAt` of the last view of the case applied; null before any. */
+  remoteUpdatedAt: Date | null;
   updatedAt: Date;
 }
 
@@ -161,6 +163,7 @@ export interface CaseRow {
   claimed_until: Date | null;
   delivered_at: Date | null;
   next_poll_at: Date | null;
+  remote_updated_at: Date | null;
   updated_at: Date;
 }
 
@@ -192,6 +195,7 @@ export function toCase(row: CaseRow): CaseRecord {
     claimedUntil: row.claimed_until,
     deliveredAt: row.delivered_at,
     nextPollAt: row.next_poll_at,
+    remoteUpdatedAt: row.remote_updated_at,
     updatedAt: row.updated_at,
   };
 }
@@ -312,7 +316,7 @@ export async function claimDueDeliveries(db: Queryable, workerId: string, option
   return rows.map(toCase).sort((a, b) => byTime(a.nextAttemptAt, b.nextAttemptAt) || a.id.localeCompare(b.id));
 }
 
-/** The remote case's fields, as SQL parameters $2..$10. */
+/** The remote case's fields, as SQL parameters $2..$11 (the last: its `updatedAt`). */
 function remoteFields(remote: Case): unknown[] {
   return [
     remote.status,
@@ -324,6 +328,7 @@ function remoteFields(remote: Case): unknown[] {
     remote.requestedMaterials ?? [],
     remote.result?.certificateId ?? null,
     remote.result?.certificateNumber ?? null,
+    new Date(remote.updatedAt),
   ];
 }
 
@@ -346,9 +351,9 @@ export async function recordDelivered(
     `WITH c AS (
        UPDATE cases SET
          status = $2, status_reason = $3, remote_case_id = $4, received_at = $5, due_at = $6, decided_at = $7,
-         requested_materials = $8, result_certificate_id = $9, result_certificate_number = $10,
+         requested_materials = $8, result_certificate_id = $9, result_certificate_number = $10, remote_updated_at = $11,
          delivery_attempts = delivery_attempts + 1, next_attempt_at = NULL, last_error = NULL,
-         claimed_by = NULL, claimed_until = NULL, delivered_at = $11, next_poll_at = $12, updated_at = $11
+         claimed_by = NULL, claimed_until = NULL, delivered_at = $12, next_poll_at = $13, updated_at = $12
        WHERE id = $1 AND status = 'QUEUED' AND remote_case_id IS NULL
        RETURNING *),
      ${BUMP_APPLICATIONS}
@@ -457,11 +462,15 @@ function unchanged(local: CaseRecord, remote: Case): boolean {
 /**
  * Applies the department's view of a case (from the poller, a webhook, or
  * a supplement's answer) to its row: status, reason, dates, requested
- * materials and result certificate. A decided case is final and never
- * changed again; a decided `remote` stops the polling (`next_poll_at` null),
- * an undecided one keeps it (or starts it at `now`). Run it in a
- * transaction holding {@link lockApplication}, with `local` read in it.
- * @returns the updated case, or null when nothing changed.
+ * materials, result certificate and the view's `updatedAt`. Only a view
+ * newer than the last one applied changes anything (domain
+ * `decideCaseUpdate`, which the caller asks first; the statement holds to
+ * it too), and a decided case is final and never changed again. A newer
+ * view that says nothing new records only its `updatedAt`. A decided
+ * `remote` stops the polling (`next_poll_at` null), an undecided one keeps
+ * it (or starts it at `now`). Run it in a transaction holding
+ * {@link lockApplication}, with `local` read in it.
+ * @returns the updated case, or null when nothing the applicant sees changed.
  */
 export async function applyRemoteCase(
   db: Queryable,
@@ -469,16 +478,24 @@ export async function applyRemoteCase(
   remote: Case,
   options: { now: Date },
 ): Promise<CaseRecord | null> {
-  if (DECIDED.has(local.status) || unchanged(local, remote)) return null;
+  if (DECIDED.has(local.status)) return null;
+  if (unchanged(local, remote)) {
+    await db.query('UPDATE cases SET remote_updated_at = $2 WHERE id = $1 AND (remote_updated_at IS NULL OR remote_updated_at < $2)', [
+      local.id,
+      new Date(remote.updatedAt),
+    ]);
+    return null;
+  }
   const { rows } = await db.query<CaseRow>(
     `WITH c AS (
        UPDATE cases SET
          status = $2, status_reason = $3, remote_case_id = COALESCE(remote_case_id, $4), received_at = $5, due_at = $6,
          decided_at = $7, requested_materials = $8, result_certificate_id = $9, result_certificate_number = $10,
-         next_poll_at = CASE WHEN $11::boolean THEN NULL ELSE COALESCE(next_poll_at, $12) END,
+         remote_updated_at = $11,
+         next_poll_at = CASE WHEN $12::boolean THEN NULL ELSE COALESCE(next_poll_at, $13) END,
          next_attempt_at = NULL, claimed_by = NULL, claimed_until = NULL,
-         delivered_at = COALESCE(delivered_at, $12), updated_at = $12
-       WHERE id = $1 AND status NOT IN ${DECIDED_SQL}
+         delivered_at = COALESCE(delivered_at, $13), updated_at = $13
+       WHERE id = $1 AND status NOT IN ${DECIDED_SQL} AND (remote_updated_at IS NULL OR remote_updated_at < $11)
        RETURNING *),
      ${BUMP_APPLICATIONS}
      SELECT * FROM c`,

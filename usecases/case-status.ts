@@ -26,7 +26,7 @@ export async function refreshCaseStatuses(ctx: GatewayContext, applicationId: st
       continue;
     }
     if (!answer) continue;
-    const result = await applyCaseUpdate(db, delivered[index]!.departmentCode, answer);
+    const result = await applyCaseUpdate(db, delivered[index]!.departmentCode, answer, { logger: ctx.logger });
     changed ||= result.outcome === 'updated';
     released ||= result.settled.released.length > 0;
   }

@@ -10,6 +10,7 @@ import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
 import type { RawAnswer } from '../domain/answers.ts';
 import { InvalidInputError } from '../domain/answers.ts';
 import { initialCaseStatus } from '../domain/application-status.ts';
+import { isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
 import { applicantKindOf } from '../domain/personal.ts';
 import type { Exemption, Plan } from '../domain/plan.ts';
 import {
@@ -75,8 +76,9 @@ export async function submitApplication(
       { field: 'idempotencyKey', code: 'BAD_IDEMPOTENCY_KEY', message: 'idempotencyKey must be 1–100 printable ASCII characters' },
     ]);
   }
+  const fingerprint = submissionFingerprint({ ...request, topicCode: request.topic.code });
   const existing = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
-  if (existing) return { application: existing, created: false };
+  if (existing) return { application: sameSubmissionOrRefuse(existing, fingerprint), created: false };
 
   const { plan } = await planForViewer(ctx, request.topic, request.matters, request.answers, request.form);
   if (plan.matters.length === 0) {
@@ -93,13 +95,13 @@ export async function submitApplication(
 
   const now = ports.now?.() ?? new Date();
   const id = newApplicationId(now);
-  const next = describeApplication(id, applicant, ctx.viewer.name, request, plan, valid);
+  const next = describeApplication(id, applicant, ctx.viewer.name, request, plan, valid, fingerprint);
   try {
     await ports.db.transaction((tx) => insertApplication(tx, next, now));
   } catch (error) {
     // Two submissions with one key raced: the other one won, and that is the answer.
     const winner = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
-    if (winner) return { application: winner, created: false };
+    if (winner) return { application: sameSubmissionOrRefuse(winner, fingerprint), created: false };
     throw error;
   }
   // Read back before delivery is woken: the answer shows the application as accepted, not as far as delivery got since.
@@ -107,6 +109,18 @@ export async function submitApplication(
   const cases = (await casesOfApplications(ports.db, [id])).get(id) ?? [];
   ports.onSubmitted?.(id);
   return { application: stored!, created: true, cases };
+}
+
+/** The application stored under the key, when it was stored for this very request; IDEMPOTENCY_KEY_REUSED otherwise. */
+function sameSubmissionOrRefuse(stored: ApplicationRecord, fingerprint: string): ApplicationRecord {
+  if (isSameSubmission(stored.requestFingerprint, fingerprint)) return stored;
+  throw new InvalidInputError([
+    {
+      field: 'idempotencyKey',
+      code: 'IDEMPOTENCY_KEY_REUSED',
+      message: `idempotencyKey was already used for application ${stored.id} with a different submission; use a new key for a new submission`,
+    },
+  ]);
 }
 
 function storedExemption(exemption: Exemption | null): StoredExemption | null {
@@ -141,6 +155,7 @@ function describeApplication(
   request: SubmitApplicationRequest,
   plan: Plan,
   valid: ValidSubmission,
+  requestFingerprint: string,
 ): NewApplication {
   const kind = applicantKindOf(applicant);
   const applied = new Set(plan.matters.map((m) => m.matter.code));
@@ -158,6 +173,7 @@ function describeApplication(
       form: valid.form,
       deliveryMethod: request.deliveryMethod,
       idempotencyKey: request.idempotencyKey,
+      requestFingerprint,
       materialsBefore: plan.summary.materialsBefore,
       materialsToSubmit: plan.summary.materialsToSubmit,
       legalDaysTotal: plan.summary.legalDaysTotal,

@@ -276,6 +276,8 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the delivery worker on
 
     const lease = [{ code: 'MAT-ZLHT', provision: 'UPLOADED', fileRef: `sha256:${'ab'.repeat(32)}` }];
     await insertSupplement(env.db, 'SUP-1', caseId!, 'SUP-1-key', lease);
+    // The department's answer must be later than the request it answers (updatedAt orders its views).
+    env.clock.advance(1);
     expect((await w.runOnce()).supplements.delivered).toBe(1);
 
     const supplementPosts = env.calls.filter((c) => c.path.endsWith('/supplements'));

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { Case } from '../../connectors/approval/models.ts';
 import { DeliveryWorker } from '../../delivery/outbox.ts';
 import { StatusPoller, applyCaseUpdate } from '../../delivery/poller.ts';
+import { createLogger } from '../../lib/logger.ts';
 import { backends, postgresSkipped } from '../store/backends.ts';
 import {
   START,
@@ -110,19 +111,19 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the status poller on t
     expect(await caseRow(env.db, birthId!)).toMatchObject({ status: 'IN_REVIEW' });
   });
 
-  it('ignores an update of an unknown case, and a stale one after the decision', async () => {
+  it('ignores an update of an unknown case, a replayed or older one, and any after the decision', async () => {
     const env = await startDeliveryEnv(backend);
     const [caseId] = await insertApplication(env.db, 'APP-1', [{ matter: matters.business }]);
     await deliverAll(env);
     const delivered = await caseRow(env.db, caseId!);
-    const view = (status: Case['status'], extra: Partial<Case> = {}): Case => ({
+    const view = (status: Case['status'], updatedAtMs: number, extra: Partial<Case> = {}): Case => ({
       caseId: delivered.remoteCaseId!,
       matterCode: matters.business.code,
       applicationId: 'APP-1',
       status,
       statusReason: null,
       receivedAt: new Date(START).toISOString(),
-      updatedAt: new Date(START).toISOString(),
+      updatedAt: new Date(START + updatedAtMs).toISOString(),
       dueAt: delivered.dueAt!.toISOString(),
       decidedAt: null,
       requestedMaterials: [],
@@ -130,19 +131,70 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the status poller on t
       ...extra,
     });
     const now = new Date(START + 5000);
+    const apply = (v: Case, department: string = matters.business.department) => applyCaseUpdate(env.db, department, v, { now });
 
-    expect(await applyCaseUpdate(env.db, matters.business.department, { ...view('ACCEPTED'), caseId: 'NOPE' }, { now })).toMatchObject({
-      outcome: 'unknown',
-      case: null,
-    });
+    expect(await apply({ ...view('ACCEPTED', 1000), caseId: 'NOPE' })).toMatchObject({ outcome: 'unknown', case: null });
     // Another department cannot touch this department's case.
-    expect((await applyCaseUpdate(env.db, matters.birth.department, view('ACCEPTED'), { now })).outcome).toBe('unknown');
-    expect((await applyCaseUpdate(env.db, matters.business.department, view('RECEIVED'), { now })).outcome).toBe('unchanged');
+    expect((await apply(view('ACCEPTED', 1000), matters.birth.department)).outcome).toBe('unknown');
+    // The view delivery recorded, again.
+    expect(await apply(view('RECEIVED', 0))).toMatchObject({ outcome: 'ignored', ignoredBecause: 'stale' });
 
-    const rejected = view('REJECTED', { statusReason: '不予许可', decidedAt: now.toISOString() });
-    expect((await applyCaseUpdate(env.db, matters.business.department, rejected, { now })).outcome).toBe('updated');
-    expect((await applyCaseUpdate(env.db, matters.business.department, view('IN_REVIEW'), { now })).outcome).toBe('unchanged');
+    expect((await apply(view('IN_REVIEW', 2000))).outcome).toBe('updated');
+    expect(await apply(view('IN_REVIEW', 2000))).toMatchObject({ outcome: 'ignored', ignoredBecause: 'stale' });
+    expect(await apply(view('ACCEPTED', 1000))).toMatchObject({ outcome: 'ignored', ignoredBecause: 'stale' });
+    expect(await apply(view('SUPPLEMENT_REQUIRED', 2000, { requestedMaterials: ['MAT-ZLHT'] }))).toMatchObject({ outcome: 'ignored' });
+    expect(await caseRow(env.db, caseId!)).toMatchObject({ status: 'IN_REVIEW', requestedMaterials: [], remoteUpdatedAt: new Date(START + 2000) });
+
+    // Newer but saying nothing new: only its time is kept, so the older view in between stays out.
+    expect((await apply(view('IN_REVIEW', 4000))).outcome).toBe('unchanged');
+    expect((await apply(view('ACCEPTED', 3000))).outcome).toBe('ignored');
+    expect(await caseRow(env.db, caseId!)).toMatchObject({ status: 'IN_REVIEW', remoteUpdatedAt: new Date(START + 4000) });
+
+    const rejected = view('REJECTED', 4500, { statusReason: '不予许可', decidedAt: now.toISOString() });
+    expect((await apply(rejected)).outcome).toBe('updated');
+    expect(await apply(view('IN_REVIEW', 9000))).toMatchObject({ outcome: 'ignored', ignoredBecause: 'decided' });
     expect(await caseRow(env.db, caseId!)).toMatchObject({ status: 'REJECTED', statusReason: '不予许可', decidedAt: now, nextPollAt: null });
+  });
+
+  it('ignores a poll answer older than a webhook already applied, and logs it at debug with the case id', async () => {
+    const env = await startDeliveryEnv(backend);
+    const [caseId] = await insertApplication(env.db, 'APP-1', [{ matter: matters.business }]);
+    await deliverAll(env);
+    const delivered = await caseRow(env.db, caseId!);
+    // The department's webhook ran ahead of its own list (a replica lagging behind, say).
+    const ahead: Case = {
+      caseId: delivered.remoteCaseId!,
+      matterCode: matters.business.code,
+      applicationId: 'APP-1',
+      status: 'SUPPLEMENT_REQUIRED',
+      statusReason: '请补交租赁合同',
+      receivedAt: new Date(START).toISOString(),
+      updatedAt: new Date(START + 10 * STEP_MS).toISOString(),
+      dueAt: delivered.dueAt!.toISOString(),
+      decidedAt: null,
+      requestedMaterials: ['MAT-ZLHT'],
+      result: null,
+    };
+    expect((await applyCaseUpdate(env.db, matters.business.department, ahead)).outcome).toBe('updated');
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line) => lines.push(line) } });
+    env.clock.advance(INTERVAL_MS); // the simulator says IN_REVIEW, updated at START + 2 steps
+    const p = new StatusPoller({ db: env.db, directory: env.directory, clients: env.clients, logger }, { now: env.clock.now, intervalMs: INTERVAL_MS });
+
+    expect(await p.runOnce()).toMatchObject({ polled: 1, updated: 0 });
+
+    expect(await caseRow(env.db, caseId!)).toMatchObject({ status: 'SUPPLEMENT_REQUIRED', requestedMaterials: ['MAT-ZLHT'] });
+    expect(lines.map((line) => JSON.parse(line)).filter((entry) => entry.msg === 'case update ignored')).toEqual([
+      expect.objectContaining({
+        level: 20,
+        caseId,
+        remoteCaseId: delivered.remoteCaseId,
+        status: 'IN_REVIEW',
+        reason: 'stale',
+        remoteUpdatedAt: new Date(START + 2 * STEP_MS).toISOString(),
+        appliedUpdatedAt: new Date(START + 10 * STEP_MS).toISOString(),
+      }),
+    ]);
   });
 
   it('runs in the background once started, and stops', async () => {

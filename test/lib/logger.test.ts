@@ -9,6 +9,17 @@ describe('masking of ID numbers', () => {
     );
   });
 
+  it('masks an ID number right after a letter or an escape: percent-encoding, JSON escapes, case numbers', () => {
+    expect(maskIdNumbers('GET /nope/%0A440514199403120356 and %20440514199403120356')).toBe(
+      'GET /nope/%0A440514***********6 and %20440514***********6',
+    );
+    expect(maskIdNumbers(JSON.stringify({ remark: '\n440514199403120356\t44051419760909051x' }))).toBe(
+      '{"remark":"\\n440514***********6\\t440514***********x"}',
+    );
+    expect(maskIdNumbers('SP440514199403120356A')).toBe('SP440514***********6A');
+    expect(maskIdNumbers('\\u0020440514199403120356')).toBe('\\u0020440514***********6');
+  });
+
   it('leaves longer digit runs, credit codes and short numbers alone', () => {
     expect(maskIdNumbers('order 1234567890123456789012 code 91440514MA4UJ4XG6K phone 13923780451')).toBe(
       'order 1234567890123456789012 code 91440514MA4UJ4XG6K phone 13923780451',
@@ -29,6 +40,26 @@ describe('masking of ID numbers', () => {
       'plan for 440514***********6',
     ]);
     expect(lines[0]).not.toMatch(/\d{17}[\dX]/);
+  });
+});
+
+describe('masking of every logger path', () => {
+  it('masks the bindings of child loggers and the message, stack and fields of logged errors', () => {
+    const lines: string[] = [];
+    const logger = createLogger({ level: 'debug', destination: { write: (line) => lines.push(line) } });
+    const error = Object.assign(new Error('no record of 440514199403120356'), { params: ['x440514199608250285'] });
+
+    logger.child({ component: 'delivery', holder: '440514199403120356' }).debug({ err: error }, 'lookup failed');
+
+    expect(lines).toHaveLength(1);
+    const entry = JSON.parse(lines[0]!);
+    expect(entry).toMatchObject({
+      holder: '440514***********6',
+      msg: 'lookup failed',
+      err: { message: 'no record of 440514***********6', params: ['x440514***********5'] },
+    });
+    expect(entry.err.stack).toContain('no record of 440514***********6');
+    expect(lines[0]).not.toMatch(/440514(19940312035|19960825028)/);
   });
 });
 

@@ -180,12 +180,13 @@ describe.each(backends.map((b) => [b.kind, b] as const))('cases on the %s databa
       const [id] = await insertApplication(db, 'APP-1', [{ matter: matters.business }]);
       await deliver(db, id!, 'R-1');
 
-      const asked = await apply(db, id!, remote('R-1', 'SUPPLEMENT_REQUIRED', { statusReason: '请补交', requestedMaterials: ['MAT-ZLHT'] }), 5000);
+      const asked = await apply(db, id!, remote('R-1', 'SUPPLEMENT_REQUIRED', { statusReason: '请补交', requestedMaterials: ['MAT-ZLHT'], updatedAt: at(5000).toISOString() }), 5000);
       expect(asked.updated).toMatchObject({ status: 'SUPPLEMENT_REQUIRED', statusReason: '请补交', requestedMaterials: ['MAT-ZLHT'], nextPollAt: at(2000) });
       expect(await applicationUpdatedAt(db, 'APP-1')).toEqual(at(5000));
 
       const approved = remote('R-1', 'APPROVED', {
         decidedAt: at(6000).toISOString(),
+        updatedAt: at(6000).toISOString(),
         result: { certificateId: 'EC-9', certificateNumber: 'YYZZ-9' },
       });
       expect((await apply(db, id!, approved, 6000)).updated).toMatchObject({
@@ -198,7 +199,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('cases on the %s databa
         nextPollAt: null,
       });
       expect((await apply(db, id!, approved, 7000)).updated).toBeNull();
-      expect((await apply(db, id!, remote('R-1', 'IN_REVIEW'), 8000)).updated).toBeNull();
+      expect((await apply(db, id!, remote('R-1', 'IN_REVIEW', { updatedAt: at(8000).toISOString() }), 8000)).updated).toBeNull();
       expect(await caseRow(db, id!)).toMatchObject({ status: 'APPROVED', updatedAt: at(6000) });
     });
 
@@ -212,7 +213,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('cases on the %s databa
       await deliver(db, a!, 'R-A');
       await deliver(db, b!, 'R-B');
       const approve = (remoteId: string, ms: number) =>
-        remote(remoteId, 'APPROVED', { decidedAt: at(ms).toISOString(), result: { certificateId: `EC-${remoteId}`, certificateNumber: null } });
+        remote(remoteId, 'APPROVED', { decidedAt: at(ms).toISOString(), updatedAt: at(ms).toISOString(), result: { certificateId: `EC-${remoteId}`, certificateNumber: null } });
 
       expect((await apply(db, a!, approve('R-A', 1000), 1000)).settled).toEqual({ released: [], withdrawn: [] });
       expect(await caseRow(db, c!)).toMatchObject({ status: 'WAITING_FOR_PREREQUISITE', nextAttemptAt: null });
@@ -232,7 +233,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('cases on the %s databa
       ]);
       await deliver(db, a!, 'R-A');
 
-      const { settled } = await apply(db, a!, remote('R-A', 'REJECTED', { statusReason: '不予许可', decidedAt: at(1000).toISOString() }), 1000);
+      const { settled } = await apply(db, a!, remote('R-A', 'REJECTED', { statusReason: '不予许可', decidedAt: at(1000).toISOString(), updatedAt: at(1000).toISOString() }), 1000);
 
       expect(settled.withdrawn).toEqual([
         { matterCode: matters.food.code, rejectedPrerequisite: matters.business.code },
@@ -265,7 +266,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('cases on the %s databa
       expect(await claimDuePolls(db, claim(31_999))).toEqual([]);
       expect(await claimDuePolls(db, claim(32_000, 1))).toHaveLength(1);
 
-      await apply(db, b!, remote('R-B', 'WITHDRAWN', { decidedAt: at(33_000).toISOString() }), 33_000);
+      await apply(db, b!, remote('R-B', 'WITHDRAWN', { decidedAt: at(33_000).toISOString(), updatedAt: at(33_000).toISOString() }), 33_000);
       expect(await reschedulePolls(db, [a!, b!], at(40_000))).toBe(1);
       expect((await caseRow(db, a!)).nextPollAt).toEqual(at(40_000));
       expect((await caseRow(db, b!)).nextPollAt).toBeNull();

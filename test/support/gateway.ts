@@ -37,7 +37,7 @@ export async function startTestGateway(
   const upstreamCalls: UpstreamCallRecord[] = [];
   const booted = await bootGateway({
     env: { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, ...env },
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: options.logger ?? createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     services: { onUpstreamCall: (record) => upstreamCalls.push(record), ...options.services },
     database: options.database ?? { dataDir: 'memory://' },
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
