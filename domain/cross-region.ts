@@ -227,11 +227,11 @@ export interface OfferedTopic {
 }
 
 /** A topic the region could replicate (复制推广). */
-export interface ReplicationCandidate {
+export interface ReplicationCandidate<T extends OfferedTopic = OfferedTopic> {
   /** The topic's name, as the first offering topic spells it. */
   name: string;
   /** The published topics of that name, city first, then by region and code. */
-  offeredBy: OfferedTopic[];
+  offeredBy: T[];
   /**
    * The region's department that should claim it (认领): the region's own
    * department of the same kind as the lead department of the city's topic
@@ -267,36 +267,35 @@ export function counterpartDepartment(
  * @param topics every region's topics, as the registry lists them
  * @param departments every department code the registry knows
  */
-export function replicationBacklog(
+export function replicationBacklog<T extends OfferedTopic>(
   region: string,
-  topics: readonly OfferedTopic[],
+  topics: readonly T[],
   departments: ReadonlySet<string>,
-): ReplicationCandidate[] {
+): ReplicationCandidate<T>[] {
   const offered = new Set(
     topics.filter((t) => t.region === region && t.status === 'PUBLISHED').map((t) => normaliseName(t.name)),
   );
-  const byName = new Map<string, Array<OfferedTopic & { level: RegionLevel }>>();
-  for (const t of topics) {
-    const level = peerLevel(region, t.region);
-    if (level === null || t.status !== 'PUBLISHED') continue;
-    const name = normaliseName(t.name);
+  const byName = new Map<string, Array<{ topic: T; level: RegionLevel }>>();
+  for (const topic of topics) {
+    const level = peerLevel(region, topic.region);
+    if (level === null || topic.status !== 'PUBLISHED') continue;
+    const name = normaliseName(topic.name);
     if (offered.has(name)) continue;
     const list = byName.get(name) ?? [];
-    list.push({ ...t, level });
+    list.push({ topic, level });
     byName.set(name, list);
   }
   return [...byName.entries()]
     .sort(([a], [b]) => byText(a, b))
     .map(([, list]) => {
-      const sorted = list.sort(
-        (a, b) => (a.level === b.level ? 0 : a.level === 'CITY' ? -1 : 1) || byText(a.region, b.region) || byText(a.code, b.code),
-      );
+      const sorted = list
+        .sort(
+          (a, b) =>
+            (a.level === b.level ? 0 : a.level === 'CITY' ? -1 : 1) || byText(a.topic.region, b.topic.region) || byText(a.topic.code, b.topic.code),
+        )
+        .map(({ topic }) => topic);
       const claimingDepartment =
         sorted.map((t) => counterpartDepartment(t.leadDepartment, t.region, region, departments)).find((d) => d !== null) ?? null;
-      return {
-        name: normaliseName(sorted[0]!.name),
-        offeredBy: sorted.map(({ level: _level, ...topic }) => topic),
-        claimingDepartment,
-      };
+      return { name: normaliseName(sorted[0]!.name), offeredBy: sorted, claimingDepartment };
     });
 }
