@@ -97,7 +97,7 @@ const resolved = (v: TopicVersion): Matter[] =>
   v.topic.matters.map((tm) => v.matters.get(tm.matterCode)).filter((m): m is Matter => m !== undefined);
 
 /** Keyed descriptions of one aspect of a topic: key → what it is (the first found wins, in topic order). */
-function describe(v: TopicVersion, aspect: Exclude<Aspect, 'TIME_LIMIT'>): Map<string, string> {
+function aspectItems(v: TopicVersion, aspect: Exclude<Aspect, 'TIME_LIMIT'>): Map<string, string> {
   const out = new Map<string, string>();
   const put = (key: string, value: string) => {
     if (!out.has(key)) out.set(key, value);
@@ -164,7 +164,7 @@ export function compareTopicVersions(
       if (changed.length) out.push({ aspect, onlyHere: [], onlyThere: [], changed });
       continue;
     }
-    const result = compareMaps(describe(own, aspect), describe(other, aspect), aspect === 'MATERIALS');
+    const result = compareMaps(aspectItems(own, aspect), aspectItems(other, aspect), aspect === 'MATERIALS');
     if (result.onlyHere.length || result.onlyThere.length || result.changed.length) out.push({ aspect, ...result });
   }
   return out;
