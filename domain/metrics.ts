@@ -53,7 +53,10 @@ export interface TopicFacts {
   code: string;
   name: string;
   status: 'DRAFT' | 'PUBLISHED' | 'RETIRED';
-  /** From `assessReadiness`, with the latest check of its online address. */
+  /**
+   * From `assessReadiness`, with the latest check of its online address; its
+   * problems followed by the cross-region ones (`domain/cross-region.ts`).
+   */
   readiness: Readiness;
   /** The summary of its widest anonymous situation (`widestSituation`). */
   widest: PlanSummary;

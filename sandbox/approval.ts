@@ -16,6 +16,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Certificate } from '../connectors/e-certificates/models.ts';
 import type { CertificateType, Department, Matter } from '../connectors/matter-registry/models.ts';
+import { addWorkingDays } from '../domain/working-days.ts';
 import { requireBearer } from './access.ts';
 import type { CertificateStore } from './e-certificates.ts';
 import { HttpError, healthRoute, jsonReply, type Route, type SimRequest } from './http.ts';
@@ -37,7 +38,6 @@ export interface CaseView {
   result: { certificateId: string | null; certificateNumber: string | null } | null;
 }
 
-const DAY_MS = 24 * 60 * 60 * 1000;
 const MAX_IDEMPOTENCY_KEY_LENGTH = 128;
 const MAX_CASE_IDS = 100;
 
@@ -177,7 +177,8 @@ export class ApprovalSystem {
       submission,
       matter,
       receivedAt,
-      dueAt: receivedAt + matter.committedDays * DAY_MS,
+      // Like a department's own system: the committed time limit in working days, holidays and 调休 counted.
+      dueAt: addWorkingDays(new Date(receivedAt), matter.committedDays).getTime(),
       deferred: submission.materials.filter((material) => material.provision === 'DEFERRED').map((material) => material.code),
       supplements: [],
       withdrawnAt: null,

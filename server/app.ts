@@ -14,8 +14,9 @@ import { createContext, type GatewayContext, type Viewer } from './context.ts';
 import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
 import { buildSchema } from './schema.ts';
 import { handleUpload } from './uploads.ts';
-import { handleMetricsCsv, METRICS_CSV_PATH } from './exports.ts';
+import { BACKLOG_CSV_PATH, handleMetricsCsv, handleReplicationBacklogCsv, METRICS_CSV_PATH } from './exports.ts';
 import { assessmentMetrics } from '../usecases/metrics.ts';
+import { regionReplicationBacklog } from '../usecases/cross-region.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
@@ -205,6 +206,13 @@ export async function startGateway(services: GatewayServices, options: StartOpti
         return await handleMetricsCsv(req, res, {
           identify: (authorization) => services.verifier.identify(authorization),
           metrics: (params) => assessmentMetrics({ registry: services.registry, db: services.db, evaluation: services.evaluation }, params),
+          departmentNames: async () => new Map((await services.registry.departments()).map((d) => [d.code, d.name])),
+        });
+      }
+      if (url.pathname === BACKLOG_CSV_PATH) {
+        return await handleReplicationBacklogCsv(req, res, {
+          identify: (authorization) => services.verifier.identify(authorization),
+          backlog: (region) => regionReplicationBacklog({ registry: services.registry }, { region }),
           departmentNames: async () => new Map((await services.registry.departments()).map((d) => [d.code, d.name])),
         });
       }

@@ -60,6 +60,7 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   'Mutation.supplementMaterials': requireRole('APPLICANT'),
   'Query.connectors': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Query.metrics': requireRole('EVALUATOR', 'ADMIN'),
+  'Query.replicationBacklog': requireRole('EVALUATOR', 'ADMIN'),
   'Mutation.rateApplication': requireRole('APPLICANT'),
   'Mutation.registerConnector': ownDepartment((args) => args.input?.departmentCode),
   'Mutation.removeConnector': requireRole('ADMIN', 'DEPARTMENT_STAFF'),

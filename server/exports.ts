@@ -1,7 +1,8 @@
 /**
  * GET /exports/metrics.csv?from=&to=&region= — the assessment metrics as a
  * spreadsheet, for evaluators and administrators (aggregates only, like the
- * `metrics` query).
+ * `metrics` query); GET /exports/replication-backlog.csv?region= — the
+ * region's replication backlog (复制推广, like the `replicationBacklog` query).
  *
  * Layout: ONE table with a 层级 (level) column — 汇总 (the period), 主题 (one
  * row per published topic), 部门 (one row per department with cases) —
@@ -28,6 +29,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { InvalidInputError } from '../domain/answers.ts';
 import type { AssessmentMetrics } from '../domain/metrics.ts';
+import type { RegionReplicationCandidate } from '../usecases/cross-region.ts';
 import { UnauthenticatedError, UpstreamError, UpstreamTimeoutError } from '../lib/errors.ts';
 import type { Viewer } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
@@ -63,23 +65,8 @@ const ALLOWED_ROLES = new Set(['EVALUATOR', 'ADMIN']);
  * the server's own handler (500, logged).
  */
 export async function handleMetricsCsv(req: IncomingMessage, res: ServerResponse, deps: MetricsCsvDeps): Promise<void> {
-  const fail = (status: number, code: string, message: string, headers: Record<string, string> = {}) =>
-    sendJson(res, status, errorBody(code, message), { 'cache-control': 'no-store', ...headers });
-
-  if (req.method !== 'GET' && req.method !== 'HEAD') {
-    return fail(405, 'METHOD_NOT_ALLOWED', 'Use GET', { allow: 'GET, HEAD' });
-  }
-  let viewer: Viewer;
-  try {
-    viewer = await deps.identify(req.headers.authorization);
-  } catch (error) {
-    if (error instanceof UnauthenticatedError) return fail(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer' });
-    throw error;
-  }
-  if (viewer.kind !== 'user') {
-    return fail(401, 'UNAUTHENTICATED', 'A valid bearer token is required', { 'www-authenticate': 'Bearer' });
-  }
-  if (!ALLOWED_ROLES.has(viewer.role)) return fail(403, 'FORBIDDEN', 'Only evaluators and administrators may export the metrics');
+  const fail = failWith(res);
+  if (!(await admitExport(req, res, deps.identify, 'the metrics'))) return;
 
   const query = new URL(req.url ?? '/', 'http://gateway').searchParams;
   const parsed = parseParams(query);
@@ -100,8 +87,54 @@ export async function handleMetricsCsv(req: IncomingMessage, res: ServerResponse
     throw error;
   }
 
-  const body = Buffer.from(`\uFEFF${metricsCsv(metrics, parsed.labels, names)}`, 'utf8');
-  const file = fileNames(parsed.labels);
+  sendCsv(req, res, metricsCsv(metrics, parsed.labels, names), fileNames(parsed.labels));
+}
+
+const failWith =
+  (res: ServerResponse) =>
+  (status: number, code: string, message: string, headers: Record<string, string> = {}): void =>
+    sendJson(res, status, errorBody(code, message), { 'cache-control': 'no-store', ...headers });
+
+/**
+ * Whether the request may have an export: GET or HEAD (else 405) with the
+ * bearer token (else 401) of an EVALUATOR or ADMIN (else 403). Answers the
+ * refusal itself.
+ */
+async function admitExport(
+  req: IncomingMessage,
+  res: ServerResponse,
+  identify: (authorization: string | undefined) => Promise<Viewer>,
+  what: string,
+): Promise<boolean> {
+  const fail = failWith(res);
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    fail(405, 'METHOD_NOT_ALLOWED', 'Use GET', { allow: 'GET, HEAD' });
+    return false;
+  }
+  let viewer: Viewer;
+  try {
+    viewer = await identify(req.headers.authorization);
+  } catch (error) {
+    if (error instanceof UnauthenticatedError) {
+      fail(401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer' });
+      return false;
+    }
+    throw error;
+  }
+  if (viewer.kind !== 'user') {
+    fail(401, 'UNAUTHENTICATED', 'A valid bearer token is required', { 'www-authenticate': 'Bearer' });
+    return false;
+  }
+  if (!ALLOWED_ROLES.has(viewer.role)) {
+    fail(403, 'FORBIDDEN', `Only evaluators and administrators may export ${what}`);
+    return false;
+  }
+  return true;
+}
+
+/** The sheet with a BOM, as a download. */
+function sendCsv(req: IncomingMessage, res: ServerResponse, sheet: string, file: { ascii: string; utf8: string }): void {
+  const body = Buffer.from(`\uFEFF${sheet}`, 'utf8');
   res.writeHead(200, {
     'content-type': 'text/csv; charset=utf-8',
     'content-disposition': `attachment; filename="${file.ascii}"; filename*=UTF-8''${encodeURIComponent(file.utf8)}`,
@@ -192,6 +225,16 @@ export const PROBLEM_LABELS: Readonly<Record<string, string>> = {
   MATTER_NOT_ONLINE: '事项网办深度不足',
   NO_ONLINE_URL: '无网上申办地址',
   ONLINE_URL_UNREACHABLE: '网上申办地址不可访问',
+  'DIFFERS_FROM_CITY:QUESTIONS': '受理条件与市级不一致',
+  'DIFFERS_FROM_CITY:MATTERS': '所含事项与市级不一致',
+  'DIFFERS_FROM_CITY:MATERIALS': '办理材料与市级不一致',
+  'DIFFERS_FROM_CITY:FORM': '业务表单与市级不一致',
+  'DIFFERS_FROM_CITY:TIME_LIMIT': '办理时限与市级不一致',
+  'DIFFERS_FROM_DISTRICT:QUESTIONS': '受理条件与其他区县不一致',
+  'DIFFERS_FROM_DISTRICT:MATTERS': '所含事项与其他区县不一致',
+  'DIFFERS_FROM_DISTRICT:MATERIALS': '办理材料与其他区县不一致',
+  'DIFFERS_FROM_DISTRICT:FORM': '业务表单与其他区县不一致',
+  'DIFFERS_FROM_DISTRICT:TIME_LIMIT': '办理时限与其他区县不一致',
 };
 
 /** A number this module formatted (left as a number) or a text cell (guarded against formulas). */
@@ -283,6 +326,83 @@ export function metricsCsv(
         '按时办结率(%)': pct(d.onTimeRate),
       }),
     );
+  }
+  return lines.map((cells) => `${csvLine(cells)}\r\n`).join('');
+}
+
+export interface BacklogCsvDeps {
+  /** The viewer for an Authorization header value (`TokenVerifier.identify`). */
+  identify(authorization: string | undefined): Promise<Viewer>;
+  /** The backlog (`regionReplicationBacklog` with the services bound). */
+  backlog(region: string): Promise<RegionReplicationCandidate[]>;
+  /** Department names by code; optional (names left empty without it). */
+  departmentNames?(): Promise<ReadonlyMap<string, string>>;
+}
+
+export const BACKLOG_CSV_PATH = '/exports/replication-backlog.csv';
+
+/**
+ * Answers GET (or HEAD) /exports/replication-backlog.csv?region=: one row per
+ * topic the region could replicate, in the format of the metrics sheet. 401,
+ * 403 and 405 as for the metrics; 400 for a missing or malformed `region`;
+ * 502/504 when the registry fails.
+ */
+export async function handleReplicationBacklogCsv(req: IncomingMessage, res: ServerResponse, deps: BacklogCsvDeps): Promise<void> {
+  const fail = failWith(res);
+  if (!(await admitExport(req, res, deps.identify, 'the replication backlog'))) return;
+
+  const region = new URL(req.url ?? '/', 'http://gateway').searchParams.get('region')?.trim() ?? '';
+  if (!/^\d{6}$/.test(region)) return fail(400, 'BAD_USER_INPUT', 'region is required: the six-digit code of a city, district or county, e.g. 440514');
+
+  let backlog: RegionReplicationCandidate[];
+  let names: ReadonlyMap<string, string>;
+  try {
+    [backlog, names] = await Promise.all([
+      deps.backlog(region),
+      deps.departmentNames ? deps.departmentNames().catch(() => new Map<string, string>()) : new Map<string, string>(),
+    ]);
+  } catch (error) {
+    if (error instanceof InvalidInputError) return fail(400, 'BAD_USER_INPUT', error.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    if (error instanceof UpstreamError) {
+      return fail(error instanceof UpstreamTimeoutError ? 504 : 502, error.code, `${error.upstream} failed: the backlog cannot be listed now`);
+    }
+    throw error;
+  }
+  sendCsv(req, res, backlogCsv(region, backlog, names), {
+    ascii: `replication-backlog_${region}.csv`,
+    utf8: `一件事复制推广清单_${region}.csv`,
+  });
+}
+
+/** The columns of the backlog sheet, in order. */
+export const BACKLOG_CSV_HEADER = [
+  '区域',
+  '主题名称',
+  '已上线区域数',
+  '已上线主题（区划 编码）',
+  '原牵头部门',
+  '应认领部门编码',
+  '应认领部门名称',
+] as const;
+
+/** The backlog sheet (header and rows, CRLF-terminated), without the BOM. */
+export function backlogCsv(
+  region: string,
+  backlog: readonly RegionReplicationCandidate[],
+  departmentNames: ReadonlyMap<string, string> = new Map(),
+): string {
+  const named = (code: string) => (departmentNames.has(code) ? `${departmentNames.get(code)}(${code})` : code);
+  const lines: Cell[][] = [[...BACKLOG_CSV_HEADER]];
+  for (const c of backlog) {
+    lines.push([
+      region,
+      c.name,
+      num(new Set(c.offeredBy.map((t) => t.region)).size),
+      c.offeredBy.map((t) => `${t.region} ${t.code}`).join('；'),
+      [...new Set(c.offeredBy.map((t) => t.leadDepartment))].map(named).join('；'),
+      c.claimingDepartment,
+      c.claimingDepartment ? (departmentNames.get(c.claimingDepartment) ?? null) : null,
+    ]);
   }
   return lines.map((cells) => `${csvLine(cells)}\r\n`).join('');
 }

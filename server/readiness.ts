@@ -12,7 +12,12 @@
  *   (`upstream:matter-registry`, …) and per registered department approval
  *   system (`upstream:approval:<departmentCode>`): its latest health check
  *   (services.health), UP → pass, DEGRADED, DOWN or UNKNOWN (not checked
- *   yet) → warn.
+ *   yet) → warn;
+ * - `calendar` (not critical): the working-day calendar (domain/working-days.ts)
+ *   holds the official holidays of the current year (China time) → pass;
+ *   otherwise warn with `lastCoveredYear`: due dates and warning levels are
+ *   then counted Monday to Friday, without that year's holidays and make-up
+ *   working days, until a newer `chinese-days` is installed.
  *
  * 200 `{"status":"ready"}` when every critical check passes, 503
  * `{"status":"not_ready"}` otherwise, and 503 `{"status":"draining"}` once
@@ -34,6 +39,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LAST_COVERED_YEAR, chinaYear, isYearCovered } from '../domain/working-days.ts';
 import { loadMigrations } from '../store/migrate.ts';
 import { errorBody, sendJson } from './http.ts';
 import { CENTRAL_CONNECTORS, type GatewayServices } from './services.ts';
@@ -60,6 +66,8 @@ export interface ReadinessOptions {
   draining?: () => boolean;
   /** Where the migration files are (tests); default store/migrations/. */
   migrationsDir?: string;
+  /** The current time, for the calendar check. Default: the clock. */
+  now?: () => Date;
 }
 
 export class ReadinessProbe {
@@ -72,7 +80,7 @@ export class ReadinessProbe {
 
   async check(): Promise<ReadinessReport> {
     const [database, migrations, upstreams] = await Promise.all([this.#database(), this.#migrations(), this.#upstreams()]);
-    const checks = [database, migrations, ...upstreams];
+    const checks = [database, migrations, this.#calendar(), ...upstreams];
     const ready = checks.every((c) => !c.critical || c.status !== 'fail');
     const status = this.options.draining?.() ? 'draining' : ready ? 'ready' : 'not_ready';
     return { status, checks };
@@ -121,6 +129,23 @@ export class ReadinessProbe {
     } catch (error) {
       return { name: 'migrations', status: 'fail', critical: true, error: describe(error) };
     }
+  }
+
+  #calendar(): ReadinessCheck {
+    const year = chinaYear(this.options.now?.() ?? new Date());
+    const covered = isYearCovered(year);
+    return {
+      name: 'calendar',
+      status: covered ? 'pass' : 'warn',
+      critical: false,
+      year,
+      lastCoveredYear: LAST_COVERED_YEAR,
+      ...(covered
+        ? {}
+        : {
+            message: `the working-day calendar has no official holidays for ${year}: working days are counted Monday to Friday until chinese-days is updated`,
+          }),
+    };
   }
 
   async #upstreams(): Promise<ReadinessCheck[]> {

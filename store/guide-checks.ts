@@ -5,6 +5,7 @@
  *
  * @module
  */
+import type { CrossRegionDifference } from '../domain/cross-region.ts';
 import type { OnlineUrlCheck } from '../domain/readiness.ts';
 import type { Database, Queryable } from './database.ts';
 
@@ -16,6 +17,8 @@ export interface GuideFindingDetails {
   offlineMatters?: Array<{ code: string; name: string; onlineDepth: number }>;
   /** Why the online address failed (ONLINE_URL_UNREACHABLE), e.g. `no answer within 5000 ms`, `HTTP 404`. */
   onlineUrlError?: string;
+  /** How it differs from the same-name topics of its city and the city's other districts (DIFFERS_FROM_…). */
+  crossRegion?: CrossRegionDifference[];
 }
 
 /** One topic as one run of the check found it. */
@@ -28,7 +31,7 @@ export interface GuideFinding {
   status: string;
   guidable: boolean;
   onlineProcessable: boolean;
-  /** Readiness codes (see `domain/readiness.ts`), in its order. */
+  /** Readiness codes (see `domain/readiness.ts`), in its order, then the cross-region codes (`domain/cross-region.ts`). */
   problems: string[];
   details: GuideFindingDetails;
   /** The online address probed; null when the topic has none. */

@@ -15,6 +15,8 @@ import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/
 import { assessReadiness } from '../domain/readiness.ts';
 import type { Database } from '../store/database.ts';
 import { saveRun, type GuideFinding, type GuideFindingDetails } from '../store/guide-checks.ts';
+import { compareWithOtherRegions, type CompareWithOtherRegions } from './cross-region.ts';
+import type { CrossRegionDifference } from '../domain/cross-region.ts';
 
 /** The registry as the check needs it (`CachedMatterRegistry` fits). */
 export interface GuideCheckRegistry {
@@ -158,13 +160,14 @@ export async function runGuideCheck(deps: GuideCheckDeps, options: GuideCheckOpt
     : new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 1000 });
   const probe: UrlProbe = deps.probeUrl ?? ((url, ms) => probeUrl(url, ms, agent));
 
+  const compare = compareWithOtherRegions(deps.registry);
   try {
     const summaries = (await deps.registry.topics(region)).filter((t) => t.status === 'PUBLISHED');
     const checked = await mapLimit(summaries, options.concurrency ?? DEFAULT_CHECK_CONCURRENCY, async (summary) => {
       const topic = await deps.registry.topic(summary.code);
       // Listed but gone, or no longer published since the list was read: nothing to check.
       if (!topic || topic.status !== 'PUBLISHED') return null;
-      return checkTopic(topic, deps.registry, probe, timeoutMs, now);
+      return checkTopic(topic, deps.registry, compare, probe, timeoutMs, now);
     });
     const findings = checked.filter((f): f is GuideFinding => f !== null);
     const finishedAt = now();
@@ -178,6 +181,7 @@ export async function runGuideCheck(deps: GuideCheckDeps, options: GuideCheckOpt
 async function checkTopic(
   topic: Topic,
   registry: GuideCheckRegistry,
+  compare: CompareWithOtherRegions,
   probe: UrlProbe,
   timeoutMs: number,
   now: () => Date,
@@ -188,7 +192,7 @@ async function checkTopic(
   for (const matter of found) if (matter) matters.set(matter.code, matter);
 
   const onlineUrl = blankToNull(topic.onlineUrl);
-  const result = onlineUrl ? await probe(onlineUrl, timeoutMs) : null;
+  const [result, crossRegion] = await Promise.all([onlineUrl ? probe(onlineUrl, timeoutMs) : null, compare({ topic, matters })]);
   const checkedAt = now();
   const readiness = assessReadiness(
     topic,
@@ -202,6 +206,7 @@ async function checkTopic(
   const offline = [...matters.values()].filter((m) => m.onlineDepth < 3);
   if (offline.length) details.offlineMatters = offline.map((m) => ({ code: m.code, name: m.name, onlineDepth: m.onlineDepth }));
   if (result && !result.reachable && result.error) details.onlineUrlError = result.error;
+  if (crossRegion.differences.length) details.crossRegion = crossRegion.differences;
 
   return {
     topicCode: topic.code,
@@ -211,7 +216,7 @@ async function checkTopic(
     status: topic.status,
     guidable: readiness.guidable,
     onlineProcessable: readiness.onlineProcessable,
-    problems: readiness.problems,
+    problems: [...readiness.problems, ...crossRegion.problems],
     details,
     onlineUrl,
     onlineUrlReachable: result ? result.reachable : null,
@@ -280,8 +285,45 @@ function explain(code: string, f: Pick<GuideFinding, 'details' | 'onlineUrl'>): 
       ];
     }
     default:
+      if (code.startsWith('DIFFERS_FROM_')) return explainDifference(code, d.crossRegion ?? []);
       return [`问题 ${code}。`, `Problem ${code}.`];
   }
+}
+
+const ASPECT_WORDS: Readonly<Record<string, [string, string]>> = {
+  QUESTIONS: ['受理条件（导办问题及选项）', 'guidance questions and options'],
+  MATTERS: ['所含事项（名称、类型）', 'matters (name and type)'],
+  MATERIALS: ['办理材料', 'materials'],
+  FORM: ['业务表单要素', 'form fields'],
+  TIME_LIMIT: ['办理时限', 'time limits'],
+};
+
+/** A cross-region difference, peer by peer, with what only one side has and what differs. */
+function explainDifference(code: string, differences: readonly CrossRegionDifference[]): [string, string] {
+  const own = differences.filter((d) => d.code === code);
+  const aspect = own[0]?.aspect ?? code.slice(code.indexOf(':') + 1);
+  const [aspectZh, aspectEn] = ASPECT_WORDS[aspect] ?? [aspect, aspect];
+  const city = code.startsWith('DIFFERS_FROM_CITY');
+  const zhParts = own.map((d) => {
+    const parts = [
+      d.onlyHere.length ? `本主题多出 ${d.onlyHere.join('、')}` : '',
+      d.onlyThere.length ? `本主题缺少 ${d.onlyThere.join('、')}` : '',
+      ...d.changed.map((c) => `${c.item}：本主题 ${c.here}，对方 ${c.there}`),
+    ].filter(Boolean);
+    return `${d.peer.topicCode}（${d.peer.region}）：${parts.join('；')}`;
+  });
+  const enParts = own.map((d) => {
+    const parts = [
+      d.onlyHere.length ? `only here ${d.onlyHere.join(', ')}` : '',
+      d.onlyThere.length ? `only there ${d.onlyThere.join(', ')}` : '',
+      ...d.changed.map((c) => `${c.item}: ${c.here} here, ${c.there} there`),
+    ].filter(Boolean);
+    return `${d.peer.topicCode} (${d.peer.region}): ${parts.join('; ')}`;
+  });
+  return [
+    `${aspectZh}与${city ? '市级' : '其他区县'}同名主题不一致${zhParts.length ? `——${zhParts.join('；')}` : ''}。请牵头部门对照统一实施标准（无差别受理、同标准办理），确定应统一的内容，需市级统筹的及时报市级部门。`,
+    `The ${aspectEn} differ from the same-name topic ${city ? 'of the city' : 'of another district'}${enParts.length ? ` — ${enParts.join('; ')}` : ''}: the lead department should settle one standard with them.`,
+  ];
 }
 
 export interface GuideReportOptions {

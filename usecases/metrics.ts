@@ -18,6 +18,7 @@ import { widestSituation } from '../domain/widest.ts';
 import type { Queryable } from '../store/database.ts';
 import { latestOnlineUrlCheck, onlineUrlCheckOf } from '../store/guide-checks.ts';
 import { periodApplications, periodCases, periodRatings, type MetricsPeriod } from '../store/metrics.ts';
+import { compareWithOtherRegions } from './cross-region.ts';
 
 export type { AssessmentMetrics, DepartmentMetrics, GradeCount, TopicMetrics } from '../domain/metrics.ts';
 
@@ -54,7 +55,10 @@ const TOPICS_AT_ONCE = 6;
  * - Topics: the region's PUBLISHED topics, in the registry's order; each
  *   assessed with `assessReadiness` and the latest guide check of its current
  *   online address (a topic never checked, or whose address changed since,
- *   is assessed with no check: an unchecked address does not fail it).
+ *   is assessed with no check: an unchecked address does not fail it); its
+ *   problems also list how it differs from the same-name topics of its city
+ *   and the city's other districts (DIFFERS_FROM_CITY:…, DIFFERS_FROM_DISTRICT:…),
+ *   which do not change whether it is guidable or online-processable.
  * - Applications and cases: those of the region submitted in [from, to).
  * - Ratings: those the rating system recorded in [from, to) for the region's
  *   topics (any status) and for the topics of the period's applications.
@@ -95,6 +99,7 @@ function checkPeriod(params: MetricsParams): MetricsPeriod {
 
 async function assessTopics(deps: MetricsDeps, published: readonly TopicSummary[]): Promise<TopicFacts[]> {
   const checks = await latestOnlineUrlCheck(deps.db, published.map((t) => t.code));
+  const compare = compareWithOtherRegions(deps.registry);
   const results = await mapLimit(published, TOPICS_AT_ONCE, async (summary): Promise<TopicFacts | null> => {
     const topic = await deps.registry.topic(summary.code);
     if (!topic) return null; // listed but gone since: nothing to assess
@@ -102,11 +107,13 @@ async function assessTopics(deps: MetricsDeps, published: readonly TopicSummary[
     const found = codes.length ? await deps.registry.mattersByCode(codes) : [];
     const matters = new Map<string, Matter>();
     for (const m of found) if (m) matters.set(m.code, m);
+    const readiness = assessReadiness(topic, matters, onlineUrlCheckOf(topic, checks));
+    const crossRegion = await compare({ topic, matters });
     return {
       code: topic.code,
       name: topic.name,
       status: topic.status,
-      readiness: assessReadiness(topic, matters, onlineUrlCheckOf(topic, checks)),
+      readiness: { ...readiness, problems: [...readiness.problems, ...crossRegion.problems] },
       widest: widestSituation(topic, matters),
     };
   });

@@ -26,6 +26,23 @@ const PROBLEMS: Record<string, ProblemText> = {
   ONLINE_URL_UNREACHABLE: { title: '网上申办地址无法访问', detail: '定期检查中，在线申办地址 5 秒内未正常响应（2xx/3xx）。' },
   FORM_FIELD_TYPE_CONFLICT: { title: '表单要素类型冲突', detail: '同一表单要素在不同事项中的类型不一致，无法合并为一张表。' },
   DEPENDENCY_CYCLE: { title: '事项前后置关系成环', detail: '事项之间的前置依赖形成循环，无法确定办理顺序。' },
+  DIFFERS_FROM_CITY: {
+    title: '与市级同名主题标准不一致',
+    detail: '与市级同名“一件事”主题的办理要素不一致，请牵头部门对照统一实施标准（无差别受理、同标准办理）。',
+  },
+  DIFFERS_FROM_DISTRICT: {
+    title: '与其他区县同名主题标准不一致',
+    detail: '与其他区县同名“一件事”主题的办理要素不一致，请牵头部门对照统一实施标准（无差别受理、同标准办理）。',
+  },
+};
+
+/** The aspects a cross-region difference names after its code (`DIFFERS_FROM_CITY:MATERIALS`). */
+const ASPECTS: Record<string, string> = {
+  QUESTIONS: '受理条件',
+  MATTERS: '所含事项',
+  MATERIALS: '办理材料',
+  FORM: '业务表单',
+  TIME_LIMIT: '办理时限',
 };
 
 /** A problem code (possibly `CODE:detail`) in Chinese; unknown codes are shown as they are. */
@@ -35,6 +52,8 @@ export function explainProblem(code: string): ProblemText & { code: string } {
   const extra = at === -1 ? '' : code.slice(at + 1);
   const known = PROBLEMS[base];
   if (!known) return { code, title: code, detail: '未登记的问题代码。' };
+  const aspect = ASPECTS[extra];
+  if (aspect) return { code, title: `${known.title}：${aspect}`, detail: known.detail.replace('办理要素', aspect) };
   return { code, title: known.title, detail: extra ? `${known.detail}（${extra}）` : known.detail };
 }
 

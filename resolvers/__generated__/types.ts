@@ -7,6 +7,7 @@ import type { PlanQuestion as PlanQuestionModel, PlanSummary as PlanSummaryModel
 import type { EvaluationRecord as EvaluationRecordModel } from '../../store/applications.ts';
 import type { AssessmentMetrics as AssessmentMetricsModel, TopicMetrics as TopicMetricsModel, DepartmentMetrics as DepartmentMetricsModel } from '../../domain/metrics.ts';
 import type { ConnectorHealth as ConnectorHealthModel } from '../../connectors/approval/health.ts';
+import type { RegionReplicationCandidate as RegionReplicationCandidateModel } from '../../usecases/cross-region.ts';
 import type { GatewayContext } from '../../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -527,6 +528,13 @@ export type Query = {
   me: Maybe<Me>;
   /** Assessment metrics of a region (all regions when omitted) for applications submitted and ratings given in [from, to). */
   metrics: AssessmentMetrics;
+  /**
+   * The replication backlog of a region (a six-digit city, district or county
+   * code; ADMIN and EVALUATOR): every topic published at the city level or in
+   * at least one other district of the city that the region has not published,
+   * by name. Also as CSV: GET /exports/replication-backlog.csv?region=.
+   */
+  replicationBacklog: Array<ReplicationCandidate>;
   /** A topic by code; null when there is no such topic or it is not published (ADMIN sees drafts and retired topics). */
   topic: Maybe<Topic>;
   /** Published topics of a region (administrative division code, e.g. 440514); all regions when omitted. */
@@ -550,6 +558,11 @@ export type QueryMetricsArgs = {
   from: Scalars['DateTime']['input'];
   region?: InputMaybe<Scalars['String']['input']>;
   to: Scalars['DateTime']['input'];
+};
+
+
+export type QueryReplicationBacklogArgs = {
+  region: Scalars['String']['input'];
 };
 
 
@@ -630,6 +643,25 @@ export type RegisterConnectorPayload = {
 export type RemoveConnectorPayload = {
   __typename?: 'RemoveConnectorPayload';
   removedId: Scalars['ID']['output'];
+};
+
+/**
+ * A topic the city or another district or county of the city publishes and the
+ * region does not offer yet (复制推广): a candidate for the region's lead
+ * departments to claim (认领).
+ */
+export type ReplicationCandidate = {
+  __typename?: 'ReplicationCandidate';
+  /**
+   * The region's department that should claim it: its counterpart of the lead
+   * department of the city's topic (else of a district's), e.g. SCJGJ-440500 →
+   * SCJGJ-440514; null when the registry knows no such department of the region.
+   */
+  claimingDepartment: Maybe<Department>;
+  /** The topic's name. */
+  name: Scalars['String']['output'];
+  /** The published topics of that name: the city's first, then the districts' by region code. */
+  offeredBy: Array<Topic>;
 };
 
 export type Role =
@@ -730,7 +762,12 @@ export type TopicMetrics = {
   onTimeRate: Maybe<Scalars['Float']['output']>;
   /** 可网办: guidable, every matter online depth ≥ 3, and the online address answers within 5 s. */
   onlineProcessable: Scalars['Boolean']['output'];
-  /** Why not, as codes (see Readiness.problems). */
+  /**
+   * Why not, as codes (see Readiness.problems); then how it differs from the
+   * same-name topics of its city and the city's other districts, as
+   * DIFFERS_FROM_CITY:<ASPECT> and DIFFERS_FROM_DISTRICT:<ASPECT> (QUESTIONS,
+   * MATTERS, MATERIALS, FORM, TIME_LIMIT), which do not count against guidable.
+   */
   problems: Array<Scalars['String']['output']>;
   /** Ratings of the period by grade, 1 to 5. */
   ratings: Array<GradeCount>;
@@ -880,6 +917,7 @@ export type ResolversTypes = {
   RegisterConnectorInput: RegisterConnectorInput;
   RegisterConnectorPayload: ResolverTypeWrapper<Omit<RegisterConnectorPayload, 'connector'> & { connector: ResolversTypes['Connector'] }>;
   RemoveConnectorPayload: ResolverTypeWrapper<RemoveConnectorPayload>;
+  ReplicationCandidate: ResolverTypeWrapper<RegionReplicationCandidateModel>;
   Role: Role;
   SourceChannel: SourceChannel;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
@@ -942,6 +980,7 @@ export type ResolversParentTypes = {
   RegisterConnectorInput: RegisterConnectorInput;
   RegisterConnectorPayload: Omit<RegisterConnectorPayload, 'connector'> & { connector: ResolversParentTypes['Connector'] };
   RemoveConnectorPayload: RemoveConnectorPayload;
+  ReplicationCandidate: RegionReplicationCandidateModel;
   String: Scalars['String']['output'];
   SubmitApplicationInput: SubmitApplicationInput;
   SubmitApplicationPayload: Omit<SubmitApplicationPayload, 'application'> & { application: ResolversParentTypes['Application'] };
@@ -1233,6 +1272,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   departmentCases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryDepartmentCasesArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Me']>, ParentType, ContextType>;
   metrics?: Resolver<ResolversTypes['AssessmentMetrics'], ParentType, ContextType, RequireFields<QueryMetricsArgs, 'from' | 'to'>>;
+  replicationBacklog?: Resolver<Array<ResolversTypes['ReplicationCandidate']>, ParentType, ContextType, RequireFields<QueryReplicationBacklogArgs, 'region'>>;
   topic?: Resolver<Maybe<ResolversTypes['Topic']>, ParentType, ContextType, RequireFields<QueryTopicArgs, 'code'>>;
   topics?: Resolver<Array<ResolversTypes['Topic']>, ParentType, ContextType, Partial<QueryTopicsArgs>>;
 };
@@ -1273,6 +1313,13 @@ export type RegisterConnectorPayloadResolvers<ContextType = GatewayContext, Pare
 
 export type RemoveConnectorPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['RemoveConnectorPayload'] = ResolversParentTypes['RemoveConnectorPayload']> = {
   removedId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReplicationCandidateResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReplicationCandidate'] = ResolversParentTypes['ReplicationCandidate']> = {
+  claimingDepartment?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
+  name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  offeredBy?: Resolver<Array<ResolversTypes['Topic']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1361,6 +1408,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   Readiness?: ReadinessResolvers<ContextType>;
   RegisterConnectorPayload?: RegisterConnectorPayloadResolvers<ContextType>;
   RemoveConnectorPayload?: RemoveConnectorPayloadResolvers<ContextType>;
+  ReplicationCandidate?: ReplicationCandidateResolvers<ContextType>;
   SubmitApplicationPayload?: SubmitApplicationPayloadResolvers<ContextType>;
   SupplementMaterialsPayload?: SupplementMaterialsPayloadResolvers<ContextType>;
   Topic?: TopicResolvers<ContextType>;

@@ -82,6 +82,11 @@ describe.skipIf(!HAVE_CHROMIUM)('the assessment dashboard in Chromium', () => {
     expect(problems).toContain('残疾人证办理及两项补贴申领');
     for (const words of ['名称不符合命名规范', '引用了不存在的事项', '缺少办事指南地址', '事项网办深度不足']) expect(problems).toContain(words);
     expect(problems).not.toContain('新生儿出生一件事');
+    // 我要开餐馆 is guidable, but the city's asks for other materials and 潮阳区's for another form and time limit.
+    expect(problems).toContain('我要开餐馆');
+    for (const words of ['与市级同名主题标准不一致：办理材料', '与其他区县同名主题标准不一致：业务表单', '与其他区县同名主题标准不一致：办理时限']) {
+      expect(problems).toContain(words);
+    }
     const topics = (await page.getByTestId('topics').textContent())!;
     expect(topics).toContain('CN-YJS-XSECS');
 

@@ -66,6 +66,10 @@ describe('TopicCatalog', () => {
       'CN-YJS-KYD',
       'CN-YJS-CJR',
       'ST-YJS-SBK',
+      'ST-YJS-TX',
+      'CY-YJS-TX',
+      'ST-YJS-KCG',
+      'CY-YJS-KCG',
     ]);
   });
 

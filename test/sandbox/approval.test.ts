@@ -38,8 +38,8 @@ describe('approval system simulator', () => {
   let clock: ReturnType<typeof manualClock>;
   let samr: DepartmentSystem;
 
-  async function start(options: { caseStepMs?: number; realClock?: boolean } = {}) {
-    clock = manualClock(Date.parse(START));
+  async function start(options: { caseStepMs?: number; realClock?: boolean; startAt?: string } = {}) {
+    clock = manualClock(Date.parse(options.startAt ?? START));
     sandbox = await startFixtureSandbox({
       caseStepMs: options.caseStepMs ?? STEP_MS,
       ...(options.realClock ? {} : { now: clock.now }),
@@ -96,6 +96,15 @@ describe('approval system simulator', () => {
     const other = await submit(submission(BUSINESS_LICENCE.code), 'APP-100:other');
     expect(other.status).toBe(201);
     expect((other.body as CaseView).caseId).not.toBe((created.body as CaseView).caseId);
+  });
+
+  it('sets dueAt the committed working days after receipt, as a department does: over the holiday, on the make-up Saturday', async () => {
+    // Tuesday 2025-09-30 09:00 in China; National Day is Oct 1–8 and Saturday Oct 11 is worked in lieu.
+    await start({ startAt: '2025-09-30T01:00:00.000Z' });
+    const created = await submit(submission(BUSINESS_LICENCE.code));
+
+    expect(BUSINESS_LICENCE.committedDays).toBe(3);
+    expect((created.body as CaseView).dueAt).toBe('2025-10-11T01:00:00.000Z');
   });
 
   it('refuses a case without the right token, Idempotency-Key or body, and a matter of another department', async () => {

@@ -23,6 +23,8 @@ import {
 import { startTestServer } from '../support/http-server.ts';
 
 const CLEAN_CHAONAN = ['CN-YJS-XSECS', 'CN-YJS-KCG', 'CN-YJS-SHS', 'CN-YJS-TX', 'CN-YJS-KYD'];
+/** The city's 我要开餐馆 asks for no health certificate; 潮阳区's asks for the seats and commits to 10 days for the food licence. */
+const KCG_DIFFERENCES = ['DIFFERS_FROM_CITY:MATERIALS', 'DIFFERS_FROM_DISTRICT:FORM', 'DIFFERS_FROM_DISTRICT:TIME_LIMIT'];
 
 let sandbox: Sandbox;
 let client: MatterRegistryClient;
@@ -70,7 +72,9 @@ describe('runGuideCheck against the sandbox registry', () => {
     expect(elapsed).toBeLessThan(400 + 1500);
     expect(result.findings.map((f) => f.topicCode)).toEqual([...CLEAN_CHAONAN, 'CN-YJS-CJR']);
     for (const f of result.findings.slice(0, 5)) {
-      expect(f).toMatchObject({ guidable: true, onlineProcessable: true, problems: [], onlineUrlReachable: true, onlineUrlStatus: 200 });
+      // 我要开餐馆 is guidable and online-processable but differs from the city's and 潮阳区's (see the next test).
+      const problems = f.topicCode === 'CN-YJS-KCG' ? KCG_DIFFERENCES : [];
+      expect(f).toMatchObject({ guidable: true, onlineProcessable: true, problems, onlineUrlReachable: true, onlineUrlStatus: 200 });
       expect(f.onlineUrl).toBe(`${sandbox.urls.matterRegistry}/portal/online/${f.topicCode}`);
     }
     const cjr = result.findings[5]!;
@@ -95,6 +99,49 @@ describe('runGuideCheck against the sandbox registry', () => {
     expect(cjr.onlineUrlLatencyMs).toBeLessThan(1400);
   });
 
+  it('compares each topic with the same-name topics of the city and of 潮阳区, and tells the lead department what differs', async () => {
+    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client) }, { region: '440514', urlTimeoutMs: 400 });
+
+    const restaurant = result.findings.find((f) => f.topicCode === 'CN-YJS-KCG')!;
+    expect(restaurant.problems).toEqual(KCG_DIFFERENCES);
+    expect(restaurant.details.crossRegion).toEqual([
+      {
+        code: 'DIFFERS_FROM_CITY:MATERIALS',
+        aspect: 'MATERIALS',
+        level: 'CITY',
+        peer: { topicCode: 'ST-YJS-KCG', region: '440500', leadDepartment: 'SCJGJ-440500' },
+        onlyHere: ['M-JKZM'],
+        onlyThere: [],
+        changed: [],
+      },
+      {
+        code: 'DIFFERS_FROM_DISTRICT:FORM',
+        aspect: 'FORM',
+        level: 'DISTRICT',
+        peer: { topicCode: 'CY-YJS-KCG', region: '440513', leadDepartment: 'SCJGJ-440513' },
+        onlyHere: [],
+        onlyThere: ['business.seats'],
+        changed: [],
+      },
+      {
+        code: 'DIFFERS_FROM_DISTRICT:TIME_LIMIT',
+        aspect: 'TIME_LIMIT',
+        level: 'DISTRICT',
+        peer: { topicCode: 'CY-YJS-KCG', region: '440513', leadDepartment: 'SCJGJ-440513' },
+        onlyHere: [],
+        onlyThere: [],
+        changed: [{ item: '食品经营许可（餐饮服务）核发', here: 'legal 20, committed 5', there: 'legal 20, committed 10' }],
+      },
+    ]);
+    // 退休一件事 is the same at the city level and in 潮阳区.
+    const retirement = result.findings.find((f) => f.topicCode === 'CN-YJS-TX')!;
+    expect([retirement.problems, retirement.details.crossRegion]).toEqual([[], undefined]);
+
+    const report = formatGuideReport(result.findings);
+    expect(report).toContain('- DIFFERS_FROM_CITY:MATERIALS: 办理材料与市级同名主题不一致——ST-YJS-KCG（440500）：本主题多出 M-JKZM。');
+    expect(report).toContain('食品经营许可（餐饮服务）核发：本主题 legal 20, committed 5，对方 legal 20, committed 10');
+  });
+
   it('stores the run, so that readiness finds the latest reachability of each online address', async () => {
     const result = await runGuideCheck({ registry: new CachedMatterRegistry(client), db }, { region: '440514', urlTimeoutMs: 300 });
 
@@ -110,7 +157,19 @@ describe('runGuideCheck against the sandbox registry', () => {
     const result = await runGuideCheck({ registry: new CachedMatterRegistry(client) }, { urlTimeoutMs: 300 });
 
     expect(result.runId).toBeNull();
-    expect(result.findings.map((f) => f.topicCode).sort()).toEqual([...CLEAN_CHAONAN, 'CN-YJS-CJR', 'ST-YJS-SBK'].sort());
+    expect(result.findings.map((f) => f.topicCode).sort()).toEqual(
+      [...CLEAN_CHAONAN, 'CN-YJS-CJR', 'ST-YJS-SBK', 'ST-YJS-TX', 'ST-YJS-KCG', 'CY-YJS-TX', 'CY-YJS-KCG'].sort(),
+    );
+    const problemsOf = (code: string) => result.findings.find((f) => f.topicCode === code)!.problems;
+    expect(['ST-YJS-TX', 'CY-YJS-TX'].map(problemsOf)).toEqual([[], []]);
+    expect(problemsOf('ST-YJS-KCG')).toEqual(['DIFFERS_FROM_DISTRICT:MATERIALS', 'DIFFERS_FROM_DISTRICT:FORM', 'DIFFERS_FROM_DISTRICT:TIME_LIMIT']);
+    expect(problemsOf('CY-YJS-KCG')).toEqual([
+      'DIFFERS_FROM_CITY:MATERIALS',
+      'DIFFERS_FROM_CITY:FORM',
+      'DIFFERS_FROM_CITY:TIME_LIMIT',
+      'DIFFERS_FROM_DISTRICT:FORM',
+      'DIFFERS_FROM_DISTRICT:TIME_LIMIT',
+    ]);
     // 社会保障卡: guidable, but its 公积金 matter is only at online depth 2.
     expect(result.findings.find((f) => f.topicCode === 'ST-YJS-SBK')).toMatchObject({
       region: '440500',

@@ -303,8 +303,8 @@ describe('assessmentMetrics', () => {
   it('covers every region when none is given', async () => {
     const m = await assessmentMetrics(deps, { region: '  ', from: FROM, to: TO });
 
-    // The demo data's 7 published topics plus TA and TB; P1, P2, P3 and P6 (440514).
-    expect(m.topicCount).toBe(9);
+    // The demo data's 11 published topics plus TA and TB; P1, P2, P3 and P6 (440514).
+    expect(m.topicCount).toBe(13);
     expect(m.applications).toBe(4);
     expect(m.departments.map((d) => d.departmentCode)).toEqual(['D-A', 'D-B', 'WJJ-440514']);
   });
