@@ -192,6 +192,7 @@ export const PROBLEM_LABELS: Readonly<Record<string, string>> = {
   MATTER_NOT_ONLINE: '事项网办深度不足',
   NO_ONLINE_URL: '无网上申办地址',
   ONLINE_URL_UNREACHABLE: '网上申办地址不可访问',
+  DEPENDENCY_CYCLE: '事项前后置关系成环',
 };
 
 /** A number this module formatted (left as a number) or a text cell (guarded against formulas). */
