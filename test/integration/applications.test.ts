@@ -94,6 +94,14 @@ describe('submitting an application', () => {
       [RS1, 'RSJ-440514', 'APPROVED', false],
     ]);
     expect(caseOf(done, WJ2).requestedMaterials).toEqual(['M-SZJZJL']);
+
+    // Each department sees a status of its own cases: the police learn nothing of the health commission's supplement request.
+    const statusFor = async (dept: string) => {
+      const staff = await gateway.mint({ sub: `staff-${dept}`, name: '窗口', role: 'DEPARTMENT_STAFF', dept });
+      const { body: cases } = await gateway.graphql('{ departmentCases(first: 100) { edges { node { application { id status } } } } }', {}, staff);
+      return cases.data.departmentCases.edges.map((e: any) => e.node.application).find((a: any) => a.id === id)?.status;
+    };
+    expect([await statusFor('GAFJ-440514'), await statusFor('WJJ-440514')]).toEqual(['COMPLETED', 'NEEDS_SUPPLEMENT']);
     expect(caseOf(done, WJ1).result.certificate).toEqual({ id: expect.any(String), number: expect.any(String), typeName: '出生医学证明' });
     expect(done.materials.map((m: any) => [m.code, m.provision, m.exemption?.reason ?? null])).toEqual([
       ['M-SFZ', 'UPLOADED', null],
