@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornForm, newbornSubmission } from '../support/newborn.ts';
+import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornAnswers, newbornForm, newbornSubmission } from '../support/newborn.ts';
 
 const { birthCertificate: WJ1, vaccination: WJ2, registration: GA1, insurance: YB1, socialSecurityCard: RS1 } = MATTERS;
 const form = newbornForm(SERVICE_FIELDS);
@@ -135,6 +135,52 @@ describe('submitting an application', () => {
     expect(completed.cases.every((c: any) => c.status === 'APPROVED')).toBe(true);
   });
 
+  it('accepts exactly what the signed-in plan without a form lists: prefilled values, and the materials it asks for', async () => {
+    const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
+    const { body: planned } = await gateway.graphql(contractOperation('SituationPlan'), { code: 'CN-YJS-XSECS', answers }, token);
+    const plan = planned.data.topic.plan;
+    const typed = new Map(form.map((f) => [f.key, f.value]));
+    const filledIn = plan.form
+      .map((f: any) => ({ key: f.key, value: f.prefill?.value ?? typed.get(f.key) }))
+      .filter((f: any) => f.value !== undefined);
+    const toHandIn = plan.materials.filter((m: any) => m.required && m.exemption === null).map((m: any) => m.code);
+
+    // The spouse is linked by the data center: her ID card is exempt without the form naming her.
+    expect(plan.materials.find((m: any) => m.code === 'M-POSFZ').exemption.reason).toBe('E_CERTIFICATE');
+    expect(toHandIn).toEqual(['M-SFZ', 'M-FMJL', 'M-SZJZJL', 'M-ZP']);
+
+    const { body } = await submit('newborn-as-planned', {
+      form: filledIn,
+      uploads: toHandIn.map((materialCode: string) => ({ materialCode, fileRef: pdf })),
+      deferredMaterials: [],
+    });
+
+    expect(body.errors).toBeUndefined();
+    const id = body.data.submitApplication.application.id;
+    const { rows } = await gateway.services.db.query<{ code: string; provision: string }>(
+      'SELECT code, provision FROM application_materials WHERE application_id = $1 ORDER BY position',
+      [id],
+    );
+    expect(rows.map((r) => [r.code, r.provision])).toEqual(
+      plan.materials.map((m: any) => [m.code, m.exemption?.reason ?? 'UPLOADED']),
+    );
+  });
+
+  it('accepts an exempt material handed in anyway, and shows it as uploaded', async () => {
+    const { body } = await submit('newborn-hands-in-hukou', {
+      uploads: [...newbornSubmission('x', pdf).uploads, { materialCode: 'M-HKB', fileRef: pdf }],
+    });
+
+    expect(body.errors).toBeUndefined();
+    const application = (await status(body.data.submitApplication.application.id)).data.application;
+    expect(application.materials.find((m: any) => m.code === 'M-HKB')).toEqual({
+      code: 'M-HKB',
+      name: expect.any(String),
+      provision: 'UPLOADED',
+      exemption: { reason: 'E_CERTIFICATE', certificate: expect.objectContaining({ id: 'EC-0002' }), producedBy: null },
+    });
+  });
+
   it('returns the same application for the same idempotency key, and no second case anywhere', async () => {
     const first = await submit('newborn-3');
     const id = first.body.data.submitApplication.application.id;
@@ -203,6 +249,24 @@ describe('submitting an application', () => {
     ]);
     const after = (await gateway.graphql(contractOperation('MyApplications'), { first: 100 }, token)).body.data.me.applications.edges.length;
     expect(after).toBe(before);
+  });
+
+  it('lists a bad answer together with the form and material problems, each checked against the answers that could be read', async () => {
+    const { body } = await submit('newborn-bad-answer', {
+      answers: newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']).map((a) => (a.questionId === 'ageMonths' ? { ...a, values: ['two'] } : a)),
+      form: form.filter((f) => f.key !== 'child.name'),
+      uploads: [{ materialCode: 'M-SFZ', fileRef: 'not-a-file-ref' }, { materialCode: 'M-FMJL', fileRef: pdf }],
+    });
+
+    const problems = body.errors![0]!.extensions!.problems;
+    expect(problems.map((p: any) => [p.field, p.code])).toEqual([
+      ['answers.ageMonths', 'NOT_A_NUMBER'],
+      ['form.child.name', 'REQUIRED'],
+      ['materials.M-SFZ', 'BAD_FILE_REF'],
+      ['materials.M-ZP', 'MISSING_MATERIAL'],
+    ]);
+    expect(problems[1].message).toMatch(/checked without the answers that could not be read: answers\.ageMonths/);
+    expect(problems[2].message).toMatch(/whether you uploaded it could not be checked/);
   });
 
   it('refuses a file another applicant uploaded, as if it did not exist', async () => {
