@@ -117,6 +117,7 @@ export async function personalPlan(
   }
 
   const applicant = ctx.viewer.subject;
+  const viewerName = ctx.viewer.name;
   const kind = applicantKindOf(applicant);
   // A blank value is no value (as in the submission): the prefilled one stands for it.
   const given = new Map([...formValues(form)].filter(([, value]) => value.trim() !== ''));
@@ -134,35 +135,41 @@ export async function personalPlan(
 
   // Round 1: the applicant's own record, certificates and datasets.
   const ownHolder = (m: PlanMaterial) => requestedHolder(m, given, applicant) === applicant;
-  const [record, ownCertificates, ownDatasets] = await Promise.all([
+  const recordRead =
     prefillItems.length || needsLinks
       ? settle(() => readRecord(personal, kind, applicant, purpose, [...prefillItems, ...(needsLinks ? [linkItemOf(kind)] : [])]), null)
-      : Promise.resolve<Settled<Person | Enterprise | null>>({ value: null, error: null }),
+      : Promise.resolve<Settled<Person | Enterprise | null>>({ value: null, error: null });
+
+  // Round 2, as soon as the record is in (it alone names them): the people the data center links to the applicant, and nobody else.
+  const linkedRound = recordRead.then(async (record) => {
+    const records = kind === 'PERSON'
+      ? { person: record.value as Person | null, enterprise: null }
+      : { person: null, enterprise: record.value as Enterprise | null };
+    const prefill = prefillValues(base.form, records, { subject: applicant, name: viewerName, kind });
+    const values = new Map(given);
+    for (const [key, { value }] of prefill) if (!given.has(key)) values.set(key, value);
+    const holderOf = (m: Pick<PlanMaterial, 'holder'>) => requestedHolder(m, values, applicant);
+    const permitted = permittedHolders(applicant, linksOf(record.value));
+    const others = [...new Set(candidates.map(holderOf))].filter(
+      (h): h is string => h !== null && h !== applicant && permitted.has(h),
+    );
+    const othersMaterials = candidates.filter((m) => others.includes(holderOf(m) ?? ''));
+    const [certificates, datasets] = others.length
+      ? await Promise.all([
+          settle(() => readCertificates(personal, others, othersMaterials, purpose), []),
+          settle(() => readDatasets(personal, others, othersMaterials, purpose), new Map()),
+        ])
+      : [{ value: [], error: null }, { value: new Map(), error: null }];
+    return { prefill, holderOf, permitted, certificates, datasets };
+  });
+
+  const [record, ownCertificates, ownDatasets, linked] = await Promise.all([
+    recordRead,
     settle(() => readCertificates(personal, [applicant], candidates.filter(ownHolder), purpose), []),
     settle(() => readDatasets(personal, [applicant], candidates.filter(ownHolder), purpose), new Map()),
+    linkedRound,
   ]);
-
-  const identity = { subject: applicant, name: ctx.viewer.name, kind };
-  const records = kind === 'PERSON'
-    ? { person: record.value as Person | null, enterprise: null }
-    : { person: null, enterprise: record.value as Enterprise | null };
-  const prefill = prefillValues(base.form, records, identity);
-  const values = new Map(given);
-  for (const [key, { value }] of prefill) if (!given.has(key)) values.set(key, value);
-  const holderOf = (m: Pick<PlanMaterial, 'holder'>) => requestedHolder(m, values, applicant);
-
-  // Round 2: the people the data center links to the applicant, and nobody else.
-  const permitted = permittedHolders(applicant, linksOf(record.value));
-  const others = [...new Set(candidates.map(holderOf))].filter(
-    (h): h is string => h !== null && h !== applicant && permitted.has(h),
-  );
-  const othersMaterials = candidates.filter((m) => others.includes(holderOf(m) ?? ''));
-  const [otherCertificates, otherDatasets] = others.length
-    ? await Promise.all([
-        settle(() => readCertificates(personal, others, othersMaterials, purpose), []),
-        settle(() => readDatasets(personal, others, othersMaterials, purpose), new Map()),
-      ])
-    : [{ value: [], error: null }, { value: new Map(), error: null }];
+  const { prefill, holderOf, permitted, certificates: otherCertificates, datasets: otherDatasets } = linked;
 
   const availableDatasets = new Map<string, Set<string>>();
   for (const source of [ownDatasets.value, otherDatasets.value]) {
