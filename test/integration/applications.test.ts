@@ -181,6 +181,44 @@ describe('submitting an application', () => {
     });
   });
 
+  it('holds back the food licence of 我要开餐馆, listed first, until the registration it depends on is approved', async () => {
+    const restaurateur = await gateway.mint({ sub: '440514198807210468', name: '吴少芬', role: 'APPLICANT' });
+    const file = await gateway.upload(restaurateur, PDF);
+    const answers = [
+      { questionId: 'entityType', values: ['INDIVIDUAL'] },
+      { questionId: 'placeType', values: ['LEASED'] },
+      { questionId: 'areaSqm', values: ['120'] },
+      { questionId: 'foodTypes', values: ['HOT'] },
+      { questionId: 'hasSignboard', values: ['false'] },
+    ];
+    const { body: planned } = await gateway.graphql(contractOperation('SituationPlan'), { code: 'CN-YJS-KCG', answers }, restaurateur);
+    const plan = planned.data.topic.plan;
+    const sample = (f: any) => ({ STRING: '样例', NUMBER: '120', DATE: '2026-12-01', BOOLEAN: 'false', ENUM: f.options?.[0] })[f.type as string];
+
+    const { body } = await gateway.graphql(
+      contractOperation('SubmitApplication'),
+      {
+        input: {
+          topicCode: 'CN-YJS-KCG',
+          answers,
+          form: plan.form.filter((f: any) => f.required || f.prefill).map((f: any) => ({ key: f.key, value: f.prefill?.value ?? sample(f) })),
+          uploads: plan.materials.filter((m: any) => m.required && !m.exemption).map((m: any) => ({ materialCode: m.code, fileRef: file })),
+          deliveryMethod: 'WINDOW',
+          idempotencyKey: 'restaurant-1',
+        },
+      },
+      restaurateur,
+    );
+
+    expect(body.errors).toBeUndefined();
+    expect(body.data.submitApplication.application.cases.map((c: any) => [c.matter.code, c.status])).toEqual([
+      ['440514-SCJG-XK-0002', 'WAITING_FOR_PREREQUISITE'],
+      ['440514-SCJG-XK-0001', 'QUEUED'],
+      ['440514-ZJ-XK-0001', 'WAITING_FOR_PREREQUISITE'],
+      ['440514-SW-GG-0001', 'WAITING_FOR_PREREQUISITE'],
+    ]);
+  });
+
   it('returns the same application for the same idempotency key, and no second case anywhere', async () => {
     const first = await submit('newborn-3');
     const id = first.body.data.submitApplication.application.id;
