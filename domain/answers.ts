@@ -171,3 +171,23 @@ export function typeAnswers(questions: readonly Question[], raw: readonly RawAns
   if (problems.length > 0) throw new InvalidInputError(problems);
   return typed;
 }
+
+/**
+ * The answers that can be typed, and the problems of the others: for a
+ * check that goes on past bad answers (a submission lists every problem at
+ * once). An answer is left out when its question has any problem, so a
+ * question answered twice counts as unanswered.
+ */
+export function readableAnswers(
+  questions: readonly Question[],
+  raw: readonly RawAnswer[],
+): { readable: RawAnswer[]; problems: readonly InputProblem[] } {
+  try {
+    typeAnswers(questions, raw);
+    return { readable: [...raw], problems: [] };
+  } catch (error) {
+    if (!(error instanceof InvalidInputError)) throw error;
+    const unreadable = new Set(error.problems.map((p) => p.field));
+    return { readable: raw.filter((a) => !unreadable.has(`answers.${a.questionId}`)), problems: error.problems };
+  }
+}

@@ -5,6 +5,7 @@
  * look-ups themselves are the caller's.
  */
 import type { Enterprise, Person } from '../connectors/data-center/models.ts';
+import type { InputProblem } from './answers.ts';
 import type { PlanFormField, PlanMaterial, PlanMaterialBase } from './plan.ts';
 
 export type ApplicantKind = 'PERSON' | 'ENTERPRISE';
@@ -37,9 +38,24 @@ export function applicantKindOf(subject: string): ApplicantKind {
 export const DEFAULT_HOLDER_FIELD = 'applicant.idNumber';
 
 /**
- * The holder a material asks about: the value of its `holder` form field;
- * without one, the applicant (an enterprise applicant's own credit code).
- * `null` when the named field has no value.
+ * Form fields that name the applicant itself, by kind: a person's ID number;
+ * an enterprise's credit code (and `applicant.idNumber`, which an enterprise
+ * applicant has none of). Their value must be the signed-in subject.
+ */
+const APPLICANT_FIELDS: Record<ApplicantKind, readonly string[]> = {
+  PERSON: ['applicant.idNumber'],
+  ENTERPRISE: ['applicant.idNumber', 'enterprise.creditCode'],
+};
+
+/** An identifier as written in a form: ID numbers end in an upper-case X, whatever the applicant typed. */
+const normalisedId = (value: string): string => value.trim().toUpperCase();
+
+/**
+ * The holder a material asks about: the applicant when the material names no
+ * field or one of the applicant's own fields (DESIGN.md, "Exemptions" rule
+ * 2: the default holder is the signed-in subject, and the form cannot make
+ * it anyone else); otherwise the value of its `holder` form field, `null`
+ * when that field has no value.
  */
 export function requestedHolder(
   material: Pick<PlanMaterialBase, 'holder'>,
@@ -47,9 +63,40 @@ export function requestedHolder(
   applicant: string,
 ): string | null {
   const field = material.holder ?? DEFAULT_HOLDER_FIELD;
+  if (APPLICANT_FIELDS[applicantKindOf(applicant)].includes(field)) return applicant;
   const value = form.get(field)?.trim();
-  if (value) return value.toUpperCase();
-  return field === DEFAULT_HOLDER_FIELD ? applicant : null;
+  return value ? normalisedId(value) : null;
+}
+
+/**
+ * The applicant's own fields whose value is not the signed-in subject
+ * (`form.<key>`, NOT_THE_APPLICANT): bad input in a plan and a submission
+ * alike, never a way to borrow someone else's records. Blank values are not
+ * given, and are not compared; a repeated key is compared once. Messages
+ * never repeat the values (they are ID numbers).
+ */
+export function applicantFieldProblems(
+  form: readonly { key: string; value?: string | null }[],
+  applicant: string,
+): InputProblem[] {
+  const kind = applicantKindOf(applicant);
+  const own = APPLICANT_FIELDS[kind];
+  const problems: InputProblem[] = [];
+  const seen = new Set<string>();
+  for (const { key, value } of form) {
+    if (!own.includes(key) || seen.has(key) || value === null || value === undefined || value.trim() === '') continue;
+    seen.add(key);
+    if (normalisedId(value) === normalisedId(applicant)) continue;
+    problems.push({
+      field: `form.${key}`,
+      code: 'NOT_THE_APPLICANT',
+      message:
+        kind === 'PERSON'
+          ? `field ${JSON.stringify(key)} must be your own ID number, the one you signed in with: an application is always made by the signed-in person`
+          : `field ${JSON.stringify(key)} must be the credit code of the enterprise signed in: an application is always made by the signed-in enterprise`,
+    });
+  }
+  return problems;
 }
 
 /** Links the data center confirms between the applicant and other people. */

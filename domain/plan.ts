@@ -18,6 +18,7 @@ import type {
 } from '../connectors/matter-registry/models.ts';
 import type { Certificate } from '../connectors/e-certificates/models.ts';
 import { typeAnswers, type AnswerValue, type RawAnswer, type TypedAnswers } from './answers.ts';
+import { ApprovalOrder } from './approval-order.ts';
 import { evaluateCondition } from './conditions.ts';
 
 /**
@@ -54,9 +55,11 @@ export interface PlanQuestion extends Question {
 }
 
 /**
- * An applied matter. `dependsOn` = the topic's `dependsOn` codes of this
- * matter restricted to the applied matters of the plan (deduplicated, without
- * the matter itself): a prerequisite that does not apply is not awaited.
+ * An applied matter. `dependsOn` = its prerequisites in the order of approval
+ * ({@link ApprovalOrder.prerequisitesOf}): the topic's `dependsOn` codes of
+ * this matter restricted to the applied matters of the plan (deduplicated,
+ * without the matter itself and without a dependency that would close a
+ * cycle): a prerequisite that does not apply is not awaited.
  */
 export interface PlanMatter {
   matter: Matter;
@@ -345,9 +348,12 @@ function certificateQualifies(c: Certificate, holderId: string, typeCode: string
  * Decides one merged material's exemption; the first matching rule wins:
  *
  * 1. INTERNAL_RESULT — its `certificateType` is the `resultCertificateType`
- *    of an applied matter P that comes, in topic order, before every matter
- *    needing the material (hence is not one of them); the first such P is
- *    `producedBy`.
+ *    of an applied matter P, not itself needing the material, after which
+ *    every needing matter comes in the order of approval
+ *    ({@link ApprovalOrder.mayAwaitResult}: it depends on P, or neither
+ *    depends on the other and P is listed first, and P does not already wait
+ *    for it). The first such P in topic order is `producedBy`, and `order`
+ *    records that the needing matters wait for its result.
  * 2. E_CERTIFICATE (with evidence only) — the holder
  *    (`evidence.holderOf(material)`, non-null) has a certificate of that type
  *    with status VALID and `validUntil` null or not before `evidence.today`.
@@ -358,24 +364,23 @@ function certificateQualifies(c: Certificate, holderId: string, typeCode: string
  * 5. Otherwise `null`: it must be handed in.
  *
  * @param applied the applied matters of the plan, in topic order.
+ * @param order their order of approval; by default the list order of
+ *   `applied`, with no dependencies.
  */
 export function decideExemption(
   material: PlanMaterialBase,
   applied: readonly Matter[],
   evidence?: PlanEvidence,
+  order: ApprovalOrder = ApprovalOrder.of(applied),
 ): Exemption | null {
   const type = material.certificateType;
 
   if (type !== null) {
-    const position = new Map(applied.map((m, i) => [m.code, i] as const));
-    const firstNeed = Math.min(
-      ...material.requiredBy.map((code) => position.get(code) ?? Number.POSITIVE_INFINITY),
-    );
-    for (const [i, producer] of applied.entries()) {
-      if (i >= firstNeed) break;
-      if (producer.resultCertificateType === type && !material.requiredBy.includes(producer.code)) {
-        return { reason: 'INTERNAL_RESULT', producedBy: producer.code };
-      }
+    for (const producer of applied) {
+      if (producer.resultCertificateType !== type || material.requiredBy.includes(producer.code)) continue;
+      if (!material.requiredBy.every((needing) => order.mayAwaitResult(needing, producer.code))) continue;
+      for (const needing of material.requiredBy) order.recordResultWait(needing, producer.code);
+      return { reason: 'INTERNAL_RESULT', producedBy: producer.code };
     }
   }
 
@@ -406,46 +411,6 @@ export function decideExemption(
 }
 
 /**
- * The longest chain of `committedDays` along `dependsOn` among the applied
- * matters (independent matters overlap). A dependency that closes a cycle is
- * ignored and reported as `DEPENDENCY_CYCLE:<a>><b>>…><a>`. 0 when no matter
- * applies.
- */
-function longestChain(matters: readonly PlanMatter[], selfDependent: ReadonlySet<string>, problems: Problems): number {
-  const byCode = new Map(matters.map((m) => [m.matter.code, m] as const));
-  const finish = new Map<string, number>();
-  const path: string[] = [];
-
-  for (const code of selfDependent) problems.add(`DEPENDENCY_CYCLE:${code}>${code}`);
-
-  const visit = (pm: PlanMatter): number => {
-    const code = pm.matter.code;
-    const known = finish.get(code);
-    if (known !== undefined) return known;
-    path.push(code);
-    let before = 0;
-    for (const dep of pm.dependsOn) {
-      const prerequisite = byCode.get(dep);
-      if (!prerequisite) continue;
-      const onPath = path.indexOf(dep);
-      if (onPath >= 0) {
-        problems.add(`DEPENDENCY_CYCLE:${[...path.slice(onPath), dep].join('>')}`);
-        continue;
-      }
-      before = Math.max(before, visit(prerequisite));
-    }
-    path.pop();
-    const days = before + pm.matter.committedDays;
-    finish.set(code, days);
-    return days;
-  };
-
-  let longest = 0;
-  for (const pm of matters) longest = Math.max(longest, visit(pm));
-  return longest;
-}
-
-/**
  * Builds the plan for a topic and the applicant's answers.
  *
  * Never throws on registry data errors (unknown matters, invalid conditions,
@@ -463,16 +428,8 @@ export function buildPlan(input: PlanInput): Plan {
   const complete = visible.every((q) => !q.required || Object.hasOwn(effective, q.id));
 
   const applied = appliedMatters(topic, matters, effective, problems);
-  const appliedCodes = new Set(applied.map((a) => a.matter.code));
-  const selfDependent = new Set<string>();
-  const planMatters: PlanMatter[] = applied.map(({ topicMatter, matter }) => {
-    const deps = topicMatter.dependsOn ?? [];
-    if (deps.includes(matter.code)) selfDependent.add(matter.code);
-    return {
-      matter,
-      dependsOn: [...new Set(deps)].filter((d) => d !== matter.code && appliedCodes.has(d)),
-    };
-  });
+  const order = ApprovalOrder.of(applied.map((a) => ({ code: a.matter.code, dependsOn: a.topicMatter.dependsOn })));
+  const planMatters: PlanMatter[] = applied.map(({ matter }) => ({ matter, dependsOn: order.prerequisitesOf(matter.code) }));
 
   const needs = applied.map((a) => ({
     matterCode: a.matter.code,
@@ -481,7 +438,7 @@ export function buildPlan(input: PlanInput): Plan {
   const appliedList = applied.map((a) => a.matter);
   const materials: PlanMaterial[] = mergeMaterials(needs).map((m) => ({
     ...m,
-    exemption: decideExemption(m, appliedList, evidence),
+    exemption: decideExemption(m, appliedList, evidence, order),
   }));
 
   const form = mergeForms(
@@ -489,13 +446,14 @@ export function buildPlan(input: PlanInput): Plan {
     problems,
   );
 
-  const chain = longestChain(planMatters, selfDependent, problems);
+  for (const cycle of order.cycles) problems.add(`DEPENDENCY_CYCLE:${cycle.join('>')}`);
+  const committedDays = new Map(appliedList.map((m) => [m.code, m.committedDays] as const));
   const summary: PlanSummary = {
     matterCount: applied.length,
     materialsBefore: needs.reduce((n, need) => n + need.materials.filter((m) => m.required).length, 0),
     materialsToSubmit: materials.filter((m) => m.required && m.exemption === null).length,
     legalDaysTotal: appliedList.reduce((n, m) => n + m.legalDays, 0),
-    committedDays: topic.committedDays ?? chain,
+    committedDays: topic.committedDays ?? order.longestChain((code) => committedDays.get(code) ?? 0),
     visits: appliedList.every((m) => m.onlineDepth === 4) ? 0 : 1,
   };
 

@@ -4,6 +4,7 @@
  * and the problems of its guide.
  */
 import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
+import { ApprovalOrder } from './approval-order.ts';
 
 /**
  * The latest result of the periodic check of the topic's `onlineUrl` (GET
@@ -11,14 +12,19 @@ import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
  */
 export type OnlineUrlCheck = { reachable: boolean; checkedAt: string } | null;
 
-/** A topic's readiness. `problems` says why it is not guidable / online-processable. */
+/**
+ * A topic's readiness. `problems` says why it is not guidable /
+ * online-processable, and names the registry data errors of its guide that
+ * change neither (DEPENDENCY_CYCLE).
+ */
 export interface Readiness {
   guidable: boolean;
   onlineProcessable: boolean;
   /**
    * Machine codes, each at most once, in this order: NOT_PUBLISHED,
    * NAME_NOT_STANDARD, NO_GUIDANCE, UNKNOWN_MATTER, NO_GUIDE_URL,
-   * MATTER_NOT_ONLINE, NO_ONLINE_URL, ONLINE_URL_UNREACHABLE.
+   * MATTER_NOT_ONLINE, NO_ONLINE_URL, ONLINE_URL_UNREACHABLE,
+   * DEPENDENCY_CYCLE.
    */
   problems: string[];
 }
@@ -41,6 +47,10 @@ const present = (url: string | null | undefined): boolean => typeof url === 'str
  *
  * Every problem is reported, even those of online processing when the topic
  * is not guidable. ONLINE_URL_UNREACHABLE is only reported for a present URL.
+ * DEPENDENCY_CYCLE (matters whose `dependsOn` form a cycle) is reported
+ * without changing either verdict: DESIGN.md does not make it a condition,
+ * and the order of approval never follows the cycle, so applications still
+ * go through; the registry must still correct it.
  */
 export function assessReadiness(
   topic: Topic,
@@ -65,12 +75,16 @@ export function assessReadiness(
       .filter(([, fails]) => fails)
       .map(([code]) => code);
 
+  const dataErrors = {
+    DEPENDENCY_CYCLE: ApprovalOrder.of(topic.matters.map((tm) => ({ code: tm.matterCode, dependsOn: tm.dependsOn }))).cycles.length > 0,
+  };
+
   const guidanceProblems = failing(guidance);
   const onlineProblems = failing(online);
   const guidable = guidanceProblems.length === 0;
   return {
     guidable,
     onlineProcessable: guidable && onlineProblems.length === 0,
-    problems: [...guidanceProblems, ...onlineProblems],
+    problems: [...guidanceProblems, ...onlineProblems, ...failing(dataErrors)],
   };
 }

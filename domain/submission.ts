@@ -36,8 +36,16 @@ export interface UploadRef {
 
 /** What {@link validateSubmission} checks. */
 export interface SubmissionInput {
-  /** Already built from the answers (answer typing errors were thrown by `buildPlan`). */
+  /** Built from the answers that could be read (see `unreadableAnswers`). */
   plan: Plan;
+  /**
+   * The problems of the answers that could not be typed (`readableAnswers`),
+   * reported first; the plan was built without them, so the checks that
+   * depend on which matters apply say that they may change. Default none.
+   */
+  unreadableAnswers?: readonly InputProblem[];
+  /** Problems of the applicant's own form fields (`applicantFieldProblems`), reported with the form's. Default none. */
+  applicantProblems?: readonly InputProblem[];
   /** Form values as text (GraphQL `FieldValueInput`). */
   form: readonly { key: string; value?: string | null }[];
   uploads: readonly UploadRef[];
@@ -178,6 +186,7 @@ function validateForm(
   fields: readonly PlanFormField[],
   form: SubmissionInput['form'],
   problems: InputProblem[],
+  provisional: (message: string) => string,
 ): Record<string, string | number | boolean> {
   const byKey = new Map<string, PlanFormField>();
   for (const f of fields) if (!byKey.has(f.key)) byKey.set(f.key, f);
@@ -193,7 +202,7 @@ function validateForm(
     if (!f) {
       if (!reported.has(key)) {
         reported.add(key);
-        problems.push({ field, code: 'UNKNOWN_FIELD', message: `${quote(key)} is not a field of this application's form` });
+        problems.push({ field, code: 'UNKNOWN_FIELD', message: provisional(`${quote(key)} is not a field of this application's form`) });
       }
       continue;
     }
@@ -217,7 +226,7 @@ function validateForm(
     problems.push({
       field: `form.${f.key}`,
       code: 'REQUIRED',
-      message: `${describeField(f)} is required (a field of ${listMatters(f.usedBy)})`,
+      message: provisional(`${describeField(f)} is required (a field of ${listMatters(f.usedBy)})`),
     });
   }
 
@@ -225,10 +234,15 @@ function validateForm(
 }
 
 /** The materials part of the validation: each material's provision, problems pushed to `problems`. */
-function validateMaterials(input: SubmissionInput, problems: InputProblem[]): MaterialProvision[] {
+function validateMaterials(
+  input: SubmissionInput,
+  problems: InputProblem[],
+  provisional: (message: string) => string,
+): MaterialProvision[] {
   const byCode = new Map<string, PlanMaterial>();
   for (const m of input.plan.materials) if (!byCode.has(m.code)) byCode.set(m.code, m);
 
+  // An exempt material may still be handed in: the applicant may decline the evidence and upload instead (EU OOTS).
   const uploaded = new Map<string, string[]>(); // material code → good, owned fileRefs
   const attempted = new Set<string>(); // material codes with any upload, good or bad
   const reportedUnknown = new Set<string>();
@@ -240,7 +254,7 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
     problems.push({
       field: `materials.${code}`,
       code: 'UNKNOWN_MATERIAL',
-      message: `${quote(code)} is not a material of this application`,
+      message: provisional(`${quote(code)} is not a material of this application`),
     });
   };
   const notNeeded = (m: PlanMaterial, exemption: Exemption, what: string): void => {
@@ -257,14 +271,13 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
     const field = `materials.${materialCode}`;
     const m = byCode.get(materialCode);
     if (!m) unknown(materialCode);
-    else if (m.exemption !== null) notNeeded(m, m.exemption, 'uploaded');
     else attempted.add(materialCode);
 
     if (!FILE_REF.test(fileRef)) {
       problems.push({
         field,
         code: 'BAD_FILE_REF',
-        message: `${quote(fileRef)} is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint`,
+        message: `${quote(fileRef)} is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint, so whether you uploaded it could not be checked`,
       });
       continue;
     }
@@ -276,7 +289,7 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
       });
       continue;
     }
-    if (m && m.exemption === null) {
+    if (m) {
       const refs = uploaded.get(materialCode) ?? [];
       if (!refs.includes(fileRef)) refs.push(fileRef);
       uploaded.set(materialCode, refs);
@@ -301,7 +314,7 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
       problems.push({
         field,
         code: 'NOT_TOLERANT',
-        message: `${describeMaterial(m)} cannot be deferred (容缺): not every matter needing it (${listMatters(m.requiredBy)}) allows it; upload it`,
+        message: provisional(`${describeMaterial(m)} cannot be deferred (容缺): not every matter needing it (${listMatters(m.requiredBy)}) allows it; upload it`),
       });
     }
     if (attempted.has(code)) {
@@ -321,19 +334,21 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
     problems.push({
       field: `materials.${m.code}`,
       code: 'MISSING_MATERIAL',
-      message: m.tolerant
-        ? `${describeMaterial(m)} is required (needed by ${listMatters(m.requiredBy)}): upload it, or defer it (容缺) and hand it in later`
-        : `${describeMaterial(m)} is required (needed by ${listMatters(m.requiredBy)}): upload it`,
+      message: provisional(
+        m.tolerant
+          ? `${describeMaterial(m)} is required (needed by ${listMatters(m.requiredBy)}): upload it, or defer it (容缺) and hand it in later`
+          : `${describeMaterial(m)} is required (needed by ${listMatters(m.requiredBy)}): upload it`,
+      ),
     });
   }
 
   return [...byCode.values()].map((m): MaterialProvision => {
     const fileRefs = uploaded.get(m.code) ?? [];
     const provision: Provision | null =
-      m.exemption !== null
-        ? m.exemption.reason
-        : fileRefs.length > 0
-          ? 'UPLOADED'
+      fileRefs.length > 0
+        ? 'UPLOADED'
+        : m.exemption !== null
+          ? m.exemption.reason
           : deferred.has(m.code)
             ? 'DEFERRED'
             : null;
@@ -351,42 +366,74 @@ function validateMaterials(input: SubmissionInput, problems: InputProblem[]): Ma
 /**
  * Validates an application against its plan.
  *
- * Problems, all reported at once (answers, then form values in input order,
- * then missing required fields in form order, then uploads in input order,
- * deferrals in input order, and missing materials in plan order):
+ * Problems, all reported at once (answers that could not be read, then
+ * unanswered questions, then form values in input order, missing required
+ * fields in form order and the applicant's own fields that are not the
+ * subject, then uploads in input order, deferrals in input order, and
+ * missing materials in plan order):
  *
- * - `answers.<id>` REQUIRED — a visible required question is unanswered.
+ * - `answers.<id>` the typing problems of `unreadableAnswers`; REQUIRED — a
+ *   visible required question is unanswered (not repeated for a question
+ *   whose answer could not be read).
+ * - `answers` NO_MATTER — no matter applies: the form and the materials are
+ *   not checked, and the problem says so.
  * - `form.<key>` UNKNOWN_FIELD, DUPLICATE_FIELD (each once per key), REQUIRED
  *   (absent, null or blank), TOO_LONG (STRING, Unicode code points over
- *   `maxLength`), NOT_A_NUMBER, NOT_A_DATE, NOT_A_BOOLEAN, NOT_AN_OPTION.
+ *   `maxLength`), NOT_A_NUMBER, NOT_A_DATE, NOT_A_BOOLEAN, NOT_AN_OPTION,
+ *   and `applicantProblems` (NOT_THE_APPLICANT).
  *   A null or blank value of an optional field means "not given". Of a
  *   repeated key only the first occurrence is checked.
  * - `materials.<code>` UNKNOWN_MATERIAL (upload or deferral; once per code),
- *   NOT_NEEDED (upload or deferral of an exempt material; once per code),
+ *   NOT_NEEDED (deferral of an exempt material; once per code),
  *   BAD_FILE_REF, FILE_NOT_FOUND (checked for every upload, whatever its
  *   material), NOT_TOLERANT, UPLOADED_AND_DEFERRED, MISSING_MATERIAL (a
  *   required, non-exempt material neither uploaded nor deferred).
  *
- * The same fileRef twice for one material counts once; a code deferred twice
+ * When some answers could not be read, the problems that depend on which
+ * questions are visible, matters apply and materials are needed (REQUIRED,
+ * UNKNOWN_FIELD, UNKNOWN_MATERIAL, NOT_TOLERANT, MISSING_MATERIAL) say that
+ * they were checked without those answers.
+ *
+ * An exempt material that is uploaded anyway is accepted: its provision is
+ * UPLOADED, and its exemption is kept to show what it could have been. The
+ * same fileRef twice for one material counts once; a code deferred twice
  * counts once.
  *
  * @throws InvalidInputError listing every problem.
  */
 export function validateSubmission(input: SubmissionInput): ValidSubmission {
-  const problems: InputProblem[] = [];
+  const problems: InputProblem[] = [...(input.unreadableAnswers ?? [])];
+  const unreadable = [...new Set((input.unreadableAnswers ?? []).map((p) => p.field))];
+  const provisional = (message: string): string =>
+    unreadable.length === 0
+      ? message
+      : `${message} (checked without the answers that could not be read: ${unreadable.join(', ')}; this may change once they are corrected)`;
 
   for (const q of input.plan.questions) {
-    if (q.required && !q.answered) {
+    if (q.required && !q.answered && !unreadable.includes(`answers.${q.id}`)) {
       problems.push({
         field: `answers.${q.id}`,
         code: 'REQUIRED',
-        message: `question ${quote(q.id)} (${q.text}) must be answered`,
+        message: provisional(`question ${quote(q.id)} (${q.text}) must be answered`),
       });
     }
   }
 
-  const form = validateForm(input.plan.form, input.form, problems);
-  const materials = validateMaterials(input, problems);
+  if (input.plan.matters.length === 0) {
+    problems.push({
+      field: 'answers',
+      code: 'NO_MATTER',
+      message: provisional('no matter of this topic applies to these answers, so the form and the materials could not be checked'),
+    });
+    problems.push(...(input.applicantProblems ?? []));
+    throw new InvalidInputError(problems);
+  }
+
+  const formProblems: InputProblem[] = [];
+  const form = validateForm(input.plan.form, input.form, formProblems, provisional);
+  const ownFields = new Set((input.applicantProblems ?? []).map((p) => p.field));
+  problems.push(...formProblems.filter((p) => !ownFields.has(p.field)), ...(input.applicantProblems ?? []));
+  const materials = validateMaterials(input, problems, provisional);
 
   if (problems.length > 0) throw new InvalidInputError(problems);
   return { form, materials };

@@ -125,7 +125,8 @@ export const applicationResolvers: Resolvers = {
   },
   Application: {
     id: (view) => view.record.id,
-    status: async (view, _args, ctx) => applicationStatus(view.cases ?? (await ctx.loaders.store.casesOf.load(view.record.id))),
+    // Department staff see a status computed from their own department's cases: the others' are not theirs to learn.
+    status: async (view, _args, ctx) => applicationStatus(await casesOf(view, ctx)),
     submittedAt: (view) => view.record.submittedAt.toISOString(),
     updatedAt: (view) => view.record.updatedAt.toISOString(),
     deliveryMethod: (view) => view.record.deliveryMethod,

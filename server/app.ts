@@ -198,7 +198,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
           maxBytes: config.maxUploadBytes,
           identify: async (authorization) => {
             const viewer = await services.verifier.identify(authorization);
-            return viewer.kind === 'user' ? { subject: viewer.subject } : null;
+            return viewer.kind === 'user' ? { subject: viewer.subject, role: viewer.role } : null;
           },
         });
       }

@@ -235,6 +235,7 @@ export const PROBLEM_LABELS: Readonly<Record<string, string>> = {
   'DIFFERS_FROM_DISTRICT:MATERIALS': '办理材料与其他区县不一致',
   'DIFFERS_FROM_DISTRICT:FORM': '业务表单与其他区县不一致',
   'DIFFERS_FROM_DISTRICT:TIME_LIMIT': '办理时限与其他区县不一致',
+  DEPENDENCY_CYCLE: '事项前后置关系成环',
 };
 
 /** A number this module formatted (left as a number) or a text cell (guarded against formulas). */

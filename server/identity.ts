@@ -1,7 +1,8 @@
 /**
  * Who is calling: the bearer JWT issued by the provincial identity service,
  * verified with jose. No token = an anonymous caller; a token that is
- * expired, malformed, wrongly signed or missing a claim = UNAUTHENTICATED
+ * expired, malformed, wrongly signed, missing a claim or with a `sub` that
+ * is not a non-empty string = UNAUTHENTICATED
  * (never silently anonymous, or a broken login would look like a logout).
  */
 import { readFileSync } from 'node:fs';
@@ -68,7 +69,11 @@ function viewerFromClaims(payload: JWTPayload): Viewer {
   if (typeof role !== 'string' || !ROLES.includes(role as Role)) {
     throw new UnauthenticatedError('The token has no valid role claim');
   }
-  const subject = payload.sub!;
+  // jose checks that `sub` is present, not that it is a string: a number or a blank would become nobody's (or anybody's) subject.
+  const subject = payload.sub as unknown;
+  if (typeof subject !== 'string' || subject.trim() === '') {
+    throw new UnauthenticatedError('The token has no valid sub claim');
+  }
   const name = typeof payload.name === 'string' ? payload.name : '';
   if (role === 'DEPARTMENT_STAFF') {
     if (typeof payload.dept !== 'string' || payload.dept === '') {

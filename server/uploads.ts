@@ -2,8 +2,10 @@
  * `POST /uploads`: an applicant hands in a material's file and gets the
  * `fileRef` to cite in `submitApplication` / `supplementMaterials`.
  *
- * - Authenticated: a bearer token is required (401 otherwise), and the file
- *   is recorded as the caller's (`sub`): only its uploader may cite it.
+ * - Authenticated: a bearer token is required (401 otherwise), of an
+ *   APPLICANT (403 for staff, evaluators and administrators: only applicants
+ *   hand in materials), and the file is recorded as the caller's (`sub`):
+ *   only its uploader may cite it.
  * - The body is the file's raw bytes; the Content-Type header and any file
  *   name are ignored (multipart is not needed).
  * - At most `maxBytes` (default 10 MiB): a larger declared Content-Length is
@@ -26,6 +28,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Database } from '../store/database.ts';
 import { storeUpload } from '../store/uploads.ts';
+import type { Role } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
 
 /** Largest upload by default: 10 MiB. */
@@ -41,11 +44,12 @@ export interface UploadDeps {
   /** Largest accepted body in bytes. Default {@link DEFAULT_MAX_UPLOAD_BYTES}. */
   maxBytes?: number;
   /**
-   * Who calls, from the Authorization header value: `{ subject }` (the token's
-   * `sub`), or null for no or an invalid token. May also throw the gateway's
-   * UnauthenticatedError (as `TokenVerifier.identify` does); that is a 401 too.
+   * Who calls, from the Authorization header value: `{ subject, role }` (the
+   * token's `sub` and `role`), or null for no or an invalid token. May also
+   * throw the gateway's UnauthenticatedError (as `TokenVerifier.identify`
+   * does); that is a 401 too.
    */
-  identify(authorization: string | undefined): Promise<{ subject: string } | null>;
+  identify(authorization: string | undefined): Promise<{ subject: string; role: Role } | null>;
 }
 
 /** The 201 answer. */
@@ -62,7 +66,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
     return refuse(req, res, 405, 'METHOD_NOT_ALLOWED', 'Upload a file with POST /uploads', { allow: 'POST' });
   }
 
-  let caller: { subject: string } | null;
+  let caller: { subject: string; role: Role } | null;
   try {
     caller = await deps.identify(req.headers.authorization);
   } catch (error) {
@@ -73,6 +77,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
     return refuse(req, res, 401, 'UNAUTHENTICATED', 'A valid bearer token is required to upload files', {
       'www-authenticate': 'Bearer',
     });
+  }
+  if (caller.role !== 'APPLICANT') {
+    return refuse(req, res, 403, 'FORBIDDEN', 'Only applicants upload materials; this token is not an applicant’s');
   }
 
   const tooLarge = () =>

@@ -284,6 +284,11 @@ function explain(code: string, f: Pick<GuideFinding, 'details' | 'onlineUrl'>): 
         `The online address does not answer (${f.onlineUrl ?? ''}: ${why}): check the address and the application system, or enter the right address.`,
       ];
     }
+    case 'DEPENDENCY_CYCLE':
+      return [
+        '事项之间的前置依赖（dependsOn）形成循环，无法确定办理顺序：请在省事项系统中改正前后置关系。',
+        'The matters’ prerequisites (dependsOn) form a cycle, so the order of approval is undefined: correct them in the matter registry.',
+      ];
     default:
       if (code.startsWith('DIFFERS_FROM_')) return explainDifference(code, d.crossRegion ?? []);
       return [`问题 ${code}。`, `Problem ${code}.`];

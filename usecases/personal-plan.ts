@@ -9,8 +9,9 @@
 import type { Certificate } from '../connectors/e-certificates/models.ts';
 import type { Enterprise, Person } from '../connectors/data-center/models.ts';
 import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
-import type { RawAnswer } from '../domain/answers.ts';
+import { InvalidInputError, type InputProblem, type RawAnswer } from '../domain/answers.ts';
 import {
+  applicantFieldProblems,
   applicantKindOf,
   dataItemOf,
   linksOf,
@@ -38,6 +39,12 @@ export interface PersonalPlan {
   materialErrors: Map<string, UpstreamError>;
   /** Look-up failure of the data center, for the fields it would have filled in. */
   prefillError: UpstreamError | null;
+  /**
+   * The applicant's own form fields (`applicant.idNumber`, an enterprise's
+   * credit code) given with a value that is not the signed-in subject
+   * (NOT_THE_APPLICANT); empty for anonymous callers.
+   */
+  applicantProblems: InputProblem[];
 }
 
 const chinaDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
@@ -68,6 +75,14 @@ async function settle<T>(lookup: () => Promise<T>, fallback: T): Promise<Settled
   }
 }
 
+/**
+ * The plan as the caller may see it: personal for a signed-in applicant,
+ * anonymous for anyone else.
+ *
+ * @throws InvalidInputError for a bad answer, or an applicant's own form
+ *   field (`applicant.idNumber`, an enterprise's credit code) that is not the
+ *   signed-in subject, before anyone's records are read.
+ */
 export async function planForViewer(
   ctx: GatewayContext,
   topic: Topic,
@@ -75,45 +90,86 @@ export async function planForViewer(
   answers: readonly RawAnswer[],
   form: readonly FieldValue[] | null | undefined,
 ): Promise<PersonalPlan> {
-  const base = buildPlan({ topic, matters, answers });
+  if (ctx.viewer.kind === 'user' && ctx.viewer.role === 'APPLICANT') {
+    const problems = applicantFieldProblems(form ?? [], ctx.viewer.subject);
+    if (problems.length > 0) throw new InvalidInputError(problems);
+  }
+  return personalPlan(ctx, buildPlan({ topic, matters, answers }), topic, matters, answers, form);
+}
+
+/**
+ * The plan of `answers` with the applicant's evidence, from the anonymous
+ * `base` plan of the same answers. An applicant's own form field that is not
+ * the subject is returned in `applicantProblems`, never used: the holder of
+ * such fields is always the subject (see `requestedHolder`).
+ */
+export async function personalPlan(
+  ctx: GatewayContext,
+  base: Plan,
+  topic: Topic,
+  matters: ReadonlyMap<string, Matter>,
+  answers: readonly RawAnswer[],
+  form: readonly FieldValue[] | null | undefined,
+): Promise<PersonalPlan> {
   const personal = ctx.personal;
   if (ctx.viewer.kind !== 'user' || ctx.viewer.role !== 'APPLICANT' || !personal) {
-    return { plan: base, prefill: new Map(), materialErrors: new Map(), prefillError: null };
+    return { plan: base, prefill: new Map(), materialErrors: new Map(), prefillError: null, applicantProblems: [] };
   }
 
   const applicant = ctx.viewer.subject;
+  const viewerName = ctx.viewer.name;
   const kind = applicantKindOf(applicant);
-  const values = formValues(form);
+  // A blank value is no value (as in the submission): the prefilled one stands for it.
+  const given = new Map([...formValues(form)].filter(([, value]) => value.trim() !== ''));
   const purpose = topic.code;
   const candidates = lookupCandidates(base.materials);
-  const holderOf = (m: PlanMaterial) => requestedHolder(m, values, applicant);
+  const prefillFields = base.form.filter((f) => dataItemOf(f)?.record === recordOf(kind));
+  const prefillItems = prefillFields.map((f) => dataItemOf(f)!).map((item) => `${item.record}.${item.name}`);
+  const prefillable = new Set(prefillFields.map((f) => f.key));
+  // A holder field the caller left out may be filled in from the record: its holder is known after round 1.
   const needsLinks = candidates.some((m) => {
-    const holder = holderOf(m);
-    return holder !== null && holder !== applicant;
+    const holder = requestedHolder(m, given, applicant);
+    if (holder !== null) return holder !== applicant;
+    return m.holder !== null && !given.has(m.holder) && prefillable.has(m.holder);
   });
-  const prefillItems = base.form.map(dataItemOf).filter((item) => item?.record === recordOf(kind)).map((item) => `${item!.record}.${item!.name}`);
 
   // Round 1: the applicant's own record, certificates and datasets.
-  const [record, ownCertificates, ownDatasets] = await Promise.all([
+  const ownHolder = (m: PlanMaterial) => requestedHolder(m, given, applicant) === applicant;
+  const recordRead =
     prefillItems.length || needsLinks
       ? settle(() => readRecord(personal, kind, applicant, purpose, [...prefillItems, ...(needsLinks ? [linkItemOf(kind)] : [])]), null)
-      : Promise.resolve<Settled<Person | Enterprise | null>>({ value: null, error: null }),
-    settle(() => readCertificates(personal, [applicant], candidates.filter((m) => holderOf(m) === applicant), purpose), []),
-    settle(() => readDatasets(personal, [applicant], candidates.filter((m) => holderOf(m) === applicant), purpose), new Map()),
-  ]);
+      : Promise.resolve<Settled<Person | Enterprise | null>>({ value: null, error: null });
 
-  // Round 2: the people the data center links to the applicant, and nobody else.
-  const permitted = permittedHolders(applicant, linksOf(record.value));
-  const others = [...new Set(candidates.map(holderOf))].filter(
-    (h): h is string => h !== null && h !== applicant && permitted.has(h),
-  );
-  const othersMaterials = candidates.filter((m) => others.includes(holderOf(m) ?? ''));
-  const [otherCertificates, otherDatasets] = others.length
-    ? await Promise.all([
-        settle(() => readCertificates(personal, others, othersMaterials, purpose), []),
-        settle(() => readDatasets(personal, others, othersMaterials, purpose), new Map()),
-      ])
-    : [{ value: [], error: null }, { value: new Map(), error: null }];
+  // Round 2, as soon as the record is in (it alone names them): the people the data center links to the applicant, and nobody else.
+  const linkedRound = recordRead.then(async (record) => {
+    const records = kind === 'PERSON'
+      ? { person: record.value as Person | null, enterprise: null }
+      : { person: null, enterprise: record.value as Enterprise | null };
+    const prefill = prefillValues(base.form, records, { subject: applicant, name: viewerName, kind });
+    const values = new Map(given);
+    for (const [key, { value }] of prefill) if (!given.has(key)) values.set(key, value);
+    const holderOf = (m: Pick<PlanMaterial, 'holder'>) => requestedHolder(m, values, applicant);
+    const permitted = permittedHolders(applicant, linksOf(record.value));
+    const others = [...new Set(candidates.map(holderOf))].filter(
+      (h): h is string => h !== null && h !== applicant && permitted.has(h),
+    );
+    const othersMaterials = candidates.filter((m) => others.includes(holderOf(m) ?? ''));
+    const [certificates, datasets] = others.length
+      ? await Promise.all([
+          settle(() => readCertificates(personal, others, othersMaterials, purpose), []),
+          settle(() => readDatasets(personal, others, othersMaterials, purpose), new Map()),
+        ])
+      : [{ value: [], error: null }, { value: new Map(), error: null }];
+    return { prefill, holderOf, permitted, certificates, datasets };
+  });
+
+  const [record, ownCertificates, ownDatasets, linked] = await Promise.all([
+    recordRead,
+    settle(() => readCertificates(personal, [applicant], candidates.filter(ownHolder), purpose), []),
+    settle(() => readDatasets(personal, [applicant], candidates.filter(ownHolder), purpose), new Map()),
+    linkedRound,
+  ]);
+  const { prefill, holderOf, permitted, certificates: otherCertificates, datasets: otherDatasets } = linked;
 
   const availableDatasets = new Map<string, Set<string>>();
   for (const source of [ownDatasets.value, otherDatasets.value]) {
@@ -130,7 +186,7 @@ export async function planForViewer(
     evidence: {
       today: todayInChina(),
       holderOf: (m) => {
-        const holder = requestedHolder(m, values, applicant);
+        const holder = holderOf(m);
         return holder !== null && permitted.has(holder) ? holder : null;
       },
       certificates: [...ownCertificates.value, ...otherCertificates.value],
@@ -154,11 +210,13 @@ export async function planForViewer(
     if (error && candidates.some((c) => c.code === material.code)) materialErrors.set(material.code, error);
   }
 
-  const identity = { subject: applicant, name: ctx.viewer.name, kind };
-  const records = kind === 'PERSON'
-    ? { person: record.value as Person | null, enterprise: null }
-    : { person: null, enterprise: record.value as Enterprise | null };
-  return { plan, prefill: prefillValues(plan.form, records, identity), materialErrors, prefillError: record.error };
+  return {
+    plan,
+    prefill,
+    materialErrors,
+    prefillError: record.error,
+    applicantProblems: applicantFieldProblems(form ?? [], applicant),
+  };
 }
 
 function recordOf(kind: ApplicantKind): 'person' | 'enterprise' {

@@ -7,12 +7,11 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
-import type { RawAnswer } from '../domain/answers.ts';
-import { InvalidInputError } from '../domain/answers.ts';
+import { InvalidInputError, readableAnswers, type RawAnswer } from '../domain/answers.ts';
 import { initialCaseStatus } from '../domain/application-status.ts';
 import { isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
 import { applicantKindOf } from '../domain/personal.ts';
-import type { Exemption, Plan } from '../domain/plan.ts';
+import { buildPlan, type Exemption, type Plan } from '../domain/plan.ts';
 import {
   formForMatter,
   materialsForMatter,
@@ -32,7 +31,7 @@ import {
   type StoredExemption,
 } from '../store/applications.ts';
 import type { Database } from '../store/database.ts';
-import { planForViewer, type FieldValue } from './personal-plan.ts';
+import { personalPlan, type FieldValue } from './personal-plan.ts';
 import type { GatewayContext } from '../server/context.ts';
 
 export interface SubmitApplicationRequest {
@@ -80,13 +79,15 @@ export async function submitApplication(
   const existing = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
   if (existing) return { application: sameSubmissionOrRefuse(existing, fingerprint), created: false };
 
-  const { plan } = await planForViewer(ctx, request.topic, request.matters, request.answers, request.form);
-  if (plan.matters.length === 0) {
-    throw new InvalidInputError([{ field: 'answers', code: 'NO_MATTER', message: 'no matter of this topic applies to these answers' }]);
-  }
+  // Every problem at once: bad answers are reported, and the rest is checked against the plan of the answers that can be read.
+  const answers = readableAnswers(request.topic.questions, request.answers);
+  const base = buildPlan({ topic: request.topic, matters: request.matters, answers: answers.readable });
+  const { plan, applicantProblems } = await personalPlan(ctx, base, request.topic, request.matters, answers.readable, request.form);
   const ownedFileRefs = await ports.ownedFileRefs(applicant, request.uploads.map((u) => u.fileRef));
   const valid = validateSubmission({
     plan,
+    unreadableAnswers: answers.problems,
+    applicantProblems,
     form: request.form,
     uploads: request.uploads,
     deferredMaterials: request.deferredMaterials,
@@ -190,9 +191,9 @@ function describeApplication(
     })),
     cases: plan.matters.map(({ matter, dependsOn }, position) => {
       const materials = materialsForMatter(valid.materials, matter.code);
-      // A matter also waits for the matters whose result stands for one of its materials.
+      // A matter also waits for the matters whose result stands for one of its materials (the plan's order of approval allows it).
       const producers = materials
-        .map((m) => m.exemption?.reason === 'INTERNAL_RESULT' ? m.exemption.producedBy : undefined)
+        .map((m) => (m.provision === 'INTERNAL_RESULT' ? m.exemption?.producedBy : undefined))
         .filter((code): code is string => !!code && applied.has(code) && code !== matter.code);
       const prerequisites = [...new Set([...dependsOn, ...producers])];
       return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, parseDecimal, typeAnswers, type RawAnswer } from '../../domain/answers.ts';
+import { InvalidInputError, parseDecimal, readableAnswers, typeAnswers, type RawAnswer } from '../../domain/answers.ts';
 import { options, question } from './fixtures.ts';
 
 const questions = [
@@ -184,5 +184,31 @@ describe('parseDecimal', () => {
     expect([parseDecimal('-1'), parseDecimal('2.5'), parseDecimal('007'), Object.is(parseDecimal('-0'), 0)]).toEqual([
       -1, 2.5, 7, true,
     ]);
+  });
+});
+
+describe('readableAnswers', () => {
+  const questions = [question('married', 'BOOLEAN'), question('age', 'NUMBER', { min: 0, max: 36 }), question('place', 'SINGLE', { options: options('IN', 'OUT') })];
+
+  it('keeps the answers that can be typed and lists the problems of the others', () => {
+    const { readable, problems } = readableAnswers(questions, [
+      { questionId: 'married', values: ['maybe'] },
+      { questionId: 'age', values: ['3'] },
+      { questionId: 'place', values: ['IN'] },
+      { questionId: 'place', values: ['OUT'] },
+    ]);
+
+    expect([readable, problems.map((p) => [p.field, p.code])]).toEqual([
+      [{ questionId: 'age', values: ['3'] }],
+      [
+        ['answers.married', 'NOT_A_BOOLEAN'],
+        ['answers.place', 'DUPLICATE_ANSWER'],
+      ],
+    ]);
+  });
+
+  it('keeps every answer when all can be typed', () => {
+    const raw = [{ questionId: 'age', values: ['3'] }];
+    expect(readableAnswers(questions, raw)).toEqual({ readable: raw, problems: [] });
   });
 });

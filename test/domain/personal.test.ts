@@ -8,6 +8,7 @@ import {
   permittedHolders,
   prefillValues,
   requestedHolder,
+  applicantFieldProblems,
 } from '../../domain/personal.ts';
 import type { PlanFormField } from '../../domain/plan.ts';
 
@@ -61,6 +62,43 @@ describe('holders', () => {
 
   it('takes the applicant as the holder when the material names no field', () => {
     expect(requestedHolder({ holder: null }, new Map(), MOTHER)).toBe(MOTHER);
+  });
+
+  it('takes the applicant as the holder of its own fields, whatever the form says', () => {
+    const form = new Map([['applicant.idNumber', FATHER], ['enterprise.creditCode', SHOP]]);
+
+    expect([
+      requestedHolder({ holder: null }, form, MOTHER),
+      requestedHolder({ holder: 'applicant.idNumber' }, form, MOTHER),
+      requestedHolder({ holder: 'enterprise.creditCode' }, form, MOTHER),
+      requestedHolder({ holder: null }, form, SHOP),
+      requestedHolder({ holder: 'enterprise.creditCode' }, new Map([['enterprise.creditCode', '91440514MA4UJ4XG6K ']]), SHOP),
+    ]).toEqual([MOTHER, MOTHER, SHOP, SHOP, SHOP]);
+  });
+
+  it('refuses an applicant ID number or enterprise credit code that is not the signed-in subject', () => {
+    expect(applicantFieldProblems([{ key: 'applicant.idNumber', value: FATHER }, { key: 'spouse.idNumber', value: FATHER }], MOTHER)).toEqual([
+      {
+        field: 'form.applicant.idNumber',
+        code: 'NOT_THE_APPLICANT',
+        message:
+          'field "applicant.idNumber" must be your own ID number, the one you signed in with: an application is always made by the signed-in person',
+      },
+    ]);
+    expect(applicantFieldProblems([{ key: 'enterprise.creditCode', value: '91350100M000100Y43' }], SHOP).map((p) => [p.field, p.code])).toEqual([
+      ['form.enterprise.creditCode', 'NOT_THE_APPLICANT'],
+    ]);
+  });
+
+  it('accepts the subject itself, written in lower case or with spaces, and blank or absent values', () => {
+    const lowerX = MOTHER.toLowerCase();
+    expect(
+      applicantFieldProblems(
+        [{ key: 'applicant.idNumber', value: ` ${lowerX} ` }, { key: 'enterprise.creditCode', value: SHOP }],
+        MOTHER,
+      ),
+    ).toEqual([]);
+    expect(applicantFieldProblems([{ key: 'applicant.idNumber', value: ' ' }, { key: 'enterprise.creditCode', value: null }], SHOP)).toEqual([]);
   });
 
   it('has no holder when the named field is empty', () => {

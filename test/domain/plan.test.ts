@@ -522,6 +522,67 @@ describe('buildPlan — matters and materials', () => {
   });
 });
 
+describe('buildPlan — INTERNAL_RESULT follows the order of approval, not the order of display', () => {
+  const fire = matter('FIRE', { resultCertificateType: 'CT-XFJC' });
+  const permit = matter('PERMIT', { materials: [material('M-XFJC', { name: '消防安全检查合格证明', certificateType: 'CT-XFJC' })] });
+  const planOf = (matters: Parameters<typeof topicMatter>[] , known = [fire, permit]) =>
+    buildPlan({ topic: topic({ matters: matters.map((args) => topicMatter(...args)) }), matters: registry(...known), answers: [] });
+  const exemptions = (p: Plan) => p.materials.map((m) => [m.code, m.exemption]);
+
+  it('exempts a material whose producer is listed after the needing matter that depends on it', () => {
+    const p = planOf([['PERMIT', { dependsOn: ['FIRE'] }], ['FIRE']]);
+
+    expect([exemptions(p), p.matters.map((m) => [m.matter.code, m.dependsOn]), p.problems]).toEqual([
+      [['M-XFJC', { reason: 'INTERNAL_RESULT', producedBy: 'FIRE' }]],
+      [['PERMIT', ['FIRE']], ['FIRE', []]],
+      [],
+    ]);
+  });
+
+  it('exempts a material whose producer depends on it only through another matter', () => {
+    const licence = matter('LICENCE');
+    const p = planOf([['PERMIT', { dependsOn: ['LICENCE'] }], ['LICENCE', { dependsOn: ['FIRE'] }], ['FIRE']], [fire, permit, licence]);
+
+    expect(exemptions(p)).toEqual([['M-XFJC', { reason: 'INTERNAL_RESULT', producedBy: 'FIRE' }]]);
+  });
+
+  it('exempts a material whose independent producer is listed first', () => {
+    expect(exemptions(planOf([['FIRE'], ['PERMIT']]))).toEqual([['M-XFJC', { reason: 'INTERNAL_RESULT', producedBy: 'FIRE' }]]);
+  });
+
+  it('does not exempt a material whose independent producer is listed after the needing matter', () => {
+    expect(exemptions(planOf([['PERMIT'], ['FIRE']]))).toEqual([['M-XFJC', null]]);
+  });
+
+  it('does not exempt a material whose producer, listed first, depends on the needing matter', () => {
+    expect(exemptions(planOf([['FIRE', { dependsOn: ['PERMIT'] }], ['PERMIT']]))).toEqual([['M-XFJC', null]]);
+  });
+
+  it('reports a dependency cycle as a problem of the topic and still plans, without following the cycle', () => {
+    const p = planOf([['PERMIT', { dependsOn: ['FIRE'] }], ['FIRE', { dependsOn: ['PERMIT'] }]]);
+
+    expect([exemptions(p), p.matters.map((m) => [m.matter.code, m.dependsOn]), p.problems]).toEqual([
+      [['M-XFJC', { reason: 'INTERNAL_RESULT', producedBy: 'FIRE' }]],
+      [['PERMIT', ['FIRE']], ['FIRE', []]],
+      ['DEPENDENCY_CYCLE:PERMIT>FIRE>PERMIT'],
+    ]);
+  });
+
+  it('exempts no material whose producer would wait, through other results, for the needing matter', () => {
+    // A is listed before B, B before C, and A depends on C: exempting all three would make them wait in a circle.
+    const a = matter('A', { resultCertificateType: 'CT-A', materials: [material('M-C', { certificateType: 'CT-C' })] });
+    const b = matter('B', { resultCertificateType: 'CT-B', materials: [material('M-A', { certificateType: 'CT-A' })] });
+    const c = matter('C', { resultCertificateType: 'CT-C', materials: [material('M-B', { certificateType: 'CT-B' })] });
+    const p = planOf([['A', { dependsOn: ['C'] }], ['B'], ['C']], [a, b, c]);
+
+    expect(exemptions(p)).toEqual([
+      ['M-C', { reason: 'INTERNAL_RESULT', producedBy: 'C' }],
+      ['M-A', { reason: 'INTERNAL_RESULT', producedBy: 'A' }],
+      ['M-B', null],
+    ]);
+  });
+});
+
 describe('buildPlan — form', () => {
   const build = (...matters: Matter[]): Plan =>
     buildPlan({

@@ -56,6 +56,22 @@ describe('assessReadiness', () => {
     });
   });
 
+  it('reports matters that depend on each other in a cycle, without a crash and without changing the verdicts', () => {
+    const cyclic = { ...ready, matters: [topicMatter('A', { dependsOn: ['B'] }), topicMatter('B', { dependsOn: ['A'] })] };
+
+    expect(assessReadiness(cyclic, matters, reachable)).toEqual({
+      guidable: true,
+      onlineProcessable: true,
+      problems: ['DEPENDENCY_CYCLE'],
+    });
+  });
+
+  it('finds no cycle in a topic listing a matter before the matter it depends on', () => {
+    const reordered = { ...ready, matters: [topicMatter('A', { dependsOn: ['B'] }), topicMatter('B')] };
+
+    expect(assessReadiness(reordered, matters, reachable).problems).toEqual([]);
+  });
+
   it('reports only a missing online URL when the stale check of a removed URL failed', () => {
     expect(assessReadiness({ ...ready, onlineUrl: null }, matters, unreachable).problems).toEqual(['NO_ONLINE_URL']);
   });

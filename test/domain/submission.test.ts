@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { InvalidInputError, type InputProblem, type RawAnswer } from '../../domain/answers.ts';
+import { InvalidInputError, readableAnswers, type InputProblem, type RawAnswer } from '../../domain/answers.ts';
 import { buildPlan, type Plan } from '../../domain/plan.ts';
 import {
   formForMatter,
@@ -167,6 +167,24 @@ describe('validateSubmission — a valid application', () => {
       ],
     };
     expect(valid).toEqual(expected);
+  });
+
+  it('accepts an upload of each kind of exempt material as UPLOADED, keeping the exemption it declined', () => {
+    const valid = validateSubmission(
+      submission({
+        uploads: [
+          ...submission().uploads,
+          { materialCode: 'LICENSE-COPY', fileRef: ref('3') },
+          { materialCode: 'HK', fileRef: ref('3') },
+          { materialCode: 'INCOME', fileRef: ref('3') },
+          { materialCode: 'LIC', fileRef: ref('3') },
+          { materialCode: 'LIC', fileRef: ref('4') },
+        ],
+      }),
+    );
+    expect(valid.materials.slice(3)).toEqual(
+      exemptMaterials().map((m) => ({ ...m, provision: 'UPLOADED', fileRefs: m.code === 'LIC' ? [ref('3'), ref('4')] : [ref('3')] })),
+    );
   });
 
   it('accepts a deferred tolerant material and an uploaded optional one', () => {
@@ -409,46 +427,6 @@ describe('validateSubmission — problems', () => {
     ]);
   });
 
-  it('refuses an upload of each kind of exempt material, saying why it is not needed', () => {
-    expect(
-      problemsOf(
-        submission({
-          uploads: [
-            ...submission().uploads,
-            { materialCode: 'LICENSE-COPY', fileRef: ref('3') },
-            { materialCode: 'HK', fileRef: ref('3') },
-            { materialCode: 'INCOME', fileRef: ref('3') },
-            { materialCode: 'LIC', fileRef: ref('3') },
-            { materialCode: 'LIC', fileRef: ref('4') },
-          ],
-        }),
-      ),
-    ).toEqual([
-      {
-        field: 'materials.LICENSE-COPY',
-        code: 'NOT_NEEDED',
-        message:
-          'material "LICENSE-COPY" (许可证) must not be uploaded: it is the result of matter "M1" of this application, passed on by the departments (审批结果互通)',
-      },
-      {
-        field: 'materials.HK',
-        code: 'NOT_NEEDED',
-        message: 'material "HK" (户口簿) must not be uploaded: a valid electronic certificate of it is in the e-certificate library (电子证照)',
-      },
-      {
-        field: 'materials.INCOME',
-        code: 'NOT_NEEDED',
-        message: 'material "INCOME" (收入证明) must not be uploaded: the department obtains it from the big-data center (数据共享)',
-      },
-      {
-        field: 'materials.LIC',
-        code: 'NOT_NEEDED',
-        message:
-          'material "LIC" (营业执照) must not be uploaded: it is issued by a government department, which verifies it itself (政府核发免提交)',
-      },
-    ]);
-  });
-
   it('refuses a deferral of an exempt material', () => {
     expect(problemsOf(submission({ deferredMaterials: ['LIC'] }))).toEqual([
       {
@@ -477,17 +455,17 @@ describe('validateSubmission — problems', () => {
       {
         field: 'materials.ID',
         code: 'BAD_FILE_REF',
-        message: `"${upper}" is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint`,
+        message: `"${upper}" is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint, so whether you uploaded it could not be checked`,
       },
       {
         field: 'materials.PROOF',
         code: 'BAD_FILE_REF',
-        message: `"${short}" is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint`,
+        message: `"${short}" is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint, so whether you uploaded it could not be checked`,
       },
       {
         field: 'materials.PROOF',
         code: 'BAD_FILE_REF',
-        message: '"../etc/passwd" is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint',
+        message: '"../etc/passwd" is not a file reference: expected sha256:<64 lowercase hex digits>, as returned by the upload endpoint, so whether you uploaded it could not be checked',
       },
     ]);
   });
@@ -551,6 +529,60 @@ describe('validateSubmission — problems', () => {
       ['LICENSE-COPY', 'INTERNAL_RESULT'],
       ['HK', 'E_CERTIFICATE'],
       ['INCOME', 'DATA_SHARING'],
+    ]);
+  });
+});
+
+describe('validateSubmission — every problem at once', () => {
+  const NOTE = ' (checked without the answers that could not be read: answers.chain; this may change once they are corrected)';
+
+  it('lists a bad answer with the form and material problems, saying which checks ran without it', () => {
+    const raw = [{ questionId: 'chain', values: ['maybe'] }];
+    const { readable, problems: unreadableAnswers } = readableAnswers(shop.questions, raw);
+
+    expect(
+      problemsOf(
+        submission({
+          plan: planFor(readable),
+          unreadableAnswers,
+          form: [{ key: 'openDate', value: '2024-02-30' }, { key: 'role', value: 'owner' }],
+          uploads: [{ materialCode: 'ID', fileRef: ref('1') }],
+        }),
+      ),
+    ).toEqual([
+      { field: 'answers.chain', code: 'NOT_A_BOOLEAN', message: 'question "chain" takes "true" or "false", got "maybe"' },
+      {
+        field: 'form.openDate',
+        code: 'NOT_A_DATE',
+        message: 'field "openDate" (开业日期) takes a real calendar date written YYYY-MM-DD, such as 2026-02-28',
+      },
+      { field: 'form.name', code: 'REQUIRED', message: `field "name" (姓名) is required (a field of matters "M1", "M2")${NOTE}` },
+      {
+        field: 'materials.PROOF',
+        code: 'MISSING_MATERIAL',
+        message: `material "PROOF" (场所证明) is required (needed by matter "M1"): upload it${NOTE}`,
+      },
+    ]);
+  });
+
+  it('says that the form and the materials could not be checked when no matter applies', () => {
+    const none = buildPlan({ topic: { ...shop, matters: [topicMatter('M1', { appliesIf: false })] }, matters: registry(m1), answers: [] });
+
+    expect(problemsOf(submission({ plan: none, form: [{ key: 'nope', value: 'x' }] }))).toEqual([
+      { field: 'answers.chain', code: 'REQUIRED', message: 'question "chain" (chain?) must be answered' },
+      {
+        field: 'answers',
+        code: 'NO_MATTER',
+        message: 'no matter of this topic applies to these answers, so the form and the materials could not be checked',
+      },
+    ]);
+  });
+
+  it('lists the applicant problems with the form problems, once for the field', () => {
+    const notTheApplicant = { field: 'form.name', code: 'NOT_THE_APPLICANT', message: 'not you' };
+
+    expect(problemsOf(submission({ form: [{ key: 'name', value: '太长的一个名字' }, ...goodForm.slice(1)], applicantProblems: [notTheApplicant] }))).toEqual([
+      notTheApplicant,
     ]);
   });
 });

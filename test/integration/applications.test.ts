@@ -7,7 +7,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
-import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornForm, newbornSubmission } from '../support/newborn.ts';
+import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornAnswers, newbornForm, newbornSubmission } from '../support/newborn.ts';
 
 const { birthCertificate: WJ1, vaccination: WJ2, registration: GA1, insurance: YB1, socialSecurityCard: RS1 } = MATTERS;
 const form = newbornForm(SERVICE_FIELDS);
@@ -94,6 +94,14 @@ describe('submitting an application', () => {
       [RS1, 'RSJ-440514', 'APPROVED', false],
     ]);
     expect(caseOf(done, WJ2).requestedMaterials).toEqual(['M-SZJZJL']);
+
+    // Each department sees a status of its own cases: the police learn nothing of the health commission's supplement request.
+    const statusFor = async (dept: string) => {
+      const staff = await gateway.mint({ sub: `staff-${dept}`, name: '窗口', role: 'DEPARTMENT_STAFF', dept });
+      const { body: cases } = await gateway.graphql('{ departmentCases(first: 100) { edges { node { application { id status } } } } }', {}, staff);
+      return cases.data.departmentCases.edges.map((e: any) => e.node.application).find((a: any) => a.id === id)?.status;
+    };
+    expect([await statusFor('GAFJ-440514'), await statusFor('WJJ-440514')]).toEqual(['COMPLETED', 'NEEDS_SUPPLEMENT']);
     expect(caseOf(done, WJ1).result.certificate).toEqual({ id: expect.any(String), number: expect.any(String), typeName: '出生医学证明' });
     expect(done.materials.map((m: any) => [m.code, m.provision, m.exemption?.reason ?? null])).toEqual([
       ['M-SFZ', 'UPLOADED', null],
@@ -125,6 +133,90 @@ describe('submitting an application', () => {
     expect(supplied.body.errors).toBeUndefined();
     const completed = await eventually(id, (a) => a.status === 'COMPLETED');
     expect(completed.cases.every((c: any) => c.status === 'APPROVED')).toBe(true);
+  });
+
+  it('accepts exactly what the signed-in plan without a form lists: prefilled values, and the materials it asks for', async () => {
+    const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
+    const { body: planned } = await gateway.graphql(contractOperation('SituationPlan'), { code: 'CN-YJS-XSECS', answers }, token);
+    const plan = planned.data.topic.plan;
+    const typed = new Map(form.map((f) => [f.key, f.value]));
+    const filledIn = plan.form
+      .map((f: any) => ({ key: f.key, value: f.prefill?.value ?? typed.get(f.key) }))
+      .filter((f: any) => f.value !== undefined);
+    const toHandIn = plan.materials.filter((m: any) => m.required && m.exemption === null).map((m: any) => m.code);
+
+    // The spouse is linked by the data center: her ID card is exempt without the form naming her.
+    expect(plan.materials.find((m: any) => m.code === 'M-POSFZ').exemption.reason).toBe('E_CERTIFICATE');
+    expect(toHandIn).toEqual(['M-SFZ', 'M-FMJL', 'M-SZJZJL', 'M-ZP']);
+
+    const { body } = await submit('newborn-as-planned', {
+      form: filledIn,
+      uploads: toHandIn.map((materialCode: string) => ({ materialCode, fileRef: pdf })),
+      deferredMaterials: [],
+    });
+
+    expect(body.errors).toBeUndefined();
+    const id = body.data.submitApplication.application.id;
+    const { rows } = await gateway.services.db.query<{ code: string; provision: string }>(
+      'SELECT code, provision FROM application_materials WHERE application_id = $1 ORDER BY position',
+      [id],
+    );
+    expect(rows.map((r) => [r.code, r.provision])).toEqual(
+      plan.materials.map((m: any) => [m.code, m.exemption?.reason ?? 'UPLOADED']),
+    );
+  });
+
+  it('accepts an exempt material handed in anyway, and shows it as uploaded', async () => {
+    const { body } = await submit('newborn-hands-in-hukou', {
+      uploads: [...newbornSubmission('x', pdf).uploads, { materialCode: 'M-HKB', fileRef: pdf }],
+    });
+
+    expect(body.errors).toBeUndefined();
+    const application = (await status(body.data.submitApplication.application.id)).data.application;
+    expect(application.materials.find((m: any) => m.code === 'M-HKB')).toEqual({
+      code: 'M-HKB',
+      name: expect.any(String),
+      provision: 'UPLOADED',
+      exemption: { reason: 'E_CERTIFICATE', certificate: expect.objectContaining({ id: 'EC-0002' }), producedBy: null },
+    });
+  });
+
+  it('holds back the food licence of 我要开餐馆, listed first, until the registration it depends on is approved', async () => {
+    const restaurateur = await gateway.mint({ sub: '440514198807210468', name: '吴少芬', role: 'APPLICANT' });
+    const file = await gateway.upload(restaurateur, PDF);
+    const answers = [
+      { questionId: 'entityType', values: ['INDIVIDUAL'] },
+      { questionId: 'placeType', values: ['LEASED'] },
+      { questionId: 'areaSqm', values: ['120'] },
+      { questionId: 'foodTypes', values: ['HOT'] },
+      { questionId: 'hasSignboard', values: ['false'] },
+    ];
+    const { body: planned } = await gateway.graphql(contractOperation('SituationPlan'), { code: 'CN-YJS-KCG', answers }, restaurateur);
+    const plan = planned.data.topic.plan;
+    const sample = (f: any) => ({ STRING: '样例', NUMBER: '120', DATE: '2026-12-01', BOOLEAN: 'false', ENUM: f.options?.[0] })[f.type as string];
+
+    const { body } = await gateway.graphql(
+      contractOperation('SubmitApplication'),
+      {
+        input: {
+          topicCode: 'CN-YJS-KCG',
+          answers,
+          form: plan.form.filter((f: any) => f.required || f.prefill).map((f: any) => ({ key: f.key, value: f.prefill?.value ?? sample(f) })),
+          uploads: plan.materials.filter((m: any) => m.required && !m.exemption).map((m: any) => ({ materialCode: m.code, fileRef: file })),
+          deliveryMethod: 'WINDOW',
+          idempotencyKey: 'restaurant-1',
+        },
+      },
+      restaurateur,
+    );
+
+    expect(body.errors).toBeUndefined();
+    expect(body.data.submitApplication.application.cases.map((c: any) => [c.matter.code, c.status])).toEqual([
+      ['440514-SCJG-XK-0002', 'WAITING_FOR_PREREQUISITE'],
+      ['440514-SCJG-XK-0001', 'QUEUED'],
+      ['440514-ZJ-XK-0001', 'WAITING_FOR_PREREQUISITE'],
+      ['440514-SW-GG-0001', 'WAITING_FOR_PREREQUISITE'],
+    ]);
   });
 
   it('returns the same application for the same idempotency key, and no second case anywhere', async () => {
@@ -195,6 +287,24 @@ describe('submitting an application', () => {
     ]);
     const after = (await gateway.graphql(contractOperation('MyApplications'), { first: 100 }, token)).body.data.me.applications.edges.length;
     expect(after).toBe(before);
+  });
+
+  it('lists a bad answer together with the form and material problems, each checked against the answers that could be read', async () => {
+    const { body } = await submit('newborn-bad-answer', {
+      answers: newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']).map((a) => (a.questionId === 'ageMonths' ? { ...a, values: ['two'] } : a)),
+      form: form.filter((f) => f.key !== 'child.name'),
+      uploads: [{ materialCode: 'M-SFZ', fileRef: 'not-a-file-ref' }, { materialCode: 'M-FMJL', fileRef: pdf }],
+    });
+
+    const problems = body.errors![0]!.extensions!.problems;
+    expect(problems.map((p: any) => [p.field, p.code])).toEqual([
+      ['answers.ageMonths', 'NOT_A_NUMBER'],
+      ['form.child.name', 'REQUIRED'],
+      ['materials.M-SFZ', 'BAD_FILE_REF'],
+      ['materials.M-ZP', 'MISSING_MATERIAL'],
+    ]);
+    expect(problems[1].message).toMatch(/checked without the answers that could not be read: answers\.ageMonths/);
+    expect(problems[2].message).toMatch(/whether you uploaded it could not be checked/);
   });
 
   it('refuses a file another applicant uploaded, as if it did not exist', async () => {

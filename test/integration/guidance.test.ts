@@ -162,6 +162,32 @@ describe('SituationPlan', () => {
     });
   });
 
+  it('passes the business licence on to the food licence of 我要开餐馆, listed before the registration it depends on', async () => {
+    const REGISTRATION = '440514-SCJG-XK-0001';
+    const FOOD = '440514-SCJG-XK-0002';
+    const { body } = await situationPlan('CN-YJS-KCG', [
+      { questionId: 'entityType', values: ['INDIVIDUAL'] },
+      { questionId: 'placeType', values: ['LEASED'] },
+      { questionId: 'areaSqm', values: ['120'] },
+      { questionId: 'foodTypes', values: ['HOT'] },
+      { questionId: 'hasSignboard', values: ['false'] },
+    ]);
+
+    expect(body.errors).toBeUndefined();
+    const plan = body.data.topic.plan;
+    expect(plan.matters.map((m: any) => [m.code, m.dependsOn.map((d: any) => d.code)])).toEqual([
+      [FOOD, [REGISTRATION]],
+      [REGISTRATION, []],
+      ['440514-ZJ-XK-0001', [REGISTRATION]],
+      ['440514-SW-GG-0001', [REGISTRATION]],
+    ]);
+    const licence = plan.materials.find((m: any) => m.code === 'M-YYZZ');
+    expect([licence.requiredBy.map((r: any) => r.code), licence.exemption]).toEqual([
+      [FOOD, '440514-ZJ-XK-0001', '440514-SW-GG-0001'],
+      { reason: 'INTERNAL_RESULT', certificate: null, producedBy: { code: REGISTRATION } },
+    ]);
+  });
+
   it('merges the forms of the matters into one', async () => {
     const { body } = await situationPlan(NEWBORN, newbornAnswers);
 

@@ -409,6 +409,9 @@ describe('tokens that must not get in', () => {
     ['signed with another secret', () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(FATHER).setExpirationTime('1h').sign(new TextEncoder().encode('another-secret-of-at-least-32-bytes!!')), 'The token is not valid'],
     ['signed with an algorithm the gateway does not accept', () => new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setSubject(FATHER).setExpirationTime('1h').sign(secret()), 'The token is not valid'],
     ['without an expiry', () => new SignJWT(claims).setProtectedHeader({ alg: 'HS256' }).setSubject(FATHER).sign(secret()), 'The token is not valid'],
+    ['whose sub is a number', () => new SignJWT({ ...claims, sub: 12345 as unknown as string }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(secret()), 'The token has no valid sub claim'],
+    ['whose sub is an empty string', () => new SignJWT({ ...claims, sub: '' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(secret()), 'The token has no valid sub claim'],
+    ['whose sub is blank', () => new SignJWT({ ...claims, sub: '  ' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime('1h').sign(secret()), 'The token has no valid sub claim'],
   ];
 
   it.each(tokens)('refuses a token %s with 401 UNAUTHENTICATED', async (_name, make, message) => {
@@ -417,6 +420,67 @@ describe('tokens that must not get in', () => {
     expect(status).toBe(401);
     expect(headers.get('www-authenticate')).toBe('Bearer');
     expect(body).toEqual({ errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] });
+  });
+
+  it.each(tokens.filter(([name]) => name.startsWith('whose sub')))('refuses an upload with a token %s with 401', async (_name, make, message) => {
+    const response = await fetch(`${gateway.gateway.url}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await make()}` },
+      body: Buffer.from('%PDF-1.7\n% nobody\n%%EOF\n'),
+    });
+
+    expect([response.status, await response.json()]).toEqual([401, { errors: [{ message, extensions: { code: 'UNAUTHENTICATED' } }] }]);
+  });
+
+  it.each([
+    ['department staff', { sub: 'staff-wj', name: '卫健窗口', role: 'DEPARTMENT_STAFF' as const, dept: 'WJJ-440514' }],
+    ['an evaluator', { sub: 'evaluator-1', name: '评估员', role: 'EVALUATOR' as const }],
+    ['an administrator', { sub: 'admin-1', name: '管理员', role: 'ADMIN' as const }],
+  ])('refuses an upload by %s with 403, storing nothing', async (_who, claims) => {
+    const before = await gateway.services.db.query<{ n: number }>('SELECT count(*)::int AS n FROM uploads');
+    const response = await fetch(`${gateway.gateway.url}/uploads`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${await gateway.mint(claims)}` },
+      body: Buffer.from('%PDF-1.7\n% not an applicant\n%%EOF\n'),
+    });
+
+    expect([response.status, await response.json()]).toEqual([
+      403,
+      { errors: [{ message: 'Only applicants upload materials; this token is not an applicant’s', extensions: { code: 'FORBIDDEN' } }] },
+    ]);
+    expect((await gateway.services.db.query('SELECT count(*)::int AS n FROM uploads')).rows).toEqual(before.rows);
+  });
+});
+
+describe('an applicant who writes someone else in as the applicant', () => {
+  const spouseAsApplicant = withForm({ 'applicant.idNumber': MOTHER });
+  const notTheApplicant = [['form.applicant.idNumber', 'NOT_THE_APPLICANT']];
+
+  it('gets BAD_USER_INPUT for the plan, and nobody\'s records are read', async () => {
+    gateway.upstreamCalls.length = 0;
+    const { body } = await gateway.graphql(contractOperation('SituationPlan'), { code: 'CN-YJS-XSECS', answers, form: spouseAsApplicant }, father);
+
+    expect(body.data).toEqual({ topic: { code: 'CN-YJS-XSECS', plan: null } });
+    expect(problemsOf(body)).toEqual(notTheApplicant);
+    expect(gateway.upstreamCalls.filter((c) => c.upstream === 'e-certificates' || c.upstream === 'data-center')).toEqual([]);
+  });
+
+  it('gets BAD_USER_INPUT for the submission, with its other problems, and nothing is stored', async () => {
+    const { body } = await submit('spouse-as-applicant', { form: spouseAsApplicant });
+    const stored = await gateway.services.db.query("SELECT count(*)::int AS n FROM applications WHERE idempotency_key = 'spouse-as-applicant'");
+
+    expect(problemsOf(body)).toEqual(notTheApplicant);
+    expect(stored.rows).toEqual([{ n: 0 }]);
+  });
+
+  it('is accepted when the field is the subject itself, typed with a lower-case x or spaces', async () => {
+    const { body } = await gateway.graphql(
+      contractOperation('SituationPlan'),
+      { code: 'CN-YJS-XSECS', answers, form: withForm({ 'applicant.idNumber': ` ${FATHER} ` }) },
+      father,
+    );
+
+    expect(body.errors).toBeUndefined();
   });
 });
 

@@ -215,16 +215,25 @@ describe('cross-references resolve', () => {
       for (const tm of t.matters) expect(matterByCode.has(tm.matterCode), `${t.code} → ${tm.matterCode}`).toBe(true);
     }
   });
-  it('every dependsOn refers to an earlier matter of the same topic, without cycles', () => {
+  it('every dependsOn refers to a matter of the same topic, without cycles', () => {
     for (const t of topics) {
       const order = t.matters.map((m) => m.matterCode);
-      t.matters.forEach((tm, i) => {
+      const dependsOn = new Map(t.matters.map((tm) => [tm.matterCode, tm.dependsOn ?? []] as const));
+      const reaches = (from: string, to: string, seen = new Set<string>()): boolean =>
+        (dependsOn.get(from) ?? []).some((d) => d === to || (!seen.has(d) && (seen.add(d), reaches(d, to, seen))));
+      for (const tm of t.matters) {
         for (const dep of tm.dependsOn ?? []) {
           expect(order.includes(dep), `${t.code}: ${tm.matterCode} dependsOn ${dep} outside the topic`).toBe(true);
-          expect(order.indexOf(dep), `${t.code}: ${tm.matterCode} dependsOn later matter ${dep}`).toBeLessThan(i);
+          expect(reaches(dep, tm.matterCode), `${t.code}: ${tm.matterCode} dependsOn ${dep} in a cycle`).toBe(false);
         }
-      });
+      }
     }
+  });
+  it('我要开餐馆 lists a matter before the matter it dependsOn: its list order is not its order of approval', () => {
+    const t = topics.find((x) => x.code === 'CN-YJS-KCG')!;
+    const order = t.matters.map((m) => m.matterCode);
+    const listedBefore = t.matters.filter((tm) => (tm.dependsOn ?? []).some((dep) => order.indexOf(dep) > order.indexOf(tm.matterCode)));
+    expect(listedBefore.map((tm) => [tm.matterCode, tm.dependsOn])).toEqual([['440514-SCJG-XK-0002', ['440514-SCJG-XK-0001']]]);
   });
   it('every materialRule names a material of its matter', () => {
     for (const t of topics) {

@@ -68,6 +68,20 @@ describe('token verification', () => {
     expect(await failureOf(`Bearer ${noRole}`)).toEqual({ code: 'UNAUTHENTICATED', message: 'The token has no valid role claim' });
   });
 
+  it.each([
+    ['a number', 12345],
+    ['an empty string', ''],
+    ['blank', '   '],
+    ['an object', { id: MOTHER }],
+  ])('refuses a token whose sub is %s', async (_what, sub) => {
+    const token = await new SignJWT({ role: 'APPLICANT', sub: sub as string })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setExpirationTime('1h')
+      .sign(new TextEncoder().encode(SECRET));
+
+    expect(await failureOf(`Bearer ${token}`)).toEqual({ code: 'UNAUTHENTICATED', message: 'The token has no valid sub claim' });
+  });
+
   it('refuses an unsigned token (alg none)', async () => {
     const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
     const payload = Buffer.from(JSON.stringify({ sub: MOTHER, role: 'ADMIN', exp: 9999999999 })).toString('base64url');

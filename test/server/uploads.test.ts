@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, expect, it, onTestFinished } from 'vitest';
 
 import { UnauthenticatedError } from '../../lib/errors.ts';
+import type { Role } from '../../server/context.ts';
 import { handleUpload, sniffMediaType } from '../../server/uploads.ts';
 import type { Database } from '../../store/database.ts';
 import { ownedFileRefs, readUpload } from '../../store/uploads.ts';
@@ -12,12 +13,15 @@ import { backends, openFresh, postgresSkipped } from '../store/backends.ts';
 
 if (postgresSkipped) console.warn(postgresSkipped);
 
-const TOKENS: Record<string, string> = { 'Bearer token-a': 'applicant-a', 'Bearer token-b': 'applicant-b' };
+const TOKENS: Record<string, { subject: string; role: Role }> = {
+  'Bearer token-a': { subject: 'applicant-a', role: 'APPLICANT' },
+  'Bearer token-b': { subject: 'applicant-b', role: 'APPLICANT' },
+  'Bearer staff': { subject: 'staff-1', role: 'DEPARTMENT_STAFF' },
+};
 
 async function identify(authorization: string | undefined) {
   if (authorization === 'Bearer expired') throw new UnauthenticatedError('The token has expired');
-  const subject = authorization === undefined ? undefined : TOKENS[authorization];
-  return subject ? { subject } : null;
+  return (authorization === undefined ? undefined : TOKENS[authorization]) ?? null;
 }
 
 /** A node:http server around handleUpload, closed after the test. */
@@ -184,6 +188,16 @@ describe.each(backends.map((b) => [b.kind, b] as const))('POST /uploads on the %
     expect((await upload(url, PDF, { authorization: 'Bearer expired' })).body).toEqual(
       errorBody('UNAUTHENTICATED', 'The token has expired'),
     );
+    expect((await db.query('SELECT count(*)::int AS n FROM uploads')).rows).toEqual([{ n: 0 }]);
+  });
+
+  it('refuses a signed-in caller who is not an applicant with 403 and stores nothing', async () => {
+    const db = await openFresh(backend);
+    const url = await startUploads(db);
+
+    const answer = await upload(url, PDF, { authorization: 'Bearer staff' });
+
+    expect([answer.status, answer.body]).toEqual([403, errorBody('FORBIDDEN', 'Only applicants upload materials; this token is not an applicant’s')]);
     expect((await db.query('SELECT count(*)::int AS n FROM uploads')).rows).toEqual([{ n: 0 }]);
   });
 
