@@ -1,10 +1,15 @@
 /**
- * `npm start`: the gateway, with the sandbox when no upstream is configured.
+ * The gateway's entry point, with the sandbox when no upstream is
+ * configured: `npm start` runs it from the TypeScript sources, the
+ * production start `node dist/server/main.js` from the build
+ * (`npm run build`). SIGTERM or SIGINT drains it and exits 0.
  */
-import { ConfigError } from './config.ts';
-import { bootGateway } from './bootstrap.ts';
-import { createLogger } from '../lib/logger.ts';
-import { currentRequestScope } from './observability/context.ts';
+// Before the other modules load (hence the dynamic imports): stack traces of the build then name the TypeScript sources.
+process.setSourceMapsEnabled(true);
+const { ConfigError } = await import('./config.ts');
+const { bootGateway } = await import('./bootstrap.ts');
+const { createLogger } = await import('../lib/logger.ts');
+const { currentRequestScope } = await import('./observability/context.ts');
 
 // Every line logged while a request is handled carries its id, also in the response's x-request-id.
 const logger = createLogger({
