@@ -28,6 +28,7 @@ import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
 import { createObservability, type Observability } from './observability/index.ts';
 import { ReadinessProbe } from './readiness.ts';
 import { createWebUi } from './explorer.ts';
+import { withVariableProblem } from './variable-problems.ts';
 // <<< operations and observability
 
 export interface RunningGateway {
@@ -65,7 +66,7 @@ export function formatError(logger: Logger) {
     const limited = reclassifyLimitError(formatted, error); // query limits: QUERY_TOO_COMPLEX (server/limits.ts)
     if (limited) return limited;
     const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError) return formatted;
+    if (original instanceof GraphQLError) return withVariableProblem(formatted, error);
     logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
     return {
       message: 'Internal server error',

@@ -31,6 +31,7 @@ import type { AssessmentMetrics } from '../domain/metrics.ts';
 import { UnauthenticatedError, UpstreamError, UpstreamTimeoutError } from '../lib/errors.ts';
 import type { Viewer } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
+import { problemText } from '../domain/problem-texts.ts';
 
 export interface MetricsCsvParams {
   /** null = every region. */
@@ -182,18 +183,6 @@ export const METRICS_CSV_HEADER = [
 
 type Column = (typeof METRICS_CSV_HEADER)[number];
 
-/** Chinese names of the readiness problem codes, for the 问题 column. */
-export const PROBLEM_LABELS: Readonly<Record<string, string>> = {
-  NOT_PUBLISHED: '未发布',
-  NAME_NOT_STANDARD: '名称不符合命名标准',
-  NO_GUIDANCE: '无导办问题',
-  UNKNOWN_MATTER: '事项编码无效',
-  NO_GUIDE_URL: '无办事指南地址',
-  MATTER_NOT_ONLINE: '事项网办深度不足',
-  NO_ONLINE_URL: '无网上申办地址',
-  ONLINE_URL_UNREACHABLE: '网上申办地址不可访问',
-};
-
 /** A number this module formatted (left as a number) or a text cell (guarded against formulas). */
 type Cell = { number: string } | string | null;
 
@@ -257,7 +246,7 @@ export function metricsCsv(
         名称: t.topicName,
         可导办: yesNo(t.guidable),
         可网办: yesNo(t.onlineProcessable),
-        问题: t.problems.map((p) => (PROBLEM_LABELS[p] ? `${PROBLEM_LABELS[p]}(${p})` : p)).join('；') || null,
+        问题: t.problems.map((p) => (problemText(p) ? `${problemText(p)!.title}(${p})` : p)).join('；') || null,
         申办件数: num(t.applications),
         '按时办结率(%)': pct(t.onTimeRate),
         '好评率(%)': pct(t.goodRatingRate),
