@@ -78,7 +78,8 @@ async function readyUrl(gateway: Running): Promise<string> {
 }
 
 function sandboxEnv(dataDir: string): Record<string, string> {
-  return { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info' };
+  // NODE_ENV=production as in a deployment (vitest's `test` would change Apollo's behaviour).
+  return { PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, SHUTDOWN_GRACE_MS: String(GRACE_MS), LOG_LEVEL: 'info', NODE_ENV: 'production' };
 }
 
 describe('the production start: node dist/server/main.js', () => {
