@@ -15,6 +15,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BrowserBundle, BundleSpec } from '../server/explorer.ts';
+import { LISTED_PROBLEM_TEXTS } from '../domain/problem-texts.ts';
 import { loadManifest } from '../server/trusted-documents.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));
@@ -100,6 +101,7 @@ export function dashboardPage(bundle: BrowserBundle, options: { region?: string 
     csvPath: '/exports/metrics.csv',
     operation: assessmentOperation(),
     defaultRegion: options.region ?? DEFAULT_REGION,
+    problemTexts: LISTED_PROBLEM_TEXTS,
   };
   return `<!doctype html>
 <html lang="zh-CN">

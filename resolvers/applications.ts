@@ -9,28 +9,26 @@ import { applicationStatus, isOverdue } from '../domain/application-status.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import type { Audience } from '../server/authorization.ts';
 import type { GatewayContext } from '../server/context.ts';
-import { applicationsOf, casesOfDepartment, findApplication, type ApplicationRecord, type CaseRecord } from '../store/applications.ts';
+import {
+  applicationsOf,
+  casesOfDepartment,
+  decodeCursor,
+  findApplication,
+  type ApplicationRecord,
+  type CaseRecord,
+} from '../store/applications.ts';
 import { refreshCaseStatuses } from '../usecases/case-status.ts';
 import { submitApplication } from '../usecases/submit-application.ts';
 import { supplementMaterials } from '../usecases/supplement-materials.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { topicDetail, topicMatters } from './catalogue.ts';
 import type { ApplicationView, CaseView, MatterInTopic } from './models.ts';
+import { checkedPage } from './paging.ts';
 import { withUserInput } from './plan.ts';
 
 const applicantAudience: Audience = { kind: 'applicant' };
 
 const iso = (date: Date | null) => (date ? date.toISOString() : null);
-
-/** Turns a bad page cursor into the error clients expect. */
-async function paged<T>(load: () => Promise<T>, field = 'after'): Promise<T> {
-  try {
-    return await load();
-  } catch (error) {
-    if (error instanceof RangeError) throw new BadUserInputError(error.message, [{ field, code: 'BAD_CURSOR', message: error.message }]);
-    throw error;
-  }
-}
 
 async function casesOf(view: ApplicationView, ctx: GatewayContext): Promise<CaseRecord[]> {
   const cases = view.cases ?? (await ctx.loaders.store.casesOf.load(view.record.id));
@@ -81,7 +79,7 @@ export const applicationResolvers: Resolvers = {
       const departmentCode = ctx.viewer.kind === 'user' ? ctx.viewer.department : undefined;
       if (!departmentCode) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
       const audience: Audience = { kind: 'department', departmentCode };
-      const page = await paged(() => casesOfDepartment(ctx.services.db, departmentCode, { first: first ?? 20, after, status }));
+      const page = await casesOfDepartment(ctx.services.db, departmentCode, { ...checkedPage({ first, after }, decodeCursor), status });
       const applications = await ctx.loaders.store.application.loadMany(page.items.map(({ node }) => node.applicationId));
       const edges = page.items.flatMap(({ cursor, node }, i) => {
         const record = applications[i];
@@ -116,7 +114,7 @@ export const applicationResolvers: Resolvers = {
   },
   Me: {
     applications: async (me, { first, after }, ctx) => {
-      const page = await paged(() => applicationsOf(ctx.services.db, me.subject, { first: first ?? 20, after }));
+      const page = await applicationsOf(ctx.services.db, me.subject, checkedPage({ first, after }, decodeCursor));
       return {
         edges: page.items.map(({ cursor, node }) => ({ cursor, node: ownView(node) })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

@@ -3,10 +3,10 @@
  * token's subject; there is no argument that could name someone else.
  */
 import { maskIdNumbers } from '../lib/mask.ts';
-import { BadUserInputError } from '../lib/errors.ts';
-import { encodeAccessLogCursor } from '../store/access-log.ts';
+import { decodeAccessLogCursor, encodeAccessLogCursor } from '../store/access-log.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import type { Role } from '../server/context.ts';
+import { checkedPage } from './paging.ts';
 
 export const meResolvers: Resolvers = {
   Query: {
@@ -16,15 +16,7 @@ export const meResolvers: Resolvers = {
   Me: {
     subjectId: (me) => me.subject,
     dataAccessLog: async (me, { first, after }, { services }) => {
-      let page;
-      try {
-        page = await services.accessLog.forSubject(me.subject, { first: first ?? 20, after: after ?? null });
-      } catch (error) {
-        if (error instanceof RangeError) {
-          throw new BadUserInputError(error.message, [{ field: 'after', code: 'BAD_CURSOR', message: error.message }]);
-        }
-        throw error;
-      }
+      const page = await services.accessLog.forSubject(me.subject, checkedPage({ first, after }, decodeAccessLogCursor));
       return {
         edges: page.entries.map((entry) => ({
           cursor: encodeAccessLogCursor(entry.id),

@@ -62,6 +62,8 @@ export interface SandboxOptions {
 /** One department's approval system, with what the gateway needs to register it as a connector. */
 export interface DepartmentSystem {
   departmentCode: string;
+  /** The department's name, as the matter registry has it. */
+  departmentName: string;
   /** Without trailing slash. */
   baseUrl: string;
   /** The bearer token this approval system expects. */
@@ -165,6 +167,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Sandbo
     },
     departments: (await Promise.all(listeningApprovals)).map(({ department, server, token, webhookSecret, matters }) => ({
       departmentCode: department.code,
+      departmentName: department.name,
       baseUrl: server.baseUrl,
       token,
       webhookSecret,

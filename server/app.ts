@@ -31,6 +31,7 @@ import { createObservability, type Observability } from './observability/index.t
 import { ReadinessProbe } from './readiness.ts';
 import { createWebUi } from './explorer.ts';
 import type { DemoApplicant } from '../citizen/page.ts';
+import { withVariableProblem } from './variable-problems.ts';
 // <<< operations and observability
 
 export interface RunningGateway {
@@ -70,7 +71,7 @@ export function formatError(logger: Logger) {
     const limited = reclassifyLimitError(formatted, error); // query limits: QUERY_TOO_COMPLEX (server/limits.ts)
     if (limited) return limited;
     const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError) return formatted;
+    if (original instanceof GraphQLError) return withVariableProblem(formatted, error);
     logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
     return {
       message: 'Internal server error',

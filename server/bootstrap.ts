@@ -15,6 +15,7 @@ import { createServices, type GatewayServices, type ServiceOptions, type Upstrea
 import { openDatabase, type DatabaseOptions } from '../store/database.ts';
 import { SecretBox } from '../lib/secrets.ts';
 import { createObservability, type Observability } from './observability/index.ts'; // operations and observability
+import { SandboxConnectors, type SandboxConnectorOptions } from './sandbox-connectors.ts';
 
 export interface BootOptions {
   /** Environment to read the configuration from. Default `process.env`. */
@@ -25,6 +26,8 @@ export interface BootOptions {
   services?: ServiceOptions;
   /** Where the database is, overriding DATABASE_URL / DATA_DIR (tests use an in-memory one). */
   database?: DatabaseOptions;
+  /** Lease timing of the sandbox's connector registrations, when the sandbox is started. */
+  sandboxConnectors?: SandboxConnectorOptions;
 }
 
 export interface DemoUser extends TokenClaims {
@@ -36,6 +39,8 @@ export interface BootedGateway {
   gateway: RunningGateway;
   /** The sandbox, when no upstream URL was configured. */
   sandbox: Sandbox | null;
+  /** The sandbox's departments as connectors (whose system serves each), when the sandbox is started. */
+  sandboxConnectors: SandboxConnectors | null;
   /** Ready-made tokens for the sandbox's demo users (empty with real upstreams). */
   demoUsers: DemoUser[];
   services: GatewayServices;
@@ -89,6 +94,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
   let gateway: RunningGateway;
   let services: GatewayServices;
   let demoUsers: DemoUser[];
+  let sandboxConnectors: SandboxConnectors | null = null;
   // >>> operations and observability: metrics, traces and logs see every upstream call (besides options.services.onUpstreamCall)
   let observability: Observability | undefined;
   // <<< operations and observability
@@ -102,7 +108,10 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
       onUpstreamCall: observability.upstreamHook(options.services?.onUpstreamCall), // operations and observability
     });
     try {
-      if (sandbox) await registerSandboxDepartments(services, sandbox);
+      if (sandbox) {
+        sandboxConnectors = new SandboxConnectors(services, sandbox.departments, options.sandboxConnectors);
+        await sandboxConnectors.claimNow();
+      }
       demoUsers = sandbox && jwtSecret ? await sandboxDemoUsers(jwtSecret, config) : [];
       gateway = await startGateway(services, {
         observability,
@@ -110,7 +119,9 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
       });
       services.egress.reserveOwnPort(Number(new URL(gateway.url).port));
       services.start();
+      sandboxConnectors?.start();
     } catch (error) {
+      await sandboxConnectors?.stop().catch(() => undefined);
       await services.close();
       throw error;
     }
@@ -126,27 +137,16 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     config,
     gateway,
     sandbox,
+    sandboxConnectors,
     demoUsers,
     services,
     async stop() {
+      // First: from now on this instance's simulators are going away, and other instances may take their departments over.
+      await sandboxConnectors?.stop().catch((error: unknown) => logger.warn({ err: error }, 'sandbox connectors not released'));
       await gateway.stop();
       await sandbox?.close();
     },
   };
-}
-
-/** The sandbox's departments register their approval systems like real ones would, and send their webhooks here. */
-async function registerSandboxDepartments(services: GatewayServices, sandbox: Sandbox): Promise<void> {
-  for (const department of sandbox.departments) {
-    await services.connectors.register({
-      departmentCode: department.departmentCode,
-      baseUrl: department.baseUrl,
-      token: department.token,
-      webhookSecret: department.webhookSecret,
-      matterCodes: department.matterCodes,
-      createdBy: 'sandbox',
-    });
-  }
 }
 
 function issuerAndAudience(config: GatewayConfig) {

@@ -33,6 +33,7 @@ import type { RegionReplicationCandidate } from '../usecases/cross-region.ts';
 import { UnauthenticatedError, UpstreamError, UpstreamTimeoutError } from '../lib/errors.ts';
 import type { Viewer } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
+import { problemText } from '../domain/problem-texts.ts';
 
 export interface MetricsCsvParams {
   /** null = every region. */
@@ -215,29 +216,6 @@ export const METRICS_CSV_HEADER = [
 
 type Column = (typeof METRICS_CSV_HEADER)[number];
 
-/** Chinese names of the readiness problem codes, for the 问题 column. */
-export const PROBLEM_LABELS: Readonly<Record<string, string>> = {
-  NOT_PUBLISHED: '未发布',
-  NAME_NOT_STANDARD: '名称不符合命名标准',
-  NO_GUIDANCE: '无导办问题',
-  UNKNOWN_MATTER: '事项编码无效',
-  NO_GUIDE_URL: '无办事指南地址',
-  MATTER_NOT_ONLINE: '事项网办深度不足',
-  NO_ONLINE_URL: '无网上申办地址',
-  ONLINE_URL_UNREACHABLE: '网上申办地址不可访问',
-  'DIFFERS_FROM_CITY:QUESTIONS': '受理条件与市级不一致',
-  'DIFFERS_FROM_CITY:MATTERS': '所含事项与市级不一致',
-  'DIFFERS_FROM_CITY:MATERIALS': '办理材料与市级不一致',
-  'DIFFERS_FROM_CITY:FORM': '业务表单与市级不一致',
-  'DIFFERS_FROM_CITY:TIME_LIMIT': '办理时限与市级不一致',
-  'DIFFERS_FROM_DISTRICT:QUESTIONS': '受理条件与其他区县不一致',
-  'DIFFERS_FROM_DISTRICT:MATTERS': '所含事项与其他区县不一致',
-  'DIFFERS_FROM_DISTRICT:MATERIALS': '办理材料与其他区县不一致',
-  'DIFFERS_FROM_DISTRICT:FORM': '业务表单与其他区县不一致',
-  'DIFFERS_FROM_DISTRICT:TIME_LIMIT': '办理时限与其他区县不一致',
-  DEPENDENCY_CYCLE: '事项前后置关系成环',
-};
-
 /** A number this module formatted (left as a number) or a text cell (guarded against formulas). */
 type Cell = { number: string } | string | null;
 
@@ -301,7 +279,7 @@ export function metricsCsv(
         名称: t.topicName,
         可导办: yesNo(t.guidable),
         可网办: yesNo(t.onlineProcessable),
-        问题: t.problems.map((p) => (PROBLEM_LABELS[p] ? `${PROBLEM_LABELS[p]}(${p})` : p)).join('；') || null,
+        问题: t.problems.map((p) => (problemText(p) ? `${problemText(p)!.title}(${p})` : p)).join('；') || null,
         申办件数: num(t.applications),
         '按时办结率(%)': pct(t.onTimeRate),
         '好评率(%)': pct(t.goodRatingRate),

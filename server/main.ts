@@ -1,10 +1,16 @@
 /**
- * `npm start`: the gateway, with the sandbox when no upstream is configured.
+ * The gateway's entry point, with the sandbox when no upstream is
+ * configured: `npm start` runs it from the TypeScript sources, the
+ * production start `node dist/server/main.js` from the build
+ * (`npm run build`). SIGTERM or SIGINT drains it and exits 0.
  */
-import { ConfigError } from './config.ts';
-import { bootGateway } from './bootstrap.ts';
-import { createLogger } from '../lib/logger.ts';
-import { currentRequestScope } from './observability/context.ts';
+// Before the other modules load (hence the dynamic imports): stack traces of the build then name the TypeScript sources.
+process.setSourceMapsEnabled(true);
+const { ConfigError } = await import('./config.ts');
+const { bootGateway } = await import('./bootstrap.ts');
+const { createLogger } = await import('../lib/logger.ts');
+const { currentRequestScope } = await import('./observability/context.ts');
+const { describeSandbox } = await import('../sandbox/banner.ts');
 
 // Every line logged while a request is handled carries its id, also in the response's x-request-id.
 const logger = createLogger({
@@ -16,7 +22,7 @@ const logger = createLogger({
 
 try {
   const booted = await bootGateway({ logger });
-  const { gateway, sandbox, demoUsers } = booted;
+  const { gateway, sandbox, sandboxConnectors, demoUsers } = booted;
   logger.info({ url: `${gateway.url}/graphql` }, 'one-thing gateway ready');
   // >>> operations and observability: build the explorer's and dashboard's bundles now rather than on the first page view
   void gateway.warmUp().catch((error: unknown) => logger.warn({ err: error }, 'the browser pages could not be built'));
@@ -26,13 +32,20 @@ try {
     const lines = [
       '',
       `  One-thing gateway with the sandbox: POST ${gateway.url}/graphql`,
-      `  Sandbox upstreams: ${Object.values(sandbox.urls).join('  ')}`,
       // >>> operations and observability
       ...(booted.config.explorer ? [`  GraphQL explorer: ${gateway.url}/`] : []),
       ...(booted.config.dashboard ? [`  Assessment dashboard: ${gateway.url}/dashboard (log in with the EVALUATOR token)`] : []),
       ...(booted.config.citizenPage ? [`  Citizen page: ${gateway.url}/citizen (sign in with a demo applicant)`] : []),
       `  Health: ${gateway.url}/healthz  ${gateway.url}/readyz   Metrics: ${gateway.url}/metrics`,
       // <<< operations and observability
+      ...describeSandbox(sandbox, {
+        noteOf: (department) => {
+          const servedBy = sandboxConnectors?.servedBy.get(department.departmentCode);
+          if (servedBy === 'other-instance') return "not used: this gateway uses another running instance's simulator";
+          if (servedBy === 'registered') return 'not used: this gateway uses the system registered for the department';
+          return null;
+        },
+      }).map((line) => `  ${line}`),
       '  Demo tokens (send as "Authorization: Bearer <token>"):',
       ...demoUsers.map((u) => `    ${u.role.padEnd(16)} ${u.name}\n      ${u.token}`),
       '',

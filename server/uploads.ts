@@ -7,7 +7,8 @@
  *   hand in materials), and the file is recorded as the caller's (`sub`):
  *   only its uploader may cite it.
  * - The body is the file's raw bytes; the Content-Type header and any file
- *   name are ignored (multipart is not needed).
+ *   name are ignored. A multipart form is refused (415) with a message
+ *   saying to send the file itself.
  * - At most `maxBytes` (default 10 MiB): a larger declared Content-Length is
  *   refused with 413 before anything is read, and a body that grows past the
  *   limit is refused with 413 as soon as it does, without reading the rest
@@ -100,7 +101,9 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
       'UNSUPPORTED_MEDIA_TYPE',
       body.length === 0
         ? 'The body is empty: send the bytes of a PDF, OFD, JPEG or PNG file'
-        : 'The file is not a PDF, OFD, JPEG or PNG file (its type is read from its content, not its name or Content-Type)',
+        : isMultipart(req, body)
+          ? 'The body is a multipart form: send the raw bytes of the file itself as the body instead (no form, no field name)'
+          : 'The file is not a PDF, OFD, JPEG or PNG file (its type is read from its content, not its name or Content-Type)',
     );
   }
   const stored = await storeUpload(deps.db, { owner: caller.subject, content: body, mediaType });
@@ -122,6 +125,13 @@ function refuse(
 ): void {
   if (res.headersSent) return;
   sendJson(res, status, errorBody(code, message), req.complete ? headers : { ...headers, connection: 'close' });
+}
+
+/** A browser form's upload (`multipart/form-data`), by its Content-Type or by the start of its body. */
+function isMultipart(req: IncomingMessage, body: Buffer): boolean {
+  if (/^\s*multipart\//i.test(req.headers['content-type'] ?? '')) return true;
+  const start = body.subarray(0, 1024).toString('latin1');
+  return start.startsWith('--') && /content-disposition:\s*form-data/i.test(start);
 }
 
 function isUnauthenticated(error: unknown): error is Error {

@@ -262,6 +262,31 @@ export async function register(
   input: RegisterConnectorInput,
   idFactory: () => string = randomUUID,
 ): Promise<RegisterResult> {
+  const { connector, replacedId } = await registerUnlessKept(db, box, input, async () => false, idFactory);
+  return { connector, replacedId };
+}
+
+/**
+ * Decides, under the department's lock, whether its live connector stays
+ * (see {@link registerUnlessKept}); `tx` is the registration's transaction.
+ */
+export type KeepLiveConnector = (live: ConnectorRecord, tx: Queryable) => Promise<boolean>;
+
+/**
+ * Like {@link register}, but first asks `keep` about the department's live
+ * connector, under the same lock: when it says so, that connector stays,
+ * nothing is written, and it is the result (`kept: true`). So a
+ * registration that must not take another's place is decided and made in
+ * one step, however many instances try at once.
+ * @throws ConnectorValidationError listing every problem of the input; nothing is stored then.
+ */
+export async function registerUnlessKept(
+  db: Database,
+  box: SecretBox,
+  input: RegisterConnectorInput,
+  keep: KeepLiveConnector,
+  idFactory: () => string = randomUUID,
+): Promise<RegisterResult & { kept: boolean }> {
   const checked = validateRegistration(input);
   if (!checked.ok) throw new ConnectorValidationError(checked.problems);
   const value = checked.value;
@@ -273,6 +298,12 @@ export async function register(
       return await db.transaction(async (tx) => {
         // Registrations of one department queue here, so each one's UPDATE sees the previous one's row.
         await tx.query('SELECT pg_advisory_xact_lock(hashtext($1), hashtext($2))', ['connectors', value.departmentCode]);
+        const live = await tx.query<RecordRow>(
+          `SELECT ${RECORD_COLUMNS} FROM connectors WHERE department_code = $1 AND removed_at IS NULL`,
+          [value.departmentCode],
+        );
+        const current = live.rows[0] ? toRecord(live.rows[0]) : null;
+        if (current && (await keep(current, tx))) return { connector: current, replacedId: null, kept: true };
         const replaced = await tx.query<{ id: string }>(
           'UPDATE connectors SET removed_at = now() WHERE department_code = $1 AND removed_at IS NULL RETURNING id',
           [value.departmentCode],
@@ -283,7 +314,7 @@ export async function register(
            RETURNING ${RECORD_COLUMNS}`,
           [id, value.departmentCode, value.baseUrl, tokenSealed, webhookSealed, value.matterCodes, value.timeoutMs, value.createdBy],
         );
-        return { connector: toRecord(inserted.rows[0]!), replacedId: replaced.rows[0]?.id ?? null };
+        return { connector: toRecord(inserted.rows[0]!), replacedId: replaced.rows[0]?.id ?? null, kept: false };
       });
     } catch (error) {
       // An id already taken (idFactory), or a registration that slipped past
@@ -308,6 +339,19 @@ export async function remove(db: Queryable, id: string): Promise<ConnectorRecord
     [id],
   );
   return rows[0] ? toRecord(rows[0]) : null;
+}
+
+/**
+ * Removes every live connector registered by `createdBy` (marks them
+ * `removed_at`).
+ * @returns the department codes whose connector was removed, sorted.
+ */
+export async function removeCreatedBy(db: Queryable, createdBy: string): Promise<string[]> {
+  const { rows } = await db.query<{ department_code: string }>(
+    'UPDATE connectors SET removed_at = now() WHERE created_by = $1 AND removed_at IS NULL RETURNING department_code',
+    [createdBy],
+  );
+  return rows.map((row) => row.department_code).sort();
 }
 
 /** Every live connector, by department code then id; without secrets. */

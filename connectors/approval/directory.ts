@@ -23,8 +23,10 @@ import {
   listLive,
   liveEndpoints,
   register,
+  registerUnlessKept,
   remove,
   type ConnectorRecord,
+  type KeepLiveConnector,
   type RegisterConnectorInput,
   type RegisterResult,
 } from '../../store/connectors.ts';
@@ -103,6 +105,17 @@ export class ConnectorDirectory implements ApprovalDirectory {
     this.#checkOpen();
     const result = await register(this.#db, this.#box, input, this.#idFactory);
     this.#invalidate();
+    return result;
+  }
+
+  /**
+   * Registers a department's approval system unless `keep` says its live
+   * connector stays (store/connectors.ts `registerUnlessKept`).
+   */
+  async registerUnlessKept(input: RegisterConnectorInput, keep: KeepLiveConnector): Promise<RegisterResult & { kept: boolean }> {
+    this.#checkOpen();
+    const result = await registerUnlessKept(this.#db, this.#box, input, keep, this.#idFactory);
+    if (!result.kept) this.#invalidate();
     return result;
   }
 

@@ -381,7 +381,7 @@ function problemsTable(metrics: AssessmentMetrics): HTMLElement {
               'ul',
               { class: 'problems' },
               ...t.problems.map((code) => {
-                const p = explainProblem(code);
+                const p = explainProblem(code, config.problemTexts);
                 return h('li', {}, h('span', { class: 'tag bad', title: p.code }, p.title), h('span', { class: 'muted' }, p.detail));
               }),
             ),

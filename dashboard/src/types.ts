@@ -38,10 +38,18 @@ export interface AssessmentMetrics {
   departments: DepartmentMetrics[];
 }
 
+/** A problem code's Chinese texts (domain/problem-texts.ts). */
+export interface ProblemText {
+  title: string;
+  detail: string;
+}
+
 /** What the server puts in the page (dashboard/page.ts). */
 export interface DashboardConfig {
   endpoint: string;
   csvPath: string;
   operation: string;
   defaultRegion: string;
+  /** The problem codes' texts, by code. */
+  problemTexts: Record<string, ProblemText>;
 }

@@ -176,6 +176,24 @@ describe.each(backends.map((b) => [b.kind, b] as const))('POST /uploads on the %
     expect((await db.query('SELECT count(*)::int AS n FROM uploads')).rows).toEqual([{ n: 0 }]);
   });
 
+  it('tells a browser form upload to send the raw file instead, with 415, storing nothing', async () => {
+    const db = await openFresh(backend);
+    const url = await startUploads(db);
+    const form = new FormData();
+    form.append('file', new Blob([PDF], { type: 'application/pdf' }), '出生医学证明.pdf');
+
+    const response = await fetch(url, { method: 'POST', body: form, headers: { authorization: 'Bearer token-a' } });
+
+    expect({ status: response.status, body: await response.json() }).toEqual({
+      status: 415,
+      body: errorBody(
+        'UNSUPPORTED_MEDIA_TYPE',
+        'The body is a multipart form: send the raw bytes of the file itself as the body instead (no form, no field name)',
+      ),
+    });
+    expect((await db.query('SELECT count(*)::int AS n FROM uploads')).rows).toEqual([{ n: 0 }]);
+  });
+
   it('refuses callers without a valid token with 401, before reading the file', async () => {
     const db = await openFresh(backend);
     const url = await startUploads(db);

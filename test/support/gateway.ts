@@ -41,6 +41,7 @@ export async function startTestGateway(
     services: { onUpstreamCall: (record) => upstreamCalls.push(record), ...options.services },
     database: options.database ?? { dataDir: 'memory://' },
     ...(options.sandbox ? { sandbox: options.sandbox } : {}),
+    ...(options.sandboxConnectors ? { sandboxConnectors: options.sandboxConnectors } : {}),
   });
   const endpoint = `${booted.gateway.url}/graphql`;
   return {

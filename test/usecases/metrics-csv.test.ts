@@ -175,7 +175,7 @@ describe('GET /exports/metrics.csv', () => {
     expect(['1分 非常不满意', '2分 不满意', '3分 基本满意', '4分 满意', '5分 非常满意'].map((c) => at(newborn, c as never))).toEqual(['0', '1', '0', '2', '4']);
     expect([at(newborn, '材料精简率(%)'), at(newborn, '时限压缩率(%)')]).toEqual(['60.0', '75.0']);
 
-    expect(at(evil, '问题')).toBe('名称不符合命名标准(NAME_NOT_STANDARD)；网上申办地址不可访问(ONLINE_URL_UNREACHABLE)');
+    expect(at(evil, '问题')).toBe('名称不符合命名规范(NAME_NOT_STANDARD)；网上申办地址无法访问(ONLINE_URL_UNREACHABLE)');
     expect([at(evil, '材料精简率(%)'), at(evil, '时限压缩率(%)'), at(evil, '按时办结率(%)')]).toEqual(['', '0.0', '']);
 
     expect([at(health, '名称'), at(health, '事项办件数'), at(health, '逾期件数'), at(health, '按时办结率(%)')]).toEqual([
