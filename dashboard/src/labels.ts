@@ -14,10 +14,10 @@ export function explainProblem(code: string, texts: Readonly<Record<string, Prob
   const at = code.indexOf(':');
   const base = at === -1 ? code : code.slice(0, at);
   const extra = at === -1 ? '' : code.slice(at + 1);
+  const exact = texts[code];
+  if (exact) return { code, ...exact };
   const known = texts[base];
   if (!known) return { code, title: code, detail: '未登记的问题代码。' };
-  const aspect = ASPECTS[extra];
-  if (aspect) return { code, title: `${known.title}：${aspect}`, detail: known.detail.replace('办理要素', aspect) };
   return { code, title: known.title, detail: extra ? `${known.detail}（${extra}）` : known.detail };
 }
 

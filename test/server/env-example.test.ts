@@ -28,7 +28,7 @@ function parseExample(text: string): { set: Record<string, string>; unset: strin
 function variablesRead(): string[] {
   const source = read('server/config.ts');
   const names = [
-    ...source.matchAll(/\b(?:text|integer|bool|choice|rate|policies)\('([A-Z][A-Z0-9_]*)'/g),
+    ...source.matchAll(/\b[a-zA-Z]+\('([A-Z][A-Z0-9_]*)'/g),
     ...source.matchAll(/\b(?:url|token): '([A-Z][A-Z0-9_]*)'/g),
     ...read('lib/logger.ts').matchAll(/process\.env\.([A-Z][A-Z0-9_]*)/g),
   ].map((match) => match[1]!);
