@@ -16,6 +16,7 @@ import { dirname, join } from 'node:path';
 import * as fontkit from 'fontkit';
 import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
+import { woffToSfnt } from './woff.ts';
 
 const FONT_DIR = join(dirname(createRequire(import.meta.url).resolve('@fontsource/noto-sans-sc')), 'files');
 
@@ -26,18 +27,19 @@ const PRIMARY: Record<Weight, string> = {
   bold: join(FONT_DIR, 'noto-sans-sc-chinese-simplified-700-normal.woff'),
 };
 
-const coverage = new Map<string, (codePoint: number) => boolean>();
+const fonts = new Map<string, { data: Buffer; has(codePoint: number): boolean }>();
 
-/** Whether a font file has a glyph for a code point (the font is opened once). */
-function covers(file: string, codePoint: number): boolean {
-  let has = coverage.get(file);
-  if (!has) {
-    const font = fontkit.openSync(file);
-    if (!('hasGlyphForCodePoint' in font)) throw new Error(`${file} is a font collection, not a font`);
-    has = (c) => font.hasGlyphForCodePoint(c);
-    coverage.set(file, has);
+/** A font file of the package as plain OpenType, decompressed once per process. */
+function fontOf(file: string) {
+  let font = fonts.get(file);
+  if (!font) {
+    const data = woffToSfnt(readFileSync(file));
+    const parsed = fontkit.create(data);
+    if (!('hasGlyphForCodePoint' in parsed)) throw new Error(`${file} is a font collection, not a font`);
+    font = { data, has: (codePoint) => parsed.hasGlyphForCodePoint(codePoint) };
+    fonts.set(file, font);
   }
-  return has(codePoint);
+  return font;
 }
 
 /** The package's other subset files (`[21]`, `latin`, …) and the code points each covers. */
@@ -104,7 +106,7 @@ export class Printable {
 
   private font(file: string): string {
     if (!this.registered.has(file)) {
-      this.doc.registerFont(file, file);
+      this.doc.registerFont(file, fontOf(file).data);
       this.registered.add(file);
     }
     return file;
@@ -116,7 +118,7 @@ export class Printable {
     const runs: Array<{ font: string; text: string }> = [];
     for (const char of text) {
       const codePoint = char.codePointAt(0)!;
-      const inPrimary = codePoint < 0x20 || covers(primary, codePoint);
+      const inPrimary = codePoint < 0x20 || fontOf(primary).has(codePoint);
       const file = inPrimary ? primary : (fallbackFile(codePoint, weight) ?? primary);
       const last = runs.at(-1);
       if (last && last.font === file) last.text += char;

@@ -4,13 +4,14 @@ import { catalogueResolvers } from './catalogue.ts';
 import { applicationResolvers } from './applications.ts';
 import { assessmentResolvers } from './assessment.ts';
 import { connectorResolvers } from './connectors.ts';
+import { documentResolvers } from './documents.ts';
 import { meResolvers } from './me.ts';
 import { planResolvers } from './plan.ts';
 import { DateScalar, DateTime } from './scalars.ts';
 
 /** Every resolver of the schema, merged by type. */
 export function buildResolvers(): Resolvers {
-  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers];
+  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, documentResolvers];
   const merged: Record<string, Record<string, unknown>> = {};
   for (const part of parts) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...fields };
