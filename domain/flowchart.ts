@@ -107,9 +107,12 @@ export function describeCondition(
     if (entries.length !== 1) return JSON.stringify(node);
     const [op, raw] = entries[0]!;
     const args = Array.isArray(raw) ? raw : [raw];
+    // A part of and / or / not: a question on its own reads as "answered yes" or "chosen".
+    const clause = (value: unknown): string => (value !== null && typeof value === 'object' ? `（${describe(value)}）` : quoteValue(value));
     const operand = (value: unknown, question?: Question): string => {
       const asked = questionOf(value);
       if (asked) return nameOf(asked);
+      if (value !== null && typeof value === 'object' && 'var' in value) return `「${String((value as { var: unknown }).var)}」`;
       if (value !== null && typeof value === 'object') return `（${describe(value)}）`;
       return valueIn(question, value);
     };
@@ -120,13 +123,13 @@ export function describeCondition(
         return question.type === 'BOOLEAN' ? `${nameOf(question)} 为 是` : `${nameOf(question)} 已选择`;
       }
       case 'and':
-        return args.map((a) => operand(a)).join(' 且 ');
+        return args.map(clause).join(' 且 ');
       case 'or':
-        return args.map((a) => operand(a)).join(' 或 ');
+        return args.map(clause).join(' 或 ');
       case '!':
-        return `并非${operand(args[0])}`;
+        return `并非${clause(args[0])}`;
       case '!!':
-        return operand(args[0]);
+        return describe(args[0]);
       case 'in': {
         const [needle, haystack] = args;
         const multi = questionOf(haystack);

@@ -42,9 +42,9 @@ export function renderPages(pdf: Buffer, name: string): string[] {
     .map((f) => join(RESULTS_DIR, f));
 }
 
-/** The text a reader sees, with all white space removed (CJK text has none, and line breaks fall anywhere). */
+/** The text a reader sees, in the order it was written, white space removed (CJK text has none, and lines wrap anywhere). */
 export function readableText(pdf: Buffer): string {
-  return withFile(pdf, (file) => execFileSync('pdftotext', ['-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })).replace(/\s+/g, '');
+  return withFile(pdf, (file) => execFileSync('pdftotext', ['-raw', '-enc', 'UTF-8', file, '-'], { encoding: 'utf8' })).replace(/\s+/g, '');
 }
 
 /** `pdffonts` rows: name, whether embedded. */
