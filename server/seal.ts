@@ -34,7 +34,7 @@ export function loadSeal(config: GatewayConfig): Seal {
   if (signingKeyFile !== null) {
     const signing = read(signingKeyFile, 'RECEIPT_SIGNING_KEY_FILE', readSigningKey);
     if (algorithm !== null && signing.algorithm !== algorithm) {
-      throw new Error(`RECEIPT_SEAL_ALGORITHM is ${algorithm}, but RECEIPT_SIGNING_KEY_FILE holds a ${signing.algorithm} key`);
+      throw new Error(`RECEIPT_SEAL_ALGORITHM is ${algorithm}, but the key in RECEIPT_SIGNING_KEY_FILE is for ${signing.algorithm}`);
     }
     return new Seal(signing, previous);
   }
