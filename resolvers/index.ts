@@ -4,6 +4,7 @@ import { catalogueResolvers } from './catalogue.ts';
 import { applicationResolvers } from './applications.ts';
 import { assessmentResolvers } from './assessment.ts';
 import { connectorResolvers } from './connectors.ts';
+import { documentResolvers } from './documents.ts';
 import { meResolvers } from './me.ts';
 import { planResolvers } from './plan.ts';
 import { DateScalar, DateTime } from './scalars.ts';
@@ -11,7 +12,7 @@ import { supervisionResolvers } from './supervision.ts';
 
 /** Every resolver of the schema, merged by type. */
 export function buildResolvers(): Resolvers {
-  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, supervisionResolvers];
+  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, supervisionResolvers, documentResolvers];
   const merged: Record<string, Record<string, unknown>> = {};
   for (const part of parts) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...fields };

@@ -18,6 +18,7 @@ import { BACKLOG_CSV_PATH, handleMetricsCsv, handleReplicationBacklogCsv, METRIC
 import { assessmentMetrics } from '../usecases/metrics.ts';
 import { regionReplicationBacklog } from '../usecases/cross-region.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
+import { routeDocuments } from './document-routes.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
 // >>> resilience, security and speed
@@ -217,6 +218,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
           departmentNames: async () => new Map((await services.registry.departments()).map((d) => [d.code, d.name])),
         });
       }
+      if (await routeDocuments(req, res, url, { services, requestId, identify: (authorization) => services.verifier.identify(authorization) })) return;
       const webhook = /^\/webhooks\/case-status\/([^/]+)$/.exec(url.pathname);
       if (webhook) return await handleWebhook(req, res, decodeURIComponent(webhook[1]!));
       sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${url.pathname}`));

@@ -66,6 +66,7 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   'Mutation.removeConnector': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Application.materials': applicantOnly,
   'Application.evaluation': applicantOnly,
+  'Application.receipt': applicantOnly,
   'Case.result': applicantOnly,
 };
 

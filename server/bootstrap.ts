@@ -14,6 +14,7 @@ import { createTokenVerifier, mintToken, readPublicKey, type TokenClaims } from 
 import { createServices, type GatewayServices, type ServiceOptions, type UpstreamEndpoints } from './services.ts';
 import { openDatabase, type DatabaseOptions } from '../store/database.ts';
 import { SecretBox } from '../lib/secrets.ts';
+import { loadSeal } from './seal.ts';
 import { createObservability, type Observability } from './observability/index.ts'; // operations and observability
 import { SandboxConnectors, type SandboxConnectorOptions } from './sandbox-connectors.ts';
 
@@ -65,6 +66,10 @@ export function sandboxJwtSecret(dataDir: string): string {
 export async function bootGateway(options: BootOptions = {}): Promise<BootedGateway> {
   const config = loadConfig(options.env ?? process.env);
   const logger = options.logger ?? createLogger();
+  const seal = loadSeal(config);
+  if (config.upstreams && !config.receiptSeal.signingKeyFile) {
+    logger.warn({ kid: seal.signingKey.kid }, 'receipts are signed with a key generated under DATA_DIR/receipt-keys; set RECEIPT_SIGNING_KEY_FILE to use your own');
+  }
 
   let sandbox: Sandbox | null = null;
   let endpoints: UpstreamEndpoints;
@@ -103,7 +108,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
     const db = await openDatabase(
       options.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') }),
     );
-    services = createServices(config, endpoints, db, logger, verifier, secrets, {
+    services = createServices(config, endpoints, db, logger, verifier, secrets, seal, {
       ...options.services,
       onUpstreamCall: observability.upstreamHook(options.services?.onUpstreamCall), // operations and observability
     });

@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { parseAllowedHosts, type AllowedHost } from '../connectors/egress.ts';
 import type { UpstreamPolicy } from '../connectors/http.ts';
+import { SEAL_ALGORITHMS, type SealAlgorithm } from '../lib/seal.ts';
 
 export interface UpstreamEndpoint {
   /** Base URL without trailing slash. */
@@ -71,6 +72,32 @@ export interface GatewayConfig {
    * broadcast addresses; private ranges are allowed.
    */
   connectorAllowedHosts: readonly AllowedHost[] | null;
+  /**
+   * The electronic seal of receipts (lib/seal.ts).
+   * - `signingKeyFile` (RECEIPT_SIGNING_KEY_FILE): PKCS#8 PEM of the key that
+   *   signs new receipts, SM2 (signs with SM2/SM3) or P-256 (ECDSA/SHA-256).
+   *   Required with DATABASE_URL (instances sharing a database must share the
+   *   key); otherwise, when unset, a key is generated under
+   *   `dataDir/receipt-keys/` and kept there, like the embedded database.
+   * - `previousKeyFiles` (RECEIPT_PREVIOUS_KEY_FILES, comma-separated): PEM
+   *   public (or private) keys that signed earlier receipts; they keep
+   *   verifying after a rotation. Default none.
+   * - `algorithm` (RECEIPT_SEAL_ALGORITHM, `SM2-SM3` or `ES256`): the sandbox
+   *   key's algorithm (default ES256); with a key file, the file's curve
+   *   decides and a different value here stops the gateway.
+   */
+  receiptSeal: { signingKeyFile: string | null; previousKeyFiles: string[]; algorithm: SealAlgorithm | null };
+  /** Working days after acceptance within which deferred (容缺) materials must be handed in (DEFERRED_MATERIAL_DAYS). Default 5. */
+  deferredMaterialDays: number;
+  /**
+   * The gateway's public address, e.g. `https://ythfw.example.gov.cn`
+   * (PUBLIC_BASE_URL): notice and receipt URLs are absolute and receipt QR
+   * codes open the verification page. Default none: URLs are paths, and QR
+   * codes carry the bare payload.
+   */
+  publicBaseUrl: string | null;
+  /** The one-thing window printed on notices of topics that name none themselves (WINDOW_ADDRESS). Default none. */
+  defaultWindowAddress: string | null;
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -264,6 +291,14 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     secretsKey: text('SECRETS_KEY') ?? null,
     maxUploadBytes: integer('MAX_UPLOAD_BYTES', 10 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     connectorAllowedHosts: allowedHosts('CONNECTOR_ALLOWED_HOSTS'),
+    receiptSeal: {
+      signingKeyFile: text('RECEIPT_SIGNING_KEY_FILE') ?? null,
+      previousKeyFiles: (text('RECEIPT_PREVIOUS_KEY_FILES') ?? '').split(',').map((f) => f.trim()).filter((f) => f !== ''),
+      algorithm: null,
+    },
+    deferredMaterialDays: integer('DEFERRED_MATERIAL_DAYS', 5, 1, 60),
+    publicBaseUrl: null,
+    defaultWindowAddress: text('WINDOW_ADDRESS') ?? null,
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),
@@ -289,10 +324,23 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (anyUpstreamSet && config.secretsKey === null) {
     problems.push('SECRETS_KEY is required with real upstreams (it seals the departments\' connector tokens)');
   }
+  const sealAlgorithm = text('RECEIPT_SEAL_ALGORITHM')?.toUpperCase();
+  if (sealAlgorithm !== undefined) {
+    if ((SEAL_ALGORITHMS as readonly string[]).includes(sealAlgorithm)) config.receiptSeal.algorithm = sealAlgorithm as SealAlgorithm;
+    else problems.push(`RECEIPT_SEAL_ALGORITHM must be one of ${SEAL_ALGORITHMS.join(', ')}, got "${sealAlgorithm}"`);
+  }
+  const publicBaseUrl = text('PUBLIC_BASE_URL');
+  if (publicBaseUrl !== undefined) {
+    if (!isHttpUrl(publicBaseUrl)) problems.push(`PUBLIC_BASE_URL must be an http(s) URL, got "${publicBaseUrl}"`);
+    config.publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  }
   const databaseUrl = text('DATABASE_URL');
   if (databaseUrl !== undefined) {
     if (!/^postgres(ql)?:\/\//.test(databaseUrl)) problems.push('DATABASE_URL must be a postgres:// or postgresql:// URL');
     config.databaseUrl = databaseUrl;
+    if (config.receiptSeal.signingKeyFile === null) {
+      problems.push('RECEIPT_SIGNING_KEY_FILE is required with DATABASE_URL (every instance must sign receipts with the same key)');
+    }
   }
   const secret = text('JWT_SECRET');
   const publicKeyFile = text('JWT_PUBLIC_KEY_FILE');

@@ -24,6 +24,9 @@ import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/outbox.t
 import { StatusPoller, type StatusPollerOptions } from '../delivery/poller.ts';
 import type { SecretBox } from '../lib/secrets.ts';
 import type { SubmissionPorts } from '../usecases/submit-application.ts';
+import type { Seal } from '../lib/seal.ts';
+import type { AddWorkingDays } from '../domain/receipt.ts';
+import { addWorkingDays } from '../domain/working-days.ts';
 
 export interface UpstreamEndpoints {
   matterRegistry: UpstreamEndpoint;
@@ -55,6 +58,10 @@ export interface GatewayServices {
   poller: StatusPoller;
   /** The routine check of every published topic's guide (定期检查). */
   guideChecks: GuideCheckScheduler;
+  /** The electronic seal of receipts: the signing key and the public keys that still verify. */
+  seal: Seal;
+  /** The working-day calendar of due dates on receipts. */
+  addWorkingDays: AddWorkingDays;
   /** Starts the background work: health checks, delivery, status polling, guide checks. */
   start(): void;
   close(): Promise<void>;
@@ -90,6 +97,7 @@ export function createServices(
   logger: Logger,
   verifier: TokenVerifier,
   secrets: SecretBox,
+  seal: Seal,
   options: ServiceOptions = {},
 ): GatewayServices {
   const policyOf = (target: PolicyTarget): Partial<UpstreamPolicy> => ({
@@ -160,6 +168,8 @@ export function createServices(
     delivery,
     poller,
     guideChecks,
+    seal,
+    addWorkingDays,
     start() {
       health.start();
       delivery.start();

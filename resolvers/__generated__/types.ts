@@ -8,6 +8,8 @@ import type { EvaluationRecord as EvaluationRecordModel } from '../../store/appl
 import type { AssessmentMetrics as AssessmentMetricsModel, TopicMetrics as TopicMetricsModel, DepartmentMetrics as DepartmentMetricsModel } from '../../domain/metrics.ts';
 import type { ConnectorHealth as ConnectorHealthModel } from '../../connectors/approval/health.ts';
 import type { RegionReplicationCandidate as RegionReplicationCandidateModel } from '../../usecases/cross-region.ts';
+import type { RenderedFlowchart as RenderedFlowchartModel } from '../../usecases/flowchart.ts';
+import type { IssuedReceipt as IssuedReceiptModel, ReceiptVerification as ReceiptVerificationModel, VerifiedReceipt as VerifiedReceiptModel } from '../../usecases/receipt.ts';
 import type { GatewayContext } from '../../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -51,6 +53,8 @@ export type Application = {
   id: Scalars['ID']['output'];
   /** Every material of the merged list and how the departments get it. */
   materials: Array<ApplicationMaterial>;
+  /** The receipt, issued on first request; the applicant's only. */
+  receipt: Maybe<Receipt>;
   status: ApplicationStatus;
   submittedAt: Scalars['DateTime']['output'];
   /** The topic; null when the registry cannot be reached. */
@@ -307,6 +311,22 @@ export type FieldValueInput = {
   value?: InputMaybe<Scalars['String']['input']>;
 };
 
+/** A topic's guidance flowchart (导办流程图), generated from its registry data. */
+export type Flowchart = {
+  __typename?: 'Flowchart';
+  /** The SVG document or the DOT text. */
+  content: Scalars['String']['output'];
+  format: FlowchartFormat;
+  /** Registry data errors the chart shows, e.g. INVALID_CONDITION:matter.<code>.appliesIf, UNKNOWN_MATTER:<code>. */
+  problems: Array<Scalars['String']['output']>;
+};
+
+export type FlowchartFormat =
+  /** Graphviz DOT text. */
+  | 'DOT'
+  /** An SVG image, laid out by Graphviz on the gateway. */
+  | 'SVG';
+
 /** How many ratings gave one grade. */
 export type GradeCount = {
   __typename?: 'GradeCount';
@@ -415,6 +435,19 @@ export type MutationSupplementMaterialsArgs = {
   input: SupplementMaterialsInput;
 };
 
+/** The one-time notice (一次告知单) of a situation, as a printable PDF. */
+export type Notice = {
+  __typename?: 'Notice';
+  /** Made with the signed-in applicant's own e-certificates and data. */
+  personal: Scalars['Boolean']['output'];
+  /**
+   * Where the PDF is: a path on the gateway (absolute when the gateway's public
+   * address is configured). The anonymous notice is a function of this URL
+   * alone; a personal one needs the same bearer token.
+   */
+  url: Scalars['String']['output'];
+};
+
 export type PageInfo = {
   __typename?: 'PageInfo';
   /** Pass as `after` to get the next page. */
@@ -432,6 +465,12 @@ export type Plan = {
   materials: Array<PlanMaterial>;
   /** The matters that apply, in topic order. */
   matters: Array<Matter>;
+  /**
+   * The one-time notice of this situation: the matters and their departments,
+   * the materials to bring or upload, those not needed and why, the window
+   * address, the committed days and the online address.
+   */
+  notice: Notice;
   /** Registry data errors found while planning, e.g. FORM_FIELD_TYPE_CONFLICT:<key>. */
   problems: Array<Scalars['String']['output']>;
   /** The questions visible for the answers so far, in asking order. */
@@ -539,6 +578,8 @@ export type Query = {
   topic: Maybe<Topic>;
   /** Published topics of a region (administrative division code, e.g. 440514); all regions when omitted. */
   topics: Array<Topic>;
+  /** Checks what a receipt's QR code carries. Anyone may ask. */
+  verifyReceipt: ReceiptVerification;
 };
 
 
@@ -573,6 +614,11 @@ export type QueryTopicArgs = {
 
 export type QueryTopicsArgs = {
   region?: InputMaybe<Scalars['String']['input']>;
+};
+
+
+export type QueryVerifyReceiptArgs = {
+  payload: Scalars['String']['input'];
 };
 
 export type Question = {
@@ -620,6 +666,55 @@ export type Readiness = {
   onlineProcessable: Scalars['Boolean']['output'];
   /** Machine-readable problem codes, e.g. NAME_NOT_STANDARD, NO_GUIDANCE, UNKNOWN_MATTER, NO_GUIDE_URL, MATTER_NOT_ONLINE, ONLINE_URL_UNREACHABLE. */
   problems: Array<Scalars['String']['output']>;
+};
+
+/** The receipt of an accepted application (受理回执), signed with the gateway's electronic seal. */
+export type Receipt = {
+  __typename?: 'Receipt';
+  /** ES256 (ECDSA P-256 with SHA-256) or SM2-SM3. */
+  algorithm: Scalars['String']['output'];
+  /** 承诺办结时限 of the application, in working days. */
+  committedDays: Scalars['Int']['output'];
+  /** The signed canonical JSON (RFC 8785) of the receipt, for checking it offline with the published key. */
+  content: Scalars['String']['output'];
+  /** The application is due by this day (China time), committed days counted in working days. */
+  dueDate: Scalars['Date']['output'];
+  issuedAt: Scalars['DateTime']['output'];
+  /** The seal key that signed it (see /.well-known/one-thing/receipt-keys.json). */
+  keyId: Scalars['String']['output'];
+  /** What the receipt's QR code carries; verifyReceipt(payload) or GET /receipts/verify?payload= checks it. */
+  payload: Scalars['String']['output'];
+  /** The reference number: the application's id. */
+  reference: Scalars['ID']['output'];
+  /** base64url r‖s over `content`. */
+  signature: Scalars['String']['output'];
+  /** The PDF: GET it with the bearer token. */
+  url: Scalars['String']['output'];
+  /** Printed on the receipt and shown by verification: the two must match. */
+  verificationCode: Scalars['String']['output'];
+};
+
+export type ReceiptInvalidReason =
+  /** Not a receipt payload at all. */
+  | 'MALFORMED'
+  /** The signature does not match the receipt: the payload or the receipt was changed. */
+  | 'TAMPERED'
+  /** No application with this reference number. */
+  | 'UNKNOWN_APPLICATION'
+  /** Signed with a key the gateway does not publish. */
+  | 'UNKNOWN_KEY';
+
+export type ReceiptVerification = {
+  __typename?: 'ReceiptVerification';
+  algorithm: Maybe<Scalars['String']['output']>;
+  keyId: Maybe<Scalars['String']['output']>;
+  /** The outcome in words, for the person holding the paper. */
+  message: Scalars['String']['output'];
+  /** Why not, when invalid. */
+  reason: Maybe<ReceiptInvalidReason>;
+  /** The receipt, when valid. */
+  receipt: Maybe<VerifiedReceipt>;
+  valid: Scalars['Boolean']['output'];
 };
 
 export type RegisterConnectorInput = {
@@ -711,6 +806,8 @@ export type Topic = {
   /** Working days the lead department commits to for the whole topic; null = derived from its matters. */
   committedDays: Maybe<Scalars['Int']['output']>;
   description: Maybe<Scalars['String']['output']>;
+  /** The questions in asking order with their branches, which answers make which matters apply, and the matters' order of approval. */
+  flowchart: Maybe<Flowchart>;
   /** Published service guide (办事指南). */
   guideUrl: Maybe<Scalars['String']['output']>;
   /** The lead department (牵头部门); null when the registry cannot be reached. */
@@ -738,6 +835,12 @@ export type Topic = {
   version: Maybe<Scalars['Int']['output']>;
   /** The one-thing service window (一窗受理). */
   windowAddress: Maybe<Scalars['String']['output']>;
+};
+
+
+/** A one-thing topic (一件事主题): one service for the citizen, several matters behind it. */
+export type TopicFlowchartArgs = {
+  format?: InputMaybe<FlowchartFormat>;
 };
 
 
@@ -785,6 +888,19 @@ export type UploadInput = {
   /** What POST /uploads answered: sha256:<hex>. */
   fileRef: Scalars['String']['input'];
   materialCode: Scalars['String']['input'];
+};
+
+/** What a verifier sees of a valid receipt: enough to match the paper (names and ID numbers masked). */
+export type VerifiedReceipt = {
+  __typename?: 'VerifiedReceipt';
+  acceptedAt: Scalars['DateTime']['output'];
+  applicantId: Scalars['String']['output'];
+  applicantName: Scalars['String']['output'];
+  dueDate: Scalars['Date']['output'];
+  matterCount: Scalars['Int']['output'];
+  reference: Scalars['ID']['output'];
+  topicName: Scalars['String']['output'];
+  verificationCode: Scalars['String']['output'];
 };
 
 
@@ -890,6 +1006,8 @@ export type ResolversTypes = {
   FieldType: FieldType;
   FieldValueInput: FieldValueInput;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Flowchart: ResolverTypeWrapper<RenderedFlowchartModel>;
+  FlowchartFormat: FlowchartFormat;
   GradeCount: ResolverTypeWrapper<GradeCount>;
   HealthStatus: HealthStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -898,6 +1016,7 @@ export type ResolversTypes = {
   MatterType: MatterType;
   Me: ResolverTypeWrapper<MeViewModel>;
   Mutation: ResolverTypeWrapper<{}>;
+  Notice: ResolverTypeWrapper<Notice>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   Plan: ResolverTypeWrapper<PlanViewModel>;
   PlanFormField: ResolverTypeWrapper<PlanFormFieldViewModel>;
@@ -914,6 +1033,9 @@ export type ResolversTypes = {
   RateApplicationInput: RateApplicationInput;
   RateApplicationPayload: ResolverTypeWrapper<Omit<RateApplicationPayload, 'evaluation'> & { evaluation: ResolversTypes['Evaluation'] }>;
   Readiness: ResolverTypeWrapper<ReadinessModel>;
+  Receipt: ResolverTypeWrapper<IssuedReceiptModel>;
+  ReceiptInvalidReason: ReceiptInvalidReason;
+  ReceiptVerification: ResolverTypeWrapper<ReceiptVerificationModel>;
   RegisterConnectorInput: RegisterConnectorInput;
   RegisterConnectorPayload: ResolverTypeWrapper<Omit<RegisterConnectorPayload, 'connector'> & { connector: ResolversTypes['Connector'] }>;
   RemoveConnectorPayload: ResolverTypeWrapper<RemoveConnectorPayload>;
@@ -929,6 +1051,7 @@ export type ResolversTypes = {
   TopicMetrics: ResolverTypeWrapper<TopicMetricsModel>;
   TopicStatus: TopicStatus;
   UploadInput: UploadInput;
+  VerifiedReceipt: ResolverTypeWrapper<VerifiedReceiptModel>;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -958,12 +1081,14 @@ export type ResolversParentTypes = {
   Exemption: ExemptionViewModel;
   FieldValueInput: FieldValueInput;
   Float: Scalars['Float']['output'];
+  Flowchart: RenderedFlowchartModel;
   GradeCount: GradeCount;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
   Matter: MatterInTopicModel;
   Me: MeViewModel;
   Mutation: {};
+  Notice: Notice;
   PageInfo: PageInfo;
   Plan: PlanViewModel;
   PlanFormField: PlanFormFieldViewModel;
@@ -977,6 +1102,8 @@ export type ResolversParentTypes = {
   RateApplicationInput: RateApplicationInput;
   RateApplicationPayload: Omit<RateApplicationPayload, 'evaluation'> & { evaluation: ResolversParentTypes['Evaluation'] };
   Readiness: ReadinessModel;
+  Receipt: IssuedReceiptModel;
+  ReceiptVerification: ReceiptVerificationModel;
   RegisterConnectorInput: RegisterConnectorInput;
   RegisterConnectorPayload: Omit<RegisterConnectorPayload, 'connector'> & { connector: ResolversParentTypes['Connector'] };
   RemoveConnectorPayload: RemoveConnectorPayload;
@@ -989,6 +1116,7 @@ export type ResolversParentTypes = {
   Topic: TopicSummaryModel;
   TopicMetrics: TopicMetricsModel;
   UploadInput: UploadInput;
+  VerifiedReceipt: VerifiedReceiptModel;
 };
 
 export type ApplicationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Application'] = ResolversParentTypes['Application']> = {
@@ -997,6 +1125,7 @@ export type ApplicationResolvers<ContextType = GatewayContext, ParentType extend
   evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   materials?: Resolver<Array<ResolversTypes['ApplicationMaterial']>, ParentType, ContextType>;
+  receipt?: Resolver<Maybe<ResolversTypes['Receipt']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['ApplicationStatus'], ParentType, ContextType>;
   submittedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   topic?: Resolver<Maybe<ResolversTypes['Topic']>, ParentType, ContextType>;
@@ -1160,6 +1289,13 @@ export type ExemptionResolvers<ContextType = GatewayContext, ParentType extends 
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type FlowchartResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Flowchart'] = ResolversParentTypes['Flowchart']> = {
+  content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  format?: Resolver<ResolversTypes['FlowchartFormat'], ParentType, ContextType>;
+  problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type GradeCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['GradeCount'] = ResolversParentTypes['GradeCount']> = {
   count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   grade?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1198,6 +1334,12 @@ export type MutationResolvers<ContextType = GatewayContext, ParentType extends R
   supplementMaterials?: Resolver<ResolversTypes['SupplementMaterialsPayload'], ParentType, ContextType, RequireFields<MutationSupplementMaterialsArgs, 'input'>>;
 };
 
+export type NoticeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Notice'] = ResolversParentTypes['Notice']> = {
+  personal?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type PageInfoResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['PageInfo'] = ResolversParentTypes['PageInfo']> = {
   endCursor?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   hasNextPage?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
@@ -1209,6 +1351,7 @@ export type PlanResolvers<ContextType = GatewayContext, ParentType extends Resol
   form?: Resolver<Array<ResolversTypes['PlanFormField']>, ParentType, ContextType>;
   materials?: Resolver<Array<ResolversTypes['PlanMaterial']>, ParentType, ContextType>;
   matters?: Resolver<Array<ResolversTypes['Matter']>, ParentType, ContextType>;
+  notice?: Resolver<ResolversTypes['Notice'], ParentType, ContextType>;
   problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   questions?: Resolver<Array<ResolversTypes['PlanQuestion']>, ParentType, ContextType>;
   summary?: Resolver<ResolversTypes['PlanSummary'], ParentType, ContextType>;
@@ -1275,6 +1418,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   replicationBacklog?: Resolver<Array<ResolversTypes['ReplicationCandidate']>, ParentType, ContextType, RequireFields<QueryReplicationBacklogArgs, 'region'>>;
   topic?: Resolver<Maybe<ResolversTypes['Topic']>, ParentType, ContextType, RequireFields<QueryTopicArgs, 'code'>>;
   topics?: Resolver<Array<ResolversTypes['Topic']>, ParentType, ContextType, Partial<QueryTopicsArgs>>;
+  verifyReceipt?: Resolver<ResolversTypes['ReceiptVerification'], ParentType, ContextType, RequireFields<QueryVerifyReceiptArgs, 'payload'>>;
 };
 
 export type QuestionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Question'] = ResolversParentTypes['Question']> = {
@@ -1303,6 +1447,31 @@ export type ReadinessResolvers<ContextType = GatewayContext, ParentType extends 
   guidable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   onlineProcessable?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReceiptResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Receipt'] = ResolversParentTypes['Receipt']> = {
+  algorithm?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  committedDays?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  issuedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  keyId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  payload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  signature?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  url?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  verificationCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ReceiptVerificationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ReceiptVerification'] = ResolversParentTypes['ReceiptVerification']> = {
+  algorithm?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  keyId?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  message?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  reason?: Resolver<Maybe<ResolversTypes['ReceiptInvalidReason']>, ParentType, ContextType>;
+  receipt?: Resolver<Maybe<ResolversTypes['VerifiedReceipt']>, ParentType, ContextType>;
+  valid?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1337,6 +1506,7 @@ export type TopicResolvers<ContextType = GatewayContext, ParentType extends Reso
   code?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   committedDays?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
   description?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  flowchart?: Resolver<Maybe<ResolversTypes['Flowchart']>, ParentType, ContextType, RequireFields<TopicFlowchartArgs, 'format'>>;
   guideUrl?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   leadDepartment?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
   matterCount?: Resolver<Maybe<ResolversTypes['Int']>, ParentType, ContextType>;
@@ -1368,6 +1538,18 @@ export type TopicMetricsResolvers<ContextType = GatewayContext, ParentType exten
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type VerifiedReceiptResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['VerifiedReceipt'] = ResolversParentTypes['VerifiedReceipt']> = {
+  acceptedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  applicantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  applicantName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  dueDate?: Resolver<ResolversTypes['Date'], ParentType, ContextType>;
+  matterCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  reference?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  topicName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  verificationCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   Application?: ApplicationResolvers<ContextType>;
   ApplicationConnection?: ApplicationConnectionResolvers<ContextType>;
@@ -1390,10 +1572,12 @@ export type Resolvers<ContextType = GatewayContext> = {
   DepartmentMetrics?: DepartmentMetricsResolvers<ContextType>;
   Evaluation?: EvaluationResolvers<ContextType>;
   Exemption?: ExemptionResolvers<ContextType>;
+  Flowchart?: FlowchartResolvers<ContextType>;
   GradeCount?: GradeCountResolvers<ContextType>;
   Matter?: MatterResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
+  Notice?: NoticeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
   Plan?: PlanResolvers<ContextType>;
   PlanFormField?: PlanFormFieldResolvers<ContextType>;
@@ -1406,6 +1590,8 @@ export type Resolvers<ContextType = GatewayContext> = {
   QuestionOption?: QuestionOptionResolvers<ContextType>;
   RateApplicationPayload?: RateApplicationPayloadResolvers<ContextType>;
   Readiness?: ReadinessResolvers<ContextType>;
+  Receipt?: ReceiptResolvers<ContextType>;
+  ReceiptVerification?: ReceiptVerificationResolvers<ContextType>;
   RegisterConnectorPayload?: RegisterConnectorPayloadResolvers<ContextType>;
   RemoveConnectorPayload?: RemoveConnectorPayloadResolvers<ContextType>;
   ReplicationCandidate?: ReplicationCandidateResolvers<ContextType>;
@@ -1413,5 +1599,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   SupplementMaterialsPayload?: SupplementMaterialsPayloadResolvers<ContextType>;
   Topic?: TopicResolvers<ContextType>;
   TopicMetrics?: TopicMetricsResolvers<ContextType>;
+  VerifiedReceipt?: VerifiedReceiptResolvers<ContextType>;
 };
 

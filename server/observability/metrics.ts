@@ -61,6 +61,8 @@ export function routeOf(pathname: string): string {
   if (pathname === '/uploads') return 'uploads';
   if (pathname.startsWith('/exports/')) return 'exports';
   if (pathname.startsWith('/webhooks/')) return 'webhooks';
+  if (pathname.startsWith('/notices/')) return 'notices';
+  if (pathname.startsWith('/receipts/') || pathname.startsWith('/.well-known/one-thing/')) return 'receipts';
   if (pathname === '/dashboard' || pathname.startsWith('/dashboard/')) return 'dashboard';
   if (pathname.startsWith('/assets/')) return 'assets';
   if (pathname === '/') return 'explorer';

@@ -39,6 +39,10 @@ describe('loadConfig', () => {
       secretsKey: null,
       maxUploadBytes: 10 * 1024 * 1024,
       connectorAllowedHosts: null,
+      receiptSeal: { signingKeyFile: null, previousKeyFiles: [], algorithm: null },
+      deferredMaterialDays: 5,
+      publicBaseUrl: null,
+      defaultWindowAddress: null,
       queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
       trustedDocuments: 'off',
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },
@@ -89,6 +93,7 @@ describe('loadConfig', () => {
     const config = loadConfig({
       ...upstreamEnv,
       DATABASE_URL: 'postgres://gateway@db.internal/gateway',
+      RECEIPT_SIGNING_KEY_FILE: '/run/secrets/receipt-seal.pem',
       JWT_ISSUER: 'https://id.gd.gov.cn',
       JWT_AUDIENCE: 'one-thing',
     });
@@ -105,6 +110,7 @@ describe('loadConfig', () => {
     expect(problemsOf({ JWT_SECRET: 'short', JWT_PUBLIC_KEY_FILE: '/keys/id.pem', DATABASE_URL: 'mysql://x', SECRETS_KEY: 'too-short' })).toEqual([
       'SECRETS_KEY must be 32 bytes, written as 64 hex digits or base64',
       'DATABASE_URL must be a postgres:// or postgresql:// URL',
+      'RECEIPT_SIGNING_KEY_FILE is required with DATABASE_URL (every instance must sign receipts with the same key)',
       'JWT_SECRET must be at least 32 bytes long',
       'Set JWT_SECRET or JWT_PUBLIC_KEY_FILE, not both',
     ]);
@@ -131,6 +137,36 @@ describe('loadConfig', () => {
     expect(problemsOf({ CONNECTOR_ALLOWED_HOSTS: 'https://sp.gov.cn, 10.0.0.0/40' })).toEqual([
       'CONNECTOR_ALLOWED_HOSTS: "https://sp.gov.cn" is not a host name, *.wildcard, IP address or CIDR range',
       'CONNECTOR_ALLOWED_HOSTS: "10.0.0.0/40" is not a host name, *.wildcard, IP address or CIDR range',
+    ]);
+  });
+
+  it('reads the receipt seal, the public address and the default window', () => {
+    const config = loadConfig({
+      RECEIPT_SIGNING_KEY_FILE: '/run/secrets/seal-2027.pem',
+      RECEIPT_PREVIOUS_KEY_FILES: '/run/secrets/seal-2026.pub.pem, /run/secrets/seal-2025.pub.pem',
+      RECEIPT_SEAL_ALGORITHM: 'sm2-sm3',
+      DEFERRED_MATERIAL_DAYS: '10',
+      PUBLIC_BASE_URL: 'https://ythfw.example.gov.cn/',
+      WINDOW_ADDRESS: '潮南区政务服务中心一楼综合窗口',
+    });
+
+    expect([config.receiptSeal, config.deferredMaterialDays, config.publicBaseUrl, config.defaultWindowAddress]).toEqual([
+      {
+        signingKeyFile: '/run/secrets/seal-2027.pem',
+        previousKeyFiles: ['/run/secrets/seal-2026.pub.pem', '/run/secrets/seal-2025.pub.pem'],
+        algorithm: 'SM2-SM3',
+      },
+      10,
+      'https://ythfw.example.gov.cn',
+      '潮南区政务服务中心一楼综合窗口',
+    ]);
+  });
+
+  it('names a bad seal algorithm, deferral period and public address', () => {
+    expect(problemsOf({ RECEIPT_SEAL_ALGORITHM: 'RSA', DEFERRED_MATERIAL_DAYS: '0', PUBLIC_BASE_URL: 'ythfw.example.gov.cn' })).toEqual([
+      'DEFERRED_MATERIAL_DAYS must be a whole number from 1 to 60, got "0"',
+      'RECEIPT_SEAL_ALGORITHM must be one of ES256, SM2-SM3, got "RSA"',
+      'PUBLIC_BASE_URL must be an http(s) URL, got "ythfw.example.gov.cn"',
     ]);
   });
 
