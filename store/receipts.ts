@@ -1,5 +1,5 @@
 /**
- * Issued receipts (`010_receipts.sql`). A receipt is written once; issuing
+ * Issued receipts (`007_receipts.sql`). A receipt is written once; issuing
  * it again (two instances at the same moment) keeps the first one.
  */
 import type { Queryable } from './database.ts';
