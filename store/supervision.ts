@@ -225,11 +225,19 @@ export async function pendingAlertCount(db: Queryable): Promise<number> {
 export interface FollowUpRecord extends FollowUp {
   applicationId: string;
   topicCode: string;
+  /** The rating's grade (1 or 2) and the citizen's reason. */
+  grade: number;
+  comment: string | null;
 }
+
+/** Follow-ups with the rating they follow up. */
+const FOLLOW_UPS = `SELECT f.*, e.grade, e.comment FROM follow_ups f JOIN evaluations e ON e.application_id = f.application_id`;
 
 const toFollowUp = (r: Row): FollowUpRecord => ({
   applicationId: r.application_id,
   topicCode: r.topic_code,
+  grade: r.grade,
+  comment: r.comment,
   leadDepartment: r.lead_department,
   status: r.status as FollowUpStatus,
   openedAt: r.opened_at,
@@ -242,7 +250,7 @@ const toFollowUp = (r: Row): FollowUpRecord => ({
 });
 
 /** Stores a new follow-up unless the application has one. @returns the one stored. */
-export async function insertFollowUp(db: Queryable, followUp: FollowUpRecord): Promise<FollowUpRecord> {
+export async function insertFollowUp(db: Queryable, followUp: Omit<FollowUpRecord, 'grade' | 'comment'>): Promise<FollowUpRecord> {
   await db.query(
     `INSERT INTO follow_ups (application_id, topic_code, lead_department, status, opened_at, contact_due_at, close_due_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7)
@@ -255,7 +263,7 @@ export async function insertFollowUp(db: Queryable, followUp: FollowUpRecord): P
 }
 
 export async function findFollowUp(db: Queryable, applicationId: string): Promise<FollowUpRecord | null> {
-  const { rows } = await db.query<Row>('SELECT * FROM follow_ups WHERE application_id = $1', [applicationId]);
+  const { rows } = await db.query<Row>(`${FOLLOW_UPS} WHERE f.application_id = $1`, [applicationId]);
   return rows[0] ? toFollowUp(rows[0]) : null;
 }
 
@@ -263,7 +271,7 @@ export async function findFollowUp(db: Queryable, applicationId: string): Promis
 export async function followUpsOfApplications(db: Queryable, applicationIds: readonly string[]): Promise<Map<string, FollowUpRecord>> {
   const found = new Map<string, FollowUpRecord>();
   if (applicationIds.length === 0) return found;
-  const { rows } = await db.query<Row>('SELECT * FROM follow_ups WHERE application_id = ANY($1)', [[...applicationIds]]);
+  const { rows } = await db.query<Row>(`${FOLLOW_UPS} WHERE f.application_id = ANY($1)`, [[...applicationIds]]);
   for (const row of rows) found.set(row.application_id, toFollowUp(row));
   return found;
 }
@@ -274,9 +282,9 @@ export async function listFollowUps(
   filter: { leadDepartment: string | null; status: FollowUpStatus | null; limit: number },
 ): Promise<FollowUpRecord[]> {
   const { rows } = await db.query<Row>(
-    `SELECT * FROM follow_ups
-      WHERE ($1::text IS NULL OR lead_department = $1::text) AND ($2::text IS NULL OR status = $2::text)
-      ORDER BY opened_at, application_id LIMIT $3`,
+    `${FOLLOW_UPS}
+      WHERE ($1::text IS NULL OR f.lead_department = $1::text) AND ($2::text IS NULL OR f.status = $2::text)
+      ORDER BY f.opened_at, f.application_id LIMIT $3`,
     [filter.leadDepartment, filter.status, filter.limit],
   );
   return rows.map(toFollowUp);
@@ -285,7 +293,7 @@ export async function listFollowUps(
 /** Follow-ups not closed yet, oldest first. */
 export async function openFollowUps(db: Queryable): Promise<FollowUpRecord[]> {
   const { rows } = await db.query<Row>(
-    `SELECT * FROM follow_ups WHERE status IN ('OPEN', 'CONTACTED') ORDER BY opened_at, application_id`,
+    `${FOLLOW_UPS} WHERE f.status IN ('OPEN', 'CONTACTED') ORDER BY f.opened_at, f.application_id`,
   );
   return rows.map(toFollowUp);
 }
@@ -306,7 +314,7 @@ export async function recordFollowUpStep(db: Queryable, next: FollowUpRecord, fr
 /** The follow-ups opened in [from, to) of the region's applications (`region` null = every region). */
 export async function periodFollowUps(db: Queryable, period: { region: string | null; from: Date; to: Date }): Promise<FollowUpRecord[]> {
   const { rows } = await db.query<Row>(
-    `SELECT f.* FROM follow_ups f JOIN applications a ON a.id = f.application_id
+    `${FOLLOW_UPS} JOIN applications a ON a.id = f.application_id
       WHERE ($1::text IS NULL OR a.region = $1::text) AND f.opened_at >= $2 AND f.opened_at < $3
       ORDER BY f.opened_at, f.application_id`,
     [period.region, period.from, period.to],
