@@ -378,7 +378,8 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   } else if (alertSecret !== undefined) {
     problems.push('ALERT_WEBHOOK_SECRET is set but ALERT_WEBHOOK_URL is not: set both, or neither');
   }
-  if (!problems.some((p) => p.startsWith('FOLLOW_UP_'))) {
+  const followUpSettings = ['FOLLOW_UP_CONTACT_DAYS', 'FOLLOW_UP_CLOSE_DAYS'];
+  if (!problems.some((p) => followUpSettings.some((name) => p.startsWith(name)))) {
     for (const problem of followUpDeadlineProblems(config.followUpDeadlines)) {
       problems.push(`FOLLOW_UP_CONTACT_DAYS / FOLLOW_UP_CLOSE_DAYS: ${problem.replace('contactDays', 'FOLLOW_UP_CONTACT_DAYS').replace('closeDays', 'FOLLOW_UP_CLOSE_DAYS')}`);
     }
