@@ -223,6 +223,7 @@ export class DeliveryWorker {
       // Decided already (delivered late, after a crash): its dependents can go, or must be withdrawn.
       if (recorded && DECIDED.has(recorded.status)) await settleDependents(tx, c.applicationId, { now });
     });
+    this.#deps.onCaseChanged?.();
   }
 
   async #caseFailed(c: CaseRecord, error: string): Promise<DeliveryOutcome> {
@@ -249,7 +250,11 @@ export class DeliveryWorker {
       if (!endpoint) return await this.#supplementFailed(s, `no approval system registered for ${s.departmentCode}`);
       const remote = await this.#deps.clients.for(endpoint).supplement(s.remoteCaseId, s.materials, s.idempotencyKey);
       await recordSupplementDelivered(db, s.id);
-      await applyCaseUpdate(db, s.departmentCode, remote, { now: new Date(this.#now()), logger: this.#logger });
+      await applyCaseUpdate(db, s.departmentCode, remote, {
+        now: new Date(this.#now()),
+        logger: this.#logger,
+        ...(this.#deps.onCaseChanged ? { onChanged: this.#deps.onCaseChanged } : {}),
+      });
       this.#logger.info(log, 'supplement delivered');
       return 'delivered';
     } catch (error) {

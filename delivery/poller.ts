@@ -56,17 +56,18 @@ const NOTHING_SETTLED: SettledDependents = { released: [], withdrawn: [] };
  *
  * @param now the time recorded as the change's; default the current time.
  * @param logger where ignored views are logged; default nowhere.
+ * @param onChanged told after the transaction when the case was updated.
  */
 export async function applyCaseUpdate(
   db: Database,
   departmentCode: string,
   remoteCase: Case,
-  options: { now?: Date; logger?: Logger } = {},
+  options: { now?: Date; logger?: Logger; onChanged?: () => void } = {},
 ): Promise<CaseUpdateResult> {
   const found = await findCaseByRemoteId(db, departmentCode, remoteCase.caseId);
   if (!found) return { outcome: 'unknown', case: null, settled: NOTHING_SETTLED };
   const now = options.now ?? new Date();
-  return db.transaction(async (tx) => {
+  const result = await db.transaction(async (tx): Promise<CaseUpdateResult> => {
     await lockApplication(tx, found.applicationId);
     const local = (await findCase(tx, found.id)) ?? found;
     const decision = decideCaseUpdate(local, new Date(remoteCase.updatedAt));
@@ -90,6 +91,8 @@ export async function applyCaseUpdate(
     const settled = DECIDED.has(updated.status) ? await settleDependents(tx, updated.applicationId, { now }) : NOTHING_SETTLED;
     return { outcome: 'updated', case: updated, settled };
   });
+  if (result.outcome === 'updated') options.onChanged?.();
+  return result;
 }
 
 /** Settings of a {@link StatusPoller}. */
@@ -179,7 +182,11 @@ export class StatusPoller {
             this.#logger.warn({ caseId: c.id, department: departmentCode, remoteCaseId: c.remoteCaseId }, 'department does not know the case');
           }
           for (const r of remote) {
-            const result = await applyCaseUpdate(db, departmentCode, r, { now: new Date(this.#now()), logger: this.#logger });
+            const result = await applyCaseUpdate(db, departmentCode, r, {
+              now: new Date(this.#now()),
+              logger: this.#logger,
+              ...(this.#deps.onCaseChanged ? { onChanged: this.#deps.onCaseChanged } : {}),
+            });
             if (result.outcome !== 'updated') continue;
             summary.updated += 1;
             this.#logger.info({ caseId: result.case?.id, department: departmentCode, status: r.status }, 'case status changed');

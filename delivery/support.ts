@@ -18,6 +18,8 @@ export interface DeliveryDeps {
   clients: ApprovalClients;
   /** Default: silent. */
   logger?: Logger;
+  /** Told when a case's status or dates changed (the warning monitor re-evaluates it). */
+  onCaseChanged?: () => void;
 }
 
 let silent: Logger | undefined;

@@ -25,6 +25,8 @@ export interface WebhookDeps {
   logger?: Logger;
   /** The clock, in epoch milliseconds. Default `Date.now`. */
   now?: () => number;
+  /** Told when a case's status or dates changed. */
+  onCaseChanged?: () => void;
 }
 
 export type WebhookResult =
@@ -87,7 +89,11 @@ export async function handleCaseStatusWebhook(
   }
   const remote = parsed.data;
   try {
-    const result = await applyCaseUpdate(deps.db, departmentCode, remote, { now: new Date((deps.now ?? Date.now)()), logger });
+    const result = await applyCaseUpdate(deps.db, departmentCode, remote, {
+      now: new Date((deps.now ?? Date.now)()),
+      logger,
+      ...(deps.onCaseChanged ? { onChanged: deps.onCaseChanged } : {}),
+    });
     if (result.outcome === 'unknown') logger.warn({ remoteCaseId: remote.caseId }, 'webhook for an unknown case ignored');
     else if (result.outcome !== 'ignored') {
       logger.info({ caseId: result.case?.id, remoteCaseId: remote.caseId, status: remote.status, outcome: result.outcome }, 'case webhook applied');

@@ -180,3 +180,31 @@ export function followedUpOnTime(followUp: FollowUp, now: Date): boolean {
   const inTime = (done: Date | null, due: Date) => (done ?? now).getTime() <= due.getTime();
   return inTime(followUp.contactedAt, followUp.contactDueAt) && inTime(followUp.closedAt, followUp.closeDueAt);
 }
+
+/** 差评整改 figures of a set of follow-ups, for evaluators. */
+export interface FollowUpSummary {
+  /** Follow-ups opened (差评 received). */
+  count: number;
+  /** Of those, closed (RECTIFIED or EXPLAINED). */
+  closed: number;
+  /** Of those, RECTIFIED. */
+  rectified: number;
+  /** On-time follow-up rate: follow-ups whose every step was taken by its deadline ({@link followedUpOnTime}) / all; null when none. */
+  onTimeRate: number | null;
+  /** 整改率: RECTIFIED / closed; null when none is closed. */
+  rectificationRate: number | null;
+}
+
+/** The summary of `followUps` at `now` (a step not taken yet counts as late only once its deadline has passed). */
+export function summariseFollowUps(followUps: readonly FollowUp[], now: Date): FollowUpSummary {
+  const closed = followUps.filter(isClosed).length;
+  const rectified = followUps.filter((f) => f.status === 'RECTIFIED').length;
+  const onTime = followUps.filter((f) => followedUpOnTime(f, now)).length;
+  return {
+    count: followUps.length,
+    closed,
+    rectified,
+    onTimeRate: followUps.length ? onTime / followUps.length : null,
+    rectificationRate: closed ? rectified / closed : null,
+  };
+}

@@ -24,6 +24,7 @@ export type UpstreamName =
   | 'e-certificates'
   | 'data-center'
   | 'evaluation'
+  | 'alert-webhook'
   | `approval:${string}`;
 
 export abstract class GatewayError extends GraphQLError {

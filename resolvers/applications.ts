@@ -75,11 +75,11 @@ export const applicationResolvers: Resolvers = {
       if (!record || ctx.viewer.kind !== 'user' || record.applicant !== ctx.viewer.subject) return null;
       return ownView(record, await refreshCaseStatuses(ctx, record.id));
     },
-    departmentCases: async (_root, { first, after, status }, ctx) => {
+    departmentCases: async (_root, { first, after, status, warning }, ctx) => {
       const departmentCode = ctx.viewer.kind === 'user' ? ctx.viewer.department : undefined;
       if (!departmentCode) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
       const audience: Audience = { kind: 'department', departmentCode };
-      const page = await casesOfDepartment(ctx.services.db, departmentCode, { ...checkedPage({ first, after }, decodeCursor), status });
+      const page = await casesOfDepartment(ctx.services.db, departmentCode, { ...checkedPage({ first, after }, decodeCursor), status, warning });
       const applications = await ctx.loaders.store.application.loadMany(page.items.map(({ node }) => node.applicationId));
       const edges = page.items.flatMap(({ cursor, node }, i) => {
         const record = applications[i];

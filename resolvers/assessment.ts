@@ -21,7 +21,15 @@ export const assessmentResolvers: Resolvers = {
     rateApplication: async (_root, { input }, { services, viewer }) => {
       const applicant = viewer.kind === 'user' ? viewer.subject : '';
       const evaluation = await withUserInput(() =>
-        rateApplication({ db: services.db, evaluation: services.evaluation }, applicant, input),
+        rateApplication(
+          {
+            db: services.db,
+            evaluation: services.evaluation,
+            followUps: { leadDepartmentOf: services.leadDepartmentOf, deadlines: services.config.followUpDeadlines },
+          },
+          applicant,
+          input,
+        ),
       );
       return { evaluation };
     },

@@ -163,7 +163,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     // The signature covers the raw bytes, so the body is verified before it is parsed.
     const raw = await readBody(req, 1024 * 1024);
     const result = await handleCaseStatusWebhook(
-      { db: services.db, directory: services.connectors, logger },
+      { db: services.db, directory: services.connectors, logger, onCaseChanged: () => services.warnings.wake() },
       departmentCode,
       raw,
       req.headers['x-signature'],

@@ -62,6 +62,8 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   'Query.metrics': requireRole('EVALUATOR', 'ADMIN'),
   'Query.replicationBacklog': requireRole('EVALUATOR', 'ADMIN'),
   'Mutation.rateApplication': requireRole('APPLICANT'),
+  'Query.followUps': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
+  'Mutation.followUpStep': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Mutation.registerConnector': ownDepartment((args) => args.input?.departmentCode),
   'Mutation.removeConnector': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Application.materials': applicantOnly,

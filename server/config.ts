@@ -6,6 +6,8 @@ import { z } from 'zod';
 import { parseAllowedHosts, type AllowedHost } from '../connectors/egress.ts';
 import type { UpstreamPolicy } from '../connectors/http.ts';
 import { SEAL_ALGORITHMS, type SealAlgorithm } from '../lib/seal.ts';
+import { DEFAULT_FOLLOW_UP_DEADLINES, followUpDeadlineProblems, type FollowUpDeadlines } from '../domain/follow-up.ts';
+import { DEFAULT_YELLOW_AT, yellowThresholdProblem } from '../domain/warning-level.ts';
 
 export interface UpstreamEndpoint {
   /** Base URL without trailing slash. */
@@ -98,6 +100,25 @@ export interface GatewayConfig {
   publicBaseUrl: string | null;
   /** The one-thing window printed on notices of topics that name none themselves (WINDOW_ADDRESS). Default none. */
   defaultWindowAddress: string | null;
+  /**
+   * Share of a case's working time (receivedAt → dueAt) from which on it is
+   * YELLOW (CASE_WARNING_YELLOW_AT), a fraction strictly between 0 and 1.
+   * Default 0.8.
+   */
+  warningYellowAt: number;
+  /**
+   * The operator's alert receiver: ALERT_WEBHOOK_URL (http(s), path
+   * included) and ALERT_WEBHOOK_SECRET (the HMAC-SHA256 key of its
+   * X-Signature, at least 16 characters, required with the URL). Default
+   * none: alerts are kept in the outbox and shown as gauges only.
+   */
+  alertWebhook: { url: string; secret: string } | null;
+  /**
+   * Deadlines of the 差评 follow-up in working days from the rating:
+   * FOLLOW_UP_CONTACT_DAYS (回访, default 1) and FOLLOW_UP_CLOSE_DAYS
+   * (RECTIFIED or EXPLAINED, default 15), whole numbers from 1 to 365.
+   */
+  followUpDeadlines: FollowUpDeadlines;
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -299,6 +320,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     deferredMaterialDays: integer('DEFERRED_MATERIAL_DAYS', 5, 1, 60),
     publicBaseUrl: null,
     defaultWindowAddress: text('WINDOW_ADDRESS') ?? null,
+    warningYellowAt: DEFAULT_YELLOW_AT,
+    alertWebhook: null,
+    followUpDeadlines: {
+      contactDays: integer('FOLLOW_UP_CONTACT_DAYS', DEFAULT_FOLLOW_UP_DEADLINES.contactDays, 1, 365),
+      closeDays: integer('FOLLOW_UP_CLOSE_DAYS', DEFAULT_FOLLOW_UP_DEADLINES.closeDays, 1, 365),
+    },
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),
@@ -333,6 +360,29 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
   if (publicBaseUrl !== undefined) {
     if (!isHttpUrl(publicBaseUrl)) problems.push(`PUBLIC_BASE_URL must be an http(s) URL, got "${publicBaseUrl}"`);
     config.publicBaseUrl = publicBaseUrl.replace(/\/+$/, '');
+  }
+  const yellowAt = text('CASE_WARNING_YELLOW_AT');
+  if (yellowAt !== undefined) {
+    const value = /^[0-9.]+$/.test(yellowAt) ? Number(yellowAt) : Number.NaN;
+    const problem = yellowThresholdProblem(value);
+    if (problem) problems.push(`CASE_WARNING_YELLOW_AT must be a fraction strictly between 0 and 1 (e.g. 0.8), got "${yellowAt}"`);
+    else config.warningYellowAt = value;
+  }
+  const alertUrl = text('ALERT_WEBHOOK_URL');
+  const alertSecret = text('ALERT_WEBHOOK_SECRET');
+  if (alertUrl !== undefined) {
+    if (!isHttpUrl(alertUrl)) problems.push(`ALERT_WEBHOOK_URL must be an http(s) URL, got "${alertUrl}"`);
+    if (alertSecret === undefined) problems.push('ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URL (it signs the alerts)');
+    else if (alertSecret.length < 16) problems.push('ALERT_WEBHOOK_SECRET must be at least 16 characters long');
+    else config.alertWebhook = { url: alertUrl, secret: alertSecret };
+  } else if (alertSecret !== undefined) {
+    problems.push('ALERT_WEBHOOK_SECRET is set but ALERT_WEBHOOK_URL is not: set both, or neither');
+  }
+  const followUpSettings = ['FOLLOW_UP_CONTACT_DAYS', 'FOLLOW_UP_CLOSE_DAYS'];
+  if (!problems.some((p) => followUpSettings.some((name) => p.startsWith(name)))) {
+    for (const problem of followUpDeadlineProblems(config.followUpDeadlines)) {
+      problems.push(`FOLLOW_UP_CONTACT_DAYS / FOLLOW_UP_CLOSE_DAYS: ${problem.replace('contactDays', 'FOLLOW_UP_CONTACT_DAYS').replace('closeDays', 'FOLLOW_UP_CLOSE_DAYS')}`);
+    }
   }
   const databaseUrl = text('DATABASE_URL');
   if (databaseUrl !== undefined) {

@@ -27,6 +27,9 @@ import type { SubmissionPorts } from '../usecases/submit-application.ts';
 import type { Seal } from '../lib/seal.ts';
 import type { AddWorkingDays } from '../domain/receipt.ts';
 import { addWorkingDays } from '../domain/working-days.ts';
+import { AlertWebhookClient } from '../connectors/alert-webhook/client.ts';
+import { AlertSender, WarningMonitor, type AlertSenderOptions, type WarningMonitorOptions } from '../delivery/supervision.ts';
+import type { LeadDepartmentOf } from '../usecases/supervision.ts';
 
 export interface UpstreamEndpoints {
   matterRegistry: UpstreamEndpoint;
@@ -62,6 +65,12 @@ export interface GatewayServices {
   seal: Seal;
   /** The working-day calendar of due dates on receipts. */
   addWorkingDays: AddWorkingDays;
+  /** The topic's lead department, from the (cached) registry. */
+  leadDepartmentOf: LeadDepartmentOf;
+  /** 效能监督: evaluates every case's warning level and the overdue follow-ups; woken by each case update. */
+  warnings: WarningMonitor;
+  /** Sends the alert outbox to ALERT_WEBHOOK_URL; null when none is configured (alerts wait in the outbox). */
+  alerts: AlertSender | null;
   /** Starts the background work: health checks, delivery, status polling, guide checks. */
   start(): void;
   close(): Promise<void>;
@@ -88,6 +97,10 @@ export interface ServiceOptions {
   guideCheckIntervalMs?: number;
   /** Resolves the approval connectors' host names; default the system resolver (tests pass a stub). */
   resolve?: Resolve;
+  /** Tuning and clock of the warning monitor (tests pass a controllable clock). */
+  warnings?: WarningMonitorOptions;
+  /** Tuning of the alert sender (tests speed up its retries). */
+  alerts?: AlertSenderOptions;
 }
 
 export function createServices(
@@ -138,7 +151,16 @@ export function createServices(
   for (const [key, id] of Object.entries(CENTRAL_CONNECTORS)) {
     health.track(id, endpoints[key as keyof UpstreamEndpoints].url, config.upstreamTimeoutMs);
   }
-  const deliveryDeps = { db, directory: connectors, clients: approvalClients, logger };
+  const leadDepartmentOf: LeadDepartmentOf = async (topicCode) => (await registry.topic(topicCode))?.leadDepartment ?? null;
+  const alertWebhook = config.alertWebhook
+    ? new AlertWebhookClient({ ...config.alertWebhook, policy: { timeoutMs: config.upstreamTimeoutMs }, onCall })
+    : null;
+  const alerts = alertWebhook ? new AlertSender({ db, receiver: alertWebhook, logger }, options.alerts) : null;
+  const warnings = new WarningMonitor(
+    { db, leadDepartmentOf, yellowAt: config.warningYellowAt, logger, onAlert: () => alerts?.wake() },
+    options.warnings,
+  );
+  const deliveryDeps = { db, directory: connectors, clients: approvalClients, logger, onCaseChanged: () => warnings.wake() };
   const delivery = new DeliveryWorker(deliveryDeps, options.delivery);
   const poller = new StatusPoller(deliveryDeps, options.poller);
   const guideChecks = new GuideCheckScheduler(() => runGuideCheck({ registry, db }), {
@@ -170,20 +192,27 @@ export function createServices(
     guideChecks,
     seal,
     addWorkingDays,
+    leadDepartmentOf,
+    warnings,
+    alerts,
     start() {
       health.start();
       delivery.start();
       poller.start();
       guideChecks.start();
+      warnings.start();
+      alerts?.start();
     },
     async close() {
       // Drain first: a delivery in flight finishes and records its answer before the database closes.
       await delivery.stop();
       await poller.stop();
       await guideChecks.stop();
+      await warnings.stop();
+      await alerts?.stop();
       await health.close();
       await connectors.close();
-      await Promise.all([registryClient.close(), eCertificates.close(), dataCenter.close(), evaluation.close(), approvalClients.close()]);
+      await Promise.all([registryClient.close(), eCertificates.close(), dataCenter.close(), evaluation.close(), approvalClients.close(), alertWebhook?.close()]);
       await db.close();
     },
   };

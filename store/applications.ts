@@ -4,6 +4,7 @@
  * back for the applicant and for department staff.
  */
 import type { CaseStatus } from '../domain/application-status.ts';
+import type { WarningLevel } from '../domain/warning-level.ts';
 import type { DeliveryMethod, Provision } from '../domain/submission.ts';
 import { toCase, type CaseRecord, type CaseRow } from './cases.ts';
 import type { Queryable } from './database.ts';
@@ -219,11 +220,11 @@ export async function applicationsOf(
   };
 }
 
-/** A department's cases, newest application first, optionally of one status. */
+/** A department's cases, newest application first, optionally of one status and of one warning level. */
 export async function casesOfDepartment(
   db: Queryable,
   departmentCode: string,
-  page: { first: number; after?: string | null; status?: CaseStatus | null },
+  page: { first: number; after?: string | null; status?: CaseStatus | null; warning?: WarningLevel | null },
 ): Promise<Page<CaseRecord & { submittedAt: Date }>> {
   const limit = pageSize(page.first);
   const after = page.after ? decodeCursor(page.after) : null;
@@ -233,8 +234,9 @@ export async function casesOfDepartment(
       WHERE c.department_code = $1
         AND ($2::text IS NULL OR c.status = $2::text)
         AND ($3::timestamptz IS NULL OR (a.submitted_at, c.id) < ($3::timestamptz, $4::text))
+        AND ($6::text IS NULL OR c.warning_level = $6::text)
       ORDER BY a.submitted_at DESC, c.id DESC LIMIT $5`,
-    [departmentCode, page.status ?? null, after?.at ?? null, after?.id ?? '', limit + 1],
+    [departmentCode, page.status ?? null, after?.at ?? null, after?.id ?? '', limit + 1, page.warning ?? null],
   );
   const items = rows.slice(0, limit).map((r) => ({ ...toCase(r), submittedAt: r.submitted_at }));
   return {

@@ -25,6 +25,7 @@
 import type { Case, MaterialRef } from '../connectors/approval/models.ts';
 import { DECIDED, blockedByRejection, readyToSend, type CaseNode, type CaseStatus } from '../domain/application-status.ts';
 import type { Queryable } from './database.ts';
+import type { WarningLevel } from '../domain/warning-level.ts';
 
 /** One row of `cases`: one matter of an application and its delivery state. */
 export interface CaseRecord {
@@ -65,6 +66,8 @@ export interface CaseRecord {
   /** The department's `updatedAt` of the last view of the case applied; null before any. */
   remoteUpdatedAt: Date | null;
   updatedAt: Date;
+  /** 效能监督: the level as the warning monitor evaluated it last (NONE before). */
+  warningLevel: WarningLevel;
 }
 
 /** One supplement due for delivery, with what is needed to deliver it. */
@@ -165,6 +168,7 @@ export interface CaseRow {
   next_poll_at: Date | null;
   remote_updated_at: Date | null;
   updated_at: Date;
+  warning_level: string;
 }
 
 /** A `cases` row as the rest of the gateway sees it. */
@@ -197,6 +201,7 @@ export function toCase(row: CaseRow): CaseRecord {
     nextPollAt: row.next_poll_at,
     remoteUpdatedAt: row.remote_updated_at,
     updatedAt: row.updated_at,
+    warningLevel: (row.warning_level ?? 'NONE') as WarningLevel,
   };
 }
 

@@ -19,8 +19,13 @@ import type { Queryable } from '../store/database.ts';
 import { latestOnlineUrlCheck, onlineUrlCheckOf } from '../store/guide-checks.ts';
 import { periodApplications, periodCases, periodRatings, type MetricsPeriod } from '../store/metrics.ts';
 import { compareWithOtherRegions } from './cross-region.ts';
+import { summariseFollowUps, type FollowUpSummary } from '../domain/follow-up.ts';
+import { periodFollowUps, periodWarningCounts, type WarningCount } from '../store/supervision.ts';
 
 export type { AssessmentMetrics, DepartmentMetrics, GradeCount, TopicMetrics } from '../domain/metrics.ts';
+
+/** The assessment metrics with the supervision figures: warnings by department, topic and level; the 差评 follow-ups. */
+export type SupervisedMetrics = AssessmentMetrics & { warnings: WarningCount[]; followUps: FollowUpSummary };
 
 /** The registry as the metrics need it (`CachedMatterRegistry` fits). */
 export interface MetricsRegistry {
@@ -62,26 +67,30 @@ const TOPICS_AT_ONCE = 6;
  * - Applications and cases: those of the region submitted in [from, to).
  * - Ratings: those the rating system recorded in [from, to) for the region's
  *   topics (any status) and for the topics of the period's applications.
+ * - Warnings: the period's delivered cases by department, topic and stored
+ *   level; follow-ups: those of the region's 差评 opened in [from, to).
  *
  * @throws InvalidInputError (BAD_USER_INPUT) when from/to is not a valid
  *   instant or `to` is not after `from`; `UpstreamError`s when the registry
  *   or the rating system fails (metrics are never computed on partial data).
  */
-export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams): Promise<AssessmentMetrics> {
+export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams): Promise<SupervisedMetrics> {
   const period = checkPeriod(params);
   const now = deps.now?.() ?? new Date();
 
-  const [summaries, applications, cases] = await Promise.all([
+  const [summaries, applications, cases, warnings, followUps] = await Promise.all([
     deps.registry.topics(period.region),
     periodApplications(deps.db, period),
     periodCases(deps.db, period),
+    periodWarningCounts(deps.db, period),
+    periodFollowUps(deps.db, period),
   ]);
   const ratingTopics = [...new Set([...summaries.map((t) => t.code), ...applications.map((a) => a.topicCode)])];
   const [topics, ratings] = await Promise.all([
     assessTopics(deps, summaries.filter((t) => t.status === 'PUBLISHED')),
     periodRatings(deps.evaluation, ratingTopics, period),
   ]);
-  return computeMetrics({ topics, applications, cases, ratings, now });
+  return { ...computeMetrics({ topics, applications, cases, ratings, now }), warnings, followUps: summariseFollowUps(followUps, now) };
 }
 
 function checkPeriod(params: MetricsParams): MetricsPeriod {

@@ -22,6 +22,7 @@ import { applicationStatus, type ApplicationStatus } from '../domain/application
 import { UpstreamRejectedError } from '../lib/errors.ts';
 import { casesOfApplications, evaluationsOf, findApplication, type ApplicationRecord, type EvaluationRecord } from '../store/applications.ts';
 import type { Queryable } from '../store/database.ts';
+import { openFollowUpForRating, type OpenFollowUpDeps } from './follow-ups.ts';
 
 /** GraphQL `RateApplicationInput`. */
 export interface RateApplicationInput {
@@ -36,6 +37,8 @@ export interface RateApplicationInput {
 export interface RateApplicationDeps {
   db: Queryable;
   evaluation: Pick<EvaluationClient, 'rate' | 'listAll'>;
+  /** Where a 差评 (grade 1–2) opens its follow-up; none opened when absent. */
+  followUps?: Omit<OpenFollowUpDeps, 'db'>;
 }
 
 /** Application statuses that may be rated: the application is decided. */
@@ -78,7 +81,11 @@ export async function rateApplication(
     throw problem('NOT_DECIDED', `application ${application.id} is ${status}: it can be rated once it is decided`);
   }
   const alreadyRated = () => problem('ALREADY_RATED', `application ${application.id} was already rated (一事一评)`);
-  if ((await evaluationsOf(deps.db, [application.id])).has(application.id)) throw alreadyRated();
+  const localCopy = (await evaluationsOf(deps.db, [application.id])).get(application.id);
+  if (localCopy) {
+    await openFollowUpOf(deps, localCopy);
+    throw alreadyRated();
+  }
 
   let stored: Evaluation;
   try {
@@ -95,11 +102,19 @@ export async function rateApplication(
     const existing = await findRemoteRating(deps, application);
     if (!existing) throw alreadyRated();
     const copy = await storeLocalCopy(deps.db, application, existing);
+    await openFollowUpOf(deps, copy);
     const sameRating = existing.grade === rating.grade && existing.channel === rating.channel && existing.comment === rating.comment;
     if (!sameRating) throw alreadyRated();
     return copy;
   }
-  return storeLocalCopy(deps.db, application, stored);
+  const copy = await storeLocalCopy(deps.db, application, stored);
+  await openFollowUpOf(deps, copy);
+  return copy;
+}
+
+/** A 差评 opens its follow-up once its local copy is stored (repeated on a retry until it is there). */
+async function openFollowUpOf(deps: RateApplicationDeps, copy: EvaluationRecord): Promise<void> {
+  if (deps.followUps) await openFollowUpForRating({ db: deps.db, ...deps.followUps }, { kind: 'applicant' }, copy);
 }
 
 interface CheckedRating {

@@ -10,6 +10,7 @@ import type { ConnectorHealth as ConnectorHealthModel } from '../../connectors/a
 import type { RegionReplicationCandidate as RegionReplicationCandidateModel } from '../../usecases/cross-region.ts';
 import type { RenderedFlowchart as RenderedFlowchartModel } from '../../usecases/flowchart.ts';
 import type { IssuedReceipt as IssuedReceiptModel, ReceiptVerification as ReceiptVerificationModel, VerifiedReceipt as VerifiedReceiptModel } from '../../usecases/receipt.ts';
+import type { WarningCount as WarningCountModel, FollowUpRecord as FollowUpRecordModel } from '../../store/supervision.ts';
 import type { GatewayContext } from '../../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -102,6 +103,8 @@ export type AssessmentMetrics = {
   /** Mean over the period's applications of 1 − committedDays / legalDaysTotal. */
   averageTimeCompression: Maybe<Scalars['Float']['output']>;
   departments: Array<DepartmentMetrics>;
+  /** The follow-ups of the 差评 of the period's applications, opened in the period. */
+  followUps: FollowUpSummary;
   goodRatingRate: Maybe<Scalars['Float']['output']>;
   /** Guidable / published topics (target 100 %). */
   guidableRate: Maybe<Scalars['Float']['output']>;
@@ -111,6 +114,8 @@ export type AssessmentMetrics = {
   /** PUBLISHED topics of the region. */
   topicCount: Scalars['Int']['output'];
   topics: Array<TopicMetrics>;
+  /** Cases of the period's applications by department, topic and warning level (delivered cases only). */
+  warnings: Array<WarningCount>;
 };
 
 /** One matter of an application in a department's approval system (办件). */
@@ -132,6 +137,8 @@ export type Case = {
   status: CaseStatus;
   /** The department's reason, e.g. why it asks for materials or refused. */
   statusReason: Maybe<Scalars['String']['output']>;
+  /** The warning level, as evaluated last (every minute and on each update of the case). */
+  warning: WarningLevel;
 };
 
 export type CaseConnection = {
@@ -269,6 +276,8 @@ export type Evaluation = {
   channel: EvaluationChannel;
   comment: Maybe<Scalars['String']['output']>;
   createdAt: Scalars['DateTime']['output'];
+  /** The lead department's follow-up, for a 差评 (grade 1–2); null otherwise. */
+  followUp: Maybe<EvaluationFollowUp>;
   grade: Scalars['Int']['output'];
 };
 
@@ -278,6 +287,12 @@ export type EvaluationChannel =
   | 'MOBILE'
   | 'PC'
   | 'WINDOW';
+
+/** What the citizen sees of the follow-up of its 差评. */
+export type EvaluationFollowUp = {
+  __typename?: 'EvaluationFollowUp';
+  status: FollowUpStatus;
+};
 
 export type Exemption = {
   __typename?: 'Exemption';
@@ -326,6 +341,77 @@ export type FlowchartFormat =
   | 'DOT'
   /** An SVG image, laid out by Graphviz on the gateway. */
   | 'SVG';
+
+/**
+ * The follow-up of a 差评 (grade 1–2) by the topic's lead department. Names
+ * no one: the rating's application id lets the department find the case.
+ */
+export type FollowUp = {
+  __typename?: 'FollowUp';
+  applicationId: Scalars['ID']['output'];
+  /** When it must be RECTIFIED or EXPLAINED (FOLLOW_UP_CLOSE_DAYS working days after the rating, default 15). */
+  closeDueAt: Scalars['DateTime']['output'];
+  closedAt: Maybe<Scalars['DateTime']['output']>;
+  closingNote: Maybe<Scalars['String']['output']>;
+  /** The citizen's reason for the rating. */
+  comment: Maybe<Scalars['String']['output']>;
+  /** When the 回访 is due (FOLLOW_UP_CONTACT_DAYS working days after the rating, default 1). */
+  contactDueAt: Scalars['DateTime']['output'];
+  contactNote: Maybe<Scalars['String']['output']>;
+  contactedAt: Maybe<Scalars['DateTime']['output']>;
+  grade: Scalars['Int']['output'];
+  leadDepartment: Department;
+  /** What may be done next; empty once closed. */
+  nextActions: Array<FollowUpAction>;
+  openedAt: Scalars['DateTime']['output'];
+  /** The step past its deadline now: CONTACT or CLOSE; null when none. */
+  overdueStep: Maybe<Scalars['String']['output']>;
+  status: FollowUpStatus;
+  topic: Topic;
+};
+
+export type FollowUpAction =
+  /** 回访: the citizen was contacted (OPEN → CONTACTED). */
+  | 'CONTACT'
+  /** 解释说明: the case was explained (CONTACTED → EXPLAINED). */
+  | 'EXPLAIN'
+  /** 整改: the cause was rectified (CONTACTED → RECTIFIED). */
+  | 'RECTIFY';
+
+/** OPEN → CONTACTED (回访) → RECTIFIED (整改) or EXPLAINED (解释说明). */
+export type FollowUpStatus =
+  | 'CONTACTED'
+  | 'EXPLAINED'
+  | 'OPEN'
+  | 'RECTIFIED';
+
+export type FollowUpStepInput = {
+  action: FollowUpAction;
+  /** The rated application. */
+  applicationId: Scalars['ID']['input'];
+  /** What was done, 1 to 1000 characters. */
+  note: Scalars['String']['input'];
+};
+
+export type FollowUpStepPayload = {
+  __typename?: 'FollowUpStepPayload';
+  followUp: FollowUp;
+};
+
+/** 差评整改 figures (rates are fractions from 0 to 1; null when there is nothing to divide by). */
+export type FollowUpSummary = {
+  __typename?: 'FollowUpSummary';
+  /** Of those, RECTIFIED or EXPLAINED. */
+  closed: Scalars['Int']['output'];
+  /** Follow-ups opened in the period (差评 received). */
+  count: Scalars['Int']['output'];
+  /** Follow-ups whose every step was taken by its deadline / all (a step not taken yet is late once its deadline passed). */
+  onTimeRate: Maybe<Scalars['Float']['output']>;
+  /** 整改率: RECTIFIED / closed. */
+  rectificationRate: Maybe<Scalars['Float']['output']>;
+  /** Of those, RECTIFIED. */
+  rectified: Scalars['Int']['output'];
+};
 
 /** How many ratings gave one grade. */
 export type GradeCount = {
@@ -399,6 +485,8 @@ export type MeDataAccessLogArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Takes the next step of a follow-up (the lead department's staff, or ADMIN). */
+  followUpStep: FollowUpStepPayload;
   /** Rates one of my decided applications, once (一事一评). */
   rateApplication: RateApplicationPayload;
   /** Registers (or replaces) a department's approval system; takes effect at once (ADMIN, or DEPARTMENT_STAFF for their own department). */
@@ -408,6 +496,11 @@ export type Mutation = {
   submitApplication: SubmitApplicationPayload;
   /** Hands in materials a department asked for, or deferred ones. */
   supplementMaterials: SupplementMaterialsPayload;
+};
+
+
+export type MutationFollowUpStepArgs = {
+  input: FollowUpStepInput;
 };
 
 
@@ -563,6 +656,11 @@ export type Query = {
   connectors: Array<Connector>;
   /** Cases of my department's matters, newest first (DEPARTMENT_STAFF). */
   departmentCases: CaseConnection;
+  /**
+   * The follow-ups of 差评 (DEPARTMENT_STAFF: their department's as lead
+   * department; ADMIN: every one), oldest first, optionally of one status.
+   */
+  followUps: Array<FollowUp>;
   /** The signed-in caller; null for anonymous callers. */
   me: Maybe<Me>;
   /** Assessment metrics of a region (all regions when omitted) for applications submitted and ratings given in [from, to). */
@@ -592,6 +690,13 @@ export type QueryDepartmentCasesArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
   status?: InputMaybe<CaseStatus>;
+  warning?: InputMaybe<WarningLevel>;
+};
+
+
+export type QueryFollowUpsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+  status?: InputMaybe<FollowUpStatus>;
 };
 
 
@@ -903,6 +1008,27 @@ export type VerifiedReceipt = {
   verificationCode: Scalars['String']['output'];
 };
 
+/** Cases of one department, topic and warning level. */
+export type WarningCount = {
+  __typename?: 'WarningCount';
+  count: Scalars['Int']['output'];
+  department: Department;
+  level: WarningLevel;
+  topic: Topic;
+};
+
+/**
+ * 效能监督 红黄牌: how much of a case's working time between its receivedAt and
+ * dueAt is used. Decided cases keep the level they were decided at.
+ */
+export type WarningLevel =
+  /** Less than CASE_WARNING_YELLOW_AT (default 80 %) used, or no time limit running yet. */
+  | 'NONE'
+  /** Past dueAt. */
+  | 'RED'
+  /** At least CASE_WARNING_YELLOW_AT of the working time used. */
+  | 'YELLOW';
+
 
 
 export type ResolverTypeWrapper<T> = Promise<T> | T;
@@ -1001,6 +1127,7 @@ export type ResolversTypes = {
   DepartmentMetrics: ResolverTypeWrapper<DepartmentMetricsModel>;
   Evaluation: ResolverTypeWrapper<EvaluationRecordModel>;
   EvaluationChannel: EvaluationChannel;
+  EvaluationFollowUp: ResolverTypeWrapper<FollowUpRecordModel>;
   Exemption: ResolverTypeWrapper<ExemptionViewModel>;
   ExemptionReason: ExemptionReason;
   FieldType: FieldType;
@@ -1008,6 +1135,12 @@ export type ResolversTypes = {
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
   Flowchart: ResolverTypeWrapper<RenderedFlowchartModel>;
   FlowchartFormat: FlowchartFormat;
+  FollowUp: ResolverTypeWrapper<FollowUpRecordModel>;
+  FollowUpAction: FollowUpAction;
+  FollowUpStatus: FollowUpStatus;
+  FollowUpStepInput: FollowUpStepInput;
+  FollowUpStepPayload: ResolverTypeWrapper<Omit<FollowUpStepPayload, 'followUp'> & { followUp: ResolversTypes['FollowUp'] }>;
+  FollowUpSummary: ResolverTypeWrapper<FollowUpSummary>;
   GradeCount: ResolverTypeWrapper<GradeCount>;
   HealthStatus: HealthStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -1052,6 +1185,8 @@ export type ResolversTypes = {
   TopicStatus: TopicStatus;
   UploadInput: UploadInput;
   VerifiedReceipt: ResolverTypeWrapper<VerifiedReceiptModel>;
+  WarningCount: ResolverTypeWrapper<WarningCountModel>;
+  WarningLevel: WarningLevel;
 };
 
 /** Mapping between all available schema types and the resolvers parents */
@@ -1078,10 +1213,15 @@ export type ResolversParentTypes = {
   Department: DepartmentModel;
   DepartmentMetrics: DepartmentMetricsModel;
   Evaluation: EvaluationRecordModel;
+  EvaluationFollowUp: FollowUpRecordModel;
   Exemption: ExemptionViewModel;
   FieldValueInput: FieldValueInput;
   Float: Scalars['Float']['output'];
   Flowchart: RenderedFlowchartModel;
+  FollowUp: FollowUpRecordModel;
+  FollowUpStepInput: FollowUpStepInput;
+  FollowUpStepPayload: Omit<FollowUpStepPayload, 'followUp'> & { followUp: ResolversParentTypes['FollowUp'] };
+  FollowUpSummary: FollowUpSummary;
   GradeCount: GradeCount;
   ID: Scalars['ID']['output'];
   Int: Scalars['Int']['output'];
@@ -1117,6 +1257,7 @@ export type ResolversParentTypes = {
   TopicMetrics: TopicMetricsModel;
   UploadInput: UploadInput;
   VerifiedReceipt: VerifiedReceiptModel;
+  WarningCount: WarningCountModel;
 };
 
 export type ApplicationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Application'] = ResolversParentTypes['Application']> = {
@@ -1158,12 +1299,14 @@ export type AssessmentMetricsResolvers<ContextType = GatewayContext, ParentType 
   averageMaterialReduction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   averageTimeCompression?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   departments?: Resolver<Array<ResolversTypes['DepartmentMetrics']>, ParentType, ContextType>;
+  followUps?: Resolver<ResolversTypes['FollowUpSummary'], ParentType, ContextType>;
   goodRatingRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   guidableRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   onlineProcessableRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   topicCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   topics?: Resolver<Array<ResolversTypes['TopicMetrics']>, ParentType, ContextType>;
+  warnings?: Resolver<Array<ResolversTypes['WarningCount']>, ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1179,6 +1322,7 @@ export type CaseResolvers<ContextType = GatewayContext, ParentType extends Resol
   result?: Resolver<Maybe<ResolversTypes['CaseResult']>, ParentType, ContextType>;
   status?: Resolver<ResolversTypes['CaseStatus'], ParentType, ContextType>;
   statusReason?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  warning?: Resolver<ResolversTypes['WarningLevel'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1278,7 +1422,13 @@ export type EvaluationResolvers<ContextType = GatewayContext, ParentType extends
   channel?: Resolver<ResolversTypes['EvaluationChannel'], ParentType, ContextType>;
   comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  followUp?: Resolver<Maybe<ResolversTypes['EvaluationFollowUp']>, ParentType, ContextType>;
   grade?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type EvaluationFollowUpResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['EvaluationFollowUp'] = ResolversParentTypes['EvaluationFollowUp']> = {
+  status?: Resolver<ResolversTypes['FollowUpStatus'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1293,6 +1443,39 @@ export type FlowchartResolvers<ContextType = GatewayContext, ParentType extends 
   content?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   format?: Resolver<ResolversTypes['FlowchartFormat'], ParentType, ContextType>;
   problems?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FollowUpResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FollowUp'] = ResolversParentTypes['FollowUp']> = {
+  applicationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  closeDueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  closedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  closingNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  comment?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  contactDueAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  contactNote?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  contactedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  grade?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  leadDepartment?: Resolver<ResolversTypes['Department'], ParentType, ContextType>;
+  nextActions?: Resolver<Array<ResolversTypes['FollowUpAction']>, ParentType, ContextType>;
+  openedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  overdueStep?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['FollowUpStatus'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['Topic'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FollowUpStepPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FollowUpStepPayload'] = ResolversParentTypes['FollowUpStepPayload']> = {
+  followUp?: Resolver<ResolversTypes['FollowUp'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type FollowUpSummaryResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['FollowUpSummary'] = ResolversParentTypes['FollowUpSummary']> = {
+  closed?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  rectificationRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  rectified?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1327,6 +1510,7 @@ export type MeResolvers<ContextType = GatewayContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  followUpStep?: Resolver<ResolversTypes['FollowUpStepPayload'], ParentType, ContextType, RequireFields<MutationFollowUpStepArgs, 'input'>>;
   rateApplication?: Resolver<ResolversTypes['RateApplicationPayload'], ParentType, ContextType, RequireFields<MutationRateApplicationArgs, 'input'>>;
   registerConnector?: Resolver<ResolversTypes['RegisterConnectorPayload'], ParentType, ContextType, RequireFields<MutationRegisterConnectorArgs, 'input'>>;
   removeConnector?: Resolver<ResolversTypes['RemoveConnectorPayload'], ParentType, ContextType, RequireFields<MutationRemoveConnectorArgs, 'id'>>;
@@ -1413,6 +1597,7 @@ export type QueryResolvers<ContextType = GatewayContext, ParentType extends Reso
   application?: Resolver<Maybe<ResolversTypes['Application']>, ParentType, ContextType, RequireFields<QueryApplicationArgs, 'id'>>;
   connectors?: Resolver<Array<ResolversTypes['Connector']>, ParentType, ContextType>;
   departmentCases?: Resolver<ResolversTypes['CaseConnection'], ParentType, ContextType, RequireFields<QueryDepartmentCasesArgs, 'first'>>;
+  followUps?: Resolver<Array<ResolversTypes['FollowUp']>, ParentType, ContextType, RequireFields<QueryFollowUpsArgs, 'first'>>;
   me?: Resolver<Maybe<ResolversTypes['Me']>, ParentType, ContextType>;
   metrics?: Resolver<ResolversTypes['AssessmentMetrics'], ParentType, ContextType, RequireFields<QueryMetricsArgs, 'from' | 'to'>>;
   replicationBacklog?: Resolver<Array<ResolversTypes['ReplicationCandidate']>, ParentType, ContextType, RequireFields<QueryReplicationBacklogArgs, 'region'>>;
@@ -1550,6 +1735,14 @@ export type VerifiedReceiptResolvers<ContextType = GatewayContext, ParentType ex
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type WarningCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['WarningCount'] = ResolversParentTypes['WarningCount']> = {
+  count?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  department?: Resolver<ResolversTypes['Department'], ParentType, ContextType>;
+  level?: Resolver<ResolversTypes['WarningLevel'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['Topic'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type Resolvers<ContextType = GatewayContext> = {
   Application?: ApplicationResolvers<ContextType>;
   ApplicationConnection?: ApplicationConnectionResolvers<ContextType>;
@@ -1571,8 +1764,12 @@ export type Resolvers<ContextType = GatewayContext> = {
   Department?: DepartmentResolvers<ContextType>;
   DepartmentMetrics?: DepartmentMetricsResolvers<ContextType>;
   Evaluation?: EvaluationResolvers<ContextType>;
+  EvaluationFollowUp?: EvaluationFollowUpResolvers<ContextType>;
   Exemption?: ExemptionResolvers<ContextType>;
   Flowchart?: FlowchartResolvers<ContextType>;
+  FollowUp?: FollowUpResolvers<ContextType>;
+  FollowUpStepPayload?: FollowUpStepPayloadResolvers<ContextType>;
+  FollowUpSummary?: FollowUpSummaryResolvers<ContextType>;
   GradeCount?: GradeCountResolvers<ContextType>;
   Matter?: MatterResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;
@@ -1600,5 +1797,6 @@ export type Resolvers<ContextType = GatewayContext> = {
   Topic?: TopicResolvers<ContextType>;
   TopicMetrics?: TopicMetricsResolvers<ContextType>;
   VerifiedReceipt?: VerifiedReceiptResolvers<ContextType>;
+  WarningCount?: WarningCountResolvers<ContextType>;
 };
 

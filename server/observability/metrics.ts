@@ -30,6 +30,12 @@
  *   indexes of `next_attempt_at`, shared by concurrent scrapes and
  *   abandoned after two seconds (the previous values stay), so scraping
  *   never loads the database;
+ * - `gateway_case_warnings{level,department,lead_department}`: undecided
+ *   cases at YELLOW or RED (效能监督), naming the case's department and the
+ *   topic's lead department; `gateway_follow_ups_overdue{step,lead_department}`:
+ *   差评 follow-ups past their CONTACT or CLOSE deadline;
+ *   `gateway_alerts_pending`: alerts the receiver has not taken yet — read
+ *   like the outbox figures (two seconds at most, else the previous values);
  * - Node.js process metrics (`process_*`, `nodejs_*`).
  *
  * Label values are bounded: operation names are taken as GraphQL names of
@@ -42,6 +48,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { UpstreamCallRecord } from '../../connectors/http.ts';
 import type { Logger } from '../../lib/logger.ts';
 import { CENTRAL_CONNECTORS, type GatewayServices } from '../services.ts';
+import { supervisionFigures, SYSTEM, type SupervisionFigures } from '../../usecases/supervision.ts';
 
 export const MAX_OPERATION_NAMES = 100;
 const NAME = /^[_A-Za-z][_0-9A-Za-z]{0,63}$/;
@@ -80,6 +87,7 @@ export class GatewayMetrics {
   readonly #upstreamDuration: Histogram<'system' | 'outcome'>;
   #services: GatewayServices | null = null;
   #outbox: Promise<OutboxFigures | null> | null = null;
+  #supervision: Promise<SupervisionFigures | null> | null = null;
 
   constructor(private readonly logger: Logger) {
     const registers = [this.registry];
@@ -220,6 +228,39 @@ export class GatewayMetrics {
       },
     });
     new Gauge({
+      name: 'gateway_case_warnings',
+      help: 'Undecided cases at warning level YELLOW or RED, by level, department and the topic\'s lead department',
+      labelNames: ['level', 'department', 'lead_department'],
+      registers,
+      async collect() {
+        const figures = await metrics.#supervisionFigures();
+        if (!figures) return;
+        this.reset();
+        for (const w of figures.warnings) this.set({ level: w.level, department: w.department, lead_department: w.leadDepartment }, w.count);
+      },
+    });
+    new Gauge({
+      name: 'gateway_follow_ups_overdue',
+      help: '差评 follow-ups past their deadline, by step (CONTACT, CLOSE) and lead department',
+      labelNames: ['step', 'lead_department'],
+      registers,
+      async collect() {
+        const figures = await metrics.#supervisionFigures();
+        if (!figures) return;
+        this.reset();
+        for (const f of figures.overdueFollowUps) this.set({ step: f.step, lead_department: f.leadDepartment }, f.count);
+      },
+    });
+    new Gauge({
+      name: 'gateway_alerts_pending',
+      help: 'Alerts (warnings, overdue follow-ups) the alert receiver has not taken yet',
+      registers,
+      async collect() {
+        const figures = await metrics.#supervisionFigures();
+        if (figures) this.set(figures.pendingAlerts);
+      },
+    });
+    new Gauge({
       name: 'gateway_outbox_oldest_pending_age_seconds',
       help: 'Seconds since the oldest item the outbox still has to deliver was submitted (0 when none), by kind',
       labelNames: ['kind'],
@@ -231,6 +272,32 @@ export class GatewayMetrics {
         this.set({ kind: 'supplement' }, figures.supplements.oldestAgeSeconds);
       },
     });
+  }
+
+  /** The supervision figures, one read shared by the gauges of a scrape, abandoned after two seconds. */
+  #supervisionFigures(): Promise<SupervisionFigures | null> {
+    const services = this.#services;
+    if (!services) return Promise.resolve(null);
+    this.#supervision ??= (async () => {
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        const read = supervisionFigures({ db: services.db, leadDepartmentOf: services.leadDepartmentOf }, SYSTEM, { now: new Date() });
+        const late = new Promise<null>((resolve) => {
+          timer = setTimeout(() => resolve(null), OUTBOX_TIMEOUT_MS);
+          timer.unref();
+        });
+        return await Promise.race([read, late]);
+      } catch (error) {
+        this.logger.debug({ err: error }, 'metrics: supervision figures not readable');
+        return null;
+      } finally {
+        clearTimeout(timer);
+        setImmediate(() => {
+          this.#supervision = null;
+        });
+      }
+    })();
+    return this.#supervision;
   }
 
   async #circuitStates(): Promise<Map<string, string>> {

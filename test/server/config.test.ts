@@ -43,6 +43,9 @@ describe('loadConfig', () => {
       deferredMaterialDays: 5,
       publicBaseUrl: null,
       defaultWindowAddress: null,
+      warningYellowAt: 0.8,
+      alertWebhook: null,
+      followUpDeadlines: { contactDays: 1, closeDays: 15 },
       queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
       trustedDocuments: 'off',
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },
@@ -174,5 +177,42 @@ describe('loadConfig', () => {
     expect(() => loadConfig({ PORT: '99999' })).toThrow(
       'Invalid configuration:\n  - PORT must be a whole number from 0 to 65535, got "99999"',
     );
+  });
+
+  it('reads the supervision settings, with 0.8, no alert webhook and 1 / 15 working days by default', () => {
+    expect(loadConfig({})).toMatchObject({ warningYellowAt: 0.8, alertWebhook: null, followUpDeadlines: { contactDays: 1, closeDays: 15 } });
+    expect(
+      loadConfig({
+        CASE_WARNING_YELLOW_AT: '0.75',
+        ALERT_WEBHOOK_URL: 'https://alerts.example.gov.cn/hooks/one-thing',
+        ALERT_WEBHOOK_SECRET: 'an-alert-secret-0123',
+        FOLLOW_UP_CONTACT_DAYS: '2',
+        FOLLOW_UP_CLOSE_DAYS: '10',
+      }),
+    ).toMatchObject({
+      warningYellowAt: 0.75,
+      alertWebhook: { url: 'https://alerts.example.gov.cn/hooks/one-thing', secret: 'an-alert-secret-0123' },
+      followUpDeadlines: { contactDays: 2, closeDays: 10 },
+    });
+  });
+
+  it('stops on a warning threshold outside (0, 1), naming the variable', () => {
+    for (const value of ['0', '1', '1.5', '-0.2', 'eighty']) {
+      expect(problemsOf({ CASE_WARNING_YELLOW_AT: value })).toEqual([
+        `CASE_WARNING_YELLOW_AT must be a fraction strictly between 0 and 1 (e.g. 0.8), got "${value}"`,
+      ]);
+    }
+  });
+
+  it('stops on an alert webhook without its secret, and on follow-up deadlines that do not fit', () => {
+    expect(problemsOf({ ALERT_WEBHOOK_URL: 'https://alerts.example.gov.cn/h' })).toEqual([
+      'ALERT_WEBHOOK_SECRET is required with ALERT_WEBHOOK_URL (it signs the alerts)',
+    ]);
+    expect(problemsOf({ ALERT_WEBHOOK_SECRET: 'an-alert-secret-0123' })).toEqual([
+      'ALERT_WEBHOOK_SECRET is set but ALERT_WEBHOOK_URL is not: set both, or neither',
+    ]);
+    expect(problemsOf({ FOLLOW_UP_CONTACT_DAYS: '5', FOLLOW_UP_CLOSE_DAYS: '3' })).toEqual([
+      'FOLLOW_UP_CONTACT_DAYS / FOLLOW_UP_CLOSE_DAYS: FOLLOW_UP_CLOSE_DAYS (3) must not be shorter than FOLLOW_UP_CONTACT_DAYS (5)',
+    ]);
   });
 });

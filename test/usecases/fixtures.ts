@@ -46,16 +46,18 @@ export interface CaseFixture {
   status: CaseStatus;
   dueAt?: string | null;
   decidedAt?: string | null;
+  receivedAt?: string | null;
 }
 
 let caseNumber = 0;
 
-export async function insertCase(db: Queryable, c: CaseFixture): Promise<void> {
+/** @returns the case's id. */
+export async function insertCase(db: Queryable, c: CaseFixture): Promise<string> {
   caseNumber++;
   await db.query(
     `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, payload,
-       status, due_at, decided_at)
-     VALUES ($1, $2, $3, $4, $4, $5, '{}', '{}'::jsonb, $6, $7, $8)`,
+       status, due_at, decided_at, received_at)
+     VALUES ($1, $2, $3, $4, $4, $5, '{}', '{}'::jsonb, $6, $7, $8, $9)`,
     [
       `CASE-${caseNumber}`,
       c.applicationId,
@@ -65,6 +67,8 @@ export async function insertCase(db: Queryable, c: CaseFixture): Promise<void> {
       c.status,
       c.dueAt ? new Date(c.dueAt) : null,
       c.decidedAt ? new Date(c.decidedAt) : null,
+      c.receivedAt ? new Date(c.receivedAt) : null,
     ],
   );
+  return `CASE-${caseNumber}`;
 }
