@@ -98,6 +98,8 @@ export interface GatewayConfig {
   publicBaseUrl: string | null;
   /** The one-thing window printed on notices of topics that name none themselves (WINDOW_ADDRESS). Default none. */
   defaultWindowAddress: string | null;
+  /** How long a window staff member's assistance session lasts, in hours (ASSISTANCE_SESSION_HOURS, 1–12). Default 2. */
+  assistanceSessionHours: number;
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -299,6 +301,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     deferredMaterialDays: integer('DEFERRED_MATERIAL_DAYS', 5, 1, 60),
     publicBaseUrl: null,
     defaultWindowAddress: text('WINDOW_ADDRESS') ?? null,
+    assistanceSessionHours: integer('ASSISTANCE_SESSION_HOURS', 2, 1, 12),
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),
