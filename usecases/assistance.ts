@@ -43,7 +43,7 @@ import {
   type AssistedAction,
   type StoredGrant,
 } from '../store/assistance.ts';
-import type { Database } from '../store/database.ts';
+import type { Database, Queryable } from '../store/database.ts';
 
 export interface AssistanceDeps {
   db: Database;
@@ -265,7 +265,7 @@ export function requireSessionTopic(actor: AssistanceActor, topicCode: string): 
 
 /** Records what window staff did for the citizen; nothing for an unassisted caller. */
 export async function recordAssistance(
-  deps: { db: Database },
+  deps: { db: Queryable },
   actor: AssistanceActor,
   request: { action: AssistedAction; ref: string },
 ): Promise<void> {
