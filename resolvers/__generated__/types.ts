@@ -50,6 +50,8 @@ export type Application = {
   assistedBy: Maybe<AssistedBy>;
   /** One case per matter, in topic order. */
   cases: Array<Case>;
+  /** WINDOW when window staff submitted it for the applicant; set by the gateway, never taken from input. */
+  channel: ApplicationChannel;
   deliveryMethod: DeliveryMethod;
   /** The applicant's rating, once given (一事一评). */
   evaluation: Maybe<Evaluation>;
@@ -64,6 +66,13 @@ export type Application = {
   topic: Maybe<Topic>;
   updatedAt: Scalars['DateTime']['output'];
 };
+
+/** Where an application was made. */
+export type ApplicationChannel =
+  | 'KIOSK'
+  | 'MOBILE'
+  | 'PC'
+  | 'WINDOW';
 
 export type ApplicationConnection = {
   __typename?: 'ApplicationConnection';
@@ -1072,6 +1081,7 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 export type ResolversTypes = {
   AnswerInput: AnswerInput;
   Application: ResolverTypeWrapper<ApplicationViewModel>;
+  ApplicationChannel: ApplicationChannel;
   ApplicationConnection: ResolverTypeWrapper<Omit<ApplicationConnection, 'edges'> & { edges: Array<ResolversTypes['ApplicationEdge']> }>;
   ApplicationEdge: ResolverTypeWrapper<Omit<ApplicationEdge, 'node'> & { node: ResolversTypes['Application'] }>;
   ApplicationMaterial: ResolverTypeWrapper<ApplicationMaterialViewModel>;
@@ -1227,6 +1237,7 @@ export type ResolversParentTypes = {
 export type ApplicationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Application'] = ResolversParentTypes['Application']> = {
   assistedBy?: Resolver<Maybe<ResolversTypes['AssistedBy']>, ParentType, ContextType>;
   cases?: Resolver<Array<ResolversTypes['Case']>, ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ApplicationChannel'], ParentType, ContextType>;
   deliveryMethod?: Resolver<ResolversTypes['DeliveryMethod'], ParentType, ContextType>;
   evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
