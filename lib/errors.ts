@@ -69,8 +69,12 @@ export class UnauthenticatedError extends GatewayError {
 
 export class ForbiddenError extends GatewayError {
   readonly code = 'FORBIDDEN' as const;
-  constructor(message = 'Not allowed for this caller') {
-    super(message, {}, 'FORBIDDEN');
+  /**
+   * @param reason a machine-readable why, as `extensions.reason` (e.g. ASSISTANCE_SESSION_EXPIRED); none by default.
+   * @param httpStatus the HTTP status when thrown while the request's caller is identified (before any resolver runs).
+   */
+  constructor(message = 'Not allowed for this caller', reason?: string, httpStatus?: number) {
+    super(message, { ...(reason ? { reason } : {}), ...(httpStatus ? { http: { status: httpStatus } } : {}) }, 'FORBIDDEN');
   }
 }
 

@@ -17,6 +17,7 @@ import {
   type ApplicationRecord,
   type CaseRecord,
 } from '../store/applications.ts';
+import { recordAssistance, requireSessionTopic } from '../usecases/assistance.ts';
 import { refreshCaseStatuses } from '../usecases/case-status.ts';
 import { submitApplication } from '../usecases/submit-application.ts';
 import { supplementMaterials } from '../usecases/supplement-materials.ts';
@@ -73,6 +74,7 @@ export const applicationResolvers: Resolvers = {
       const record = await findApplication(ctx.services.db, id);
       // Someone else's application is indistinguishable from none at all.
       if (!record || ctx.viewer.kind !== 'user' || record.applicant !== ctx.viewer.subject) return null;
+      requireSessionTopic(ctx.viewer, record.topicCode);
       return ownView(record, await refreshCaseStatuses(ctx, record.id));
     },
     departmentCases: async (_root, { first, after, status, warning }, ctx) => {
@@ -109,6 +111,7 @@ export const applicationResolvers: Resolvers = {
     },
     supplementMaterials: async (_root, { input }, ctx) => {
       const record = await withUserInput(() => supplementMaterials(ctx, input));
+      await recordAssistance(ctx.services, ctx.viewer, { action: 'SUPPLEMENT', ref: record.id });
       return { application: ownView(record) };
     },
   },

@@ -28,6 +28,10 @@ export const meResolvers: Resolvers = {
             purpose: entry.purpose,
             system: entry.system,
             items: entry.items,
+            assistedBy:
+              entry.actorRole === 'WINDOW_STAFF' && entry.hall && entry.consent
+                ? { staffId: entry.actor, hall: entry.hall, consent: entry.consent as 'CODE' | 'IN_PERSON' }
+                : null,
           },
         })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

@@ -7,6 +7,7 @@ import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
 import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
 import { BadUserInputError } from '../lib/errors.ts';
+import { recordAssistance } from '../usecases/assistance.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
 import { certificateView, type MatterInTopic, type PlanView } from './models.ts';
@@ -60,7 +61,9 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      return presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
+      const plan = presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
+      await recordAssistance(ctx.services, ctx.viewer, { action: 'PLAN', ref: topic.code });
+      return plan;
     },
   },
   Plan: {

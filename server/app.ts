@@ -21,6 +21,9 @@ import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import { routeDocuments } from './document-routes.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
+import { ASSISTANCE_SESSION_HEADER, identifyCaller } from './assistance.ts';
+import { ForbiddenError } from '../lib/errors.ts';
+import { recordAssistance } from '../usecases/assistance.ts';
 // >>> resilience, security and speed
 import { queryLimitRules, reclassifyLimitError } from './limits.ts';
 import { textInputPlugin } from './text-inputs.ts';
@@ -120,7 +123,9 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   });
   await apollo.start();
 
-  const identify = (req: IncomingMessage): Promise<Viewer> => services.verifier.identify(req.headers.authorization);
+  // Window staff with an assistance session act for the citizen (server/assistance.ts).
+  const identify = (req: IncomingMessage): Promise<Viewer> =>
+    identifyCaller(services, req.headers.authorization, req.headers[ASSISTANCE_SESSION_HEADER]);
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL) {
     const headers = new HeaderMap();
@@ -195,13 +200,16 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/uploads') {
+        let uploader: Viewer = { kind: 'anonymous' };
         return await handleUpload(req, res, {
           db: services.db,
           maxBytes: config.maxUploadBytes,
           identify: async (authorization) => {
-            const viewer = await services.verifier.identify(authorization);
-            return viewer.kind === 'user' ? { subject: viewer.subject, role: viewer.role } : null;
+            uploader = await identifyCaller(services, authorization, req.headers[ASSISTANCE_SESSION_HEADER]);
+            return uploader.kind === 'user' ? { subject: uploader.subject, role: uploader.role } : null;
           },
+          // Window staff upload scans for the citizen: the file is the citizen's, and the session says who brought it.
+          onStored: (fileRef) => recordAssistance(services, uploader, { action: 'UPLOAD', ref: fileRef }),
         });
       }
       if (url.pathname === METRICS_CSV_PATH) {
@@ -218,13 +226,18 @@ export async function startGateway(services: GatewayServices, options: StartOpti
           departmentNames: async () => new Map((await services.registry.departments()).map((d) => [d.code, d.name])),
         });
       }
-      if (await routeDocuments(req, res, url, { services, requestId, identify: (authorization) => services.verifier.identify(authorization) })) return;
+      if (await routeDocuments(req, res, url, { services, requestId, identify: (authorization) => identifyCaller(services, authorization, req.headers[ASSISTANCE_SESSION_HEADER]) })) return;
       const webhook = /^\/webhooks\/case-status\/([^/]+)$/.exec(url.pathname);
       if (webhook) return await handleWebhook(req, res, decodeURIComponent(webhook[1]!));
       sendJson(res, 404, errorBody('NOT_FOUND', `No route for ${url.pathname}`));
     } catch (error) {
       if (error instanceof HttpError) {
         if (!res.headersSent) sendJson(res, error.status, errorBody(error.code, error.message), { connection: 'close' });
+        return;
+      }
+      // An assistance session the caller may not use, found while identifying the caller of a document route.
+      if (error instanceof ForbiddenError) {
+        if (!res.headersSent) sendJson(res, 403, errorBody('FORBIDDEN', error.message));
         return;
       }
       logger.error({ err: error, requestId }, 'request failed');

@@ -8,6 +8,7 @@
 import { defaultFieldResolver, type GraphQLFieldResolver } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../lib/errors.ts';
 import type { GatewayContext, Role, Viewer } from './context.ts';
+import { requireSessionTopic } from '../usecases/assistance.ts';
 
 /** Who is looking at an application-like object: its applicant, or a department whose cases it holds. */
 export type Audience = { kind: 'applicant' } | { kind: 'department'; departmentCode: string };
@@ -20,6 +21,25 @@ const requireRole =
     if (viewer.kind !== 'user') throw new UnauthenticatedError();
     if (!roles.includes(viewer.role)) throw new ForbiddenError(`Only ${roles.join(' or ')} may do this`);
   };
+
+/** What only the citizen may do themselves: window staff acting for them (帮办代办) may not. */
+const notInAssistance: Rule = (viewer) => {
+  if (viewer.kind === 'user' && viewer.assistedBy) {
+    throw new ForbiddenError('Window staff may not do this for the citizen in an assistance session', 'ASSISTANCE_NOT_ALLOWED');
+  }
+};
+
+const both =
+  (...rules: Rule[]): Rule =>
+  (viewer, parent, args) => {
+    for (const rule of rules) rule(viewer, parent, args);
+  };
+
+/** Assisted requests stay within the session's one topic (usecases/assistance.ts). */
+const sessionTopic =
+  (topicOf: (parent: unknown, args: Record<string, any>) => string): Rule =>
+  (viewer, parent, args) =>
+    requireSessionTopic(viewer, topicOf(parent, args));
 
 /** Fields of an application that only its applicant may see (personal data, how materials were provided). */
 const applicantOnly: Rule = (_viewer, parent) => {
@@ -56,12 +76,19 @@ export function mayReadHealthDetails(viewer: Viewer, departmentCode: string | nu
 export const FIELD_RULES: Readonly<Record<string, Rule>> = {
   'Query.application': requireRole('APPLICANT'),
   'Query.departmentCases': requireRole('DEPARTMENT_STAFF'),
-  'Mutation.submitApplication': requireRole('APPLICANT'),
+  'Mutation.submitApplication': both(requireRole('APPLICANT'), sessionTopic((_parent, args) => args.input?.topicCode)),
   'Mutation.supplementMaterials': requireRole('APPLICANT'),
   'Query.connectors': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Query.metrics': requireRole('EVALUATOR', 'ADMIN'),
   'Query.replicationBacklog': requireRole('EVALUATOR', 'ADMIN'),
-  'Mutation.rateApplication': requireRole('APPLICANT'),
+  'Mutation.rateApplication': both(requireRole('APPLICANT'), notInAssistance),
+  'Topic.plan': sessionTopic((topic) => (topic as { code: string }).code),
+  'Mutation.grantAssistance': both(requireRole('APPLICANT'), notInAssistance),
+  'Mutation.startAssistance': requireRole('WINDOW_STAFF'),
+  'Mutation.endAssistance': requireRole('WINDOW_STAFF'),
+  'Me.assistance': notInAssistance,
+  'Me.dataAccessLog': notInAssistance,
+  'Me.applications': notInAssistance,
   'Query.followUps': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Mutation.followUpStep': requireRole('ADMIN', 'DEPARTMENT_STAFF'),
   'Mutation.registerConnector': ownDepartment((args) => args.input?.departmentCode),

@@ -119,6 +119,8 @@ export interface GatewayConfig {
    * (RECTIFIED or EXPLAINED, default 15), whole numbers from 1 to 365.
    */
   followUpDeadlines: FollowUpDeadlines;
+  /** How long a window staff member's assistance session lasts, in hours (ASSISTANCE_SESSION_HOURS, 1–12). Default 2. */
+  assistanceSessionHours: number;
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -326,6 +328,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       contactDays: integer('FOLLOW_UP_CONTACT_DAYS', DEFAULT_FOLLOW_UP_DEADLINES.contactDays, 1, 365),
       closeDays: integer('FOLLOW_UP_CLOSE_DAYS', DEFAULT_FOLLOW_UP_DEADLINES.closeDays, 1, 365),
     },
+    assistanceSessionHours: integer('ASSISTANCE_SESSION_HOURS', 2, 1, 12),
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),

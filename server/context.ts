@@ -11,8 +11,10 @@ import type { PersonalDataRead, PersonalReadContext } from '../connectors/person
 import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
 import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
 import type { GatewayServices } from './services.ts';
+import type { AssistedBy } from '../domain/assistance.ts';
 
-export type Role = 'APPLICANT' | 'DEPARTMENT_STAFF' | 'EVALUATOR' | 'ADMIN';
+export type Role = 'APPLICANT' | 'DEPARTMENT_STAFF' | 'EVALUATOR' | 'ADMIN' | 'WINDOW_STAFF';
+export type { AssistedBy } from '../domain/assistance.ts';
 
 export type Viewer =
   | { kind: 'anonymous' }
@@ -24,6 +26,13 @@ export type Viewer =
       role: Role;
       /** Department code, for DEPARTMENT_STAFF. */
       department?: string;
+      /** Service-hall code, for WINDOW_STAFF. */
+      hall?: string;
+      /**
+       * Set when window staff act for the citizen: the viewer is then the
+       * citizen (subject, name, role APPLICANT) and this names the staff member.
+       */
+      assistedBy?: AssistedBy;
     };
 
 export interface RequestLoaders {
@@ -51,13 +60,13 @@ export interface GatewayContext {
 
 export function createContext(services: GatewayServices, requestId: string, viewer: Viewer): GatewayContext {
   let personal: PersonalLoaders | null = null;
-  if (viewer.kind === 'user') {
+  // Window staff outside an assistance session see no personal data at all.
+  if (viewer.kind === 'user' && viewer.role !== 'WINDOW_STAFF') {
+    const reader = readerOf(viewer);
     const reads: PersonalReadContext = {
       operator: viewer.subject,
       recordReads: (entries: readonly PersonalDataRead[]) =>
-        services.accessLog.record(
-          entries.map((entry) => ({ ...entry, actor: viewer.subject, actorRole: viewer.role, requestId })),
-        ),
+        services.accessLog.record(entries.map((entry) => ({ ...entry, ...reader, requestId }))),
     };
     personal = {
       certificates: createCertificateLoaders(services.eCertificates, reads),
@@ -76,6 +85,13 @@ export function createContext(services: GatewayServices, requestId: string, view
     personal,
     logger: services.logger.child({ requestId }),
   };
+}
+
+/** Who the access log names as the reader: the staff member in an assistance session, the caller otherwise. */
+function readerOf(viewer: Extract<Viewer, { kind: 'user' }>) {
+  const assisted = viewer.assistedBy;
+  if (!assisted) return { actor: viewer.subject, actorRole: viewer.role };
+  return { actor: assisted.staffId, actorRole: 'WINDOW_STAFF', hall: assisted.hall, consent: assisted.consent };
 }
 
 export const isAdmin = (viewer: Viewer) => viewer.kind === 'user' && viewer.role === 'ADMIN';

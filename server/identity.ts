@@ -10,7 +10,7 @@ import { SignJWT, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, 
 import { UnauthenticatedError } from '../lib/errors.ts';
 import type { Role, Viewer } from './context.ts';
 
-const ROLES: readonly Role[] = ['APPLICANT', 'DEPARTMENT_STAFF', 'EVALUATOR', 'ADMIN'];
+const ROLES: readonly Role[] = ['APPLICANT', 'DEPARTMENT_STAFF', 'EVALUATOR', 'ADMIN', 'WINDOW_STAFF'];
 
 export interface IdentitySettings {
   /** Shared HS256 secret (JWT_SECRET), at least 32 bytes. */
@@ -81,6 +81,12 @@ function viewerFromClaims(payload: JWTPayload): Viewer {
     }
     return { kind: 'user', subject, name, role, department: payload.dept };
   }
+  if (role === 'WINDOW_STAFF') {
+    if (typeof payload.hall !== 'string' || payload.hall.trim() === '') {
+      throw new UnauthenticatedError('A window staff token needs a hall claim');
+    }
+    return { kind: 'user', subject, name, role, hall: payload.hall };
+  }
   return { kind: 'user', subject, name, role: role as Role };
 }
 
@@ -95,6 +101,8 @@ export interface TokenClaims {
   name?: string;
   role: Role;
   dept?: string;
+  /** Service-hall code, for WINDOW_STAFF. */
+  hall?: string;
 }
 
 /** Mints an HS256 token, for the sandbox's demo users and `npm run token`. */
@@ -103,7 +111,12 @@ export async function mintToken(
   claims: TokenClaims,
   options: { expiresIn?: string; issuer?: string; audience?: string } = {},
 ): Promise<string> {
-  const jwt = new SignJWT({ name: claims.name, role: claims.role, ...(claims.dept ? { dept: claims.dept } : {}) })
+  const jwt = new SignJWT({
+    name: claims.name,
+    role: claims.role,
+    ...(claims.dept ? { dept: claims.dept } : {}),
+    ...(claims.hall ? { hall: claims.hall } : {}),
+  })
     .setProtectedHeader({ alg: 'HS256' })
     .setSubject(claims.sub)
     .setIssuedAt()

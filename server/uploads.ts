@@ -28,6 +28,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 import type { Database } from '../store/database.ts';
+import { ForbiddenError } from '../lib/errors.ts';
 import { storeUpload } from '../store/uploads.ts';
 import type { Role } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
@@ -51,6 +52,8 @@ export interface UploadDeps {
    * does); that is a 401 too.
    */
   identify(authorization: string | undefined): Promise<{ subject: string; role: Role } | null>;
+  /** Told after a file is stored for the caller (window staff record what they upload for a citizen). Default: nothing. */
+  onStored?(fileRef: string): Promise<void>;
 }
 
 /** The 201 answer. */
@@ -71,6 +74,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
   try {
     caller = await deps.identify(req.headers.authorization);
   } catch (error) {
+    if (error instanceof ForbiddenError) return refuse(req, res, 403, 'FORBIDDEN', error.message);
     if (!isUnauthenticated(error)) throw error;
     return refuse(req, res, 401, 'UNAUTHENTICATED', error.message, { 'www-authenticate': 'Bearer' });
   }
@@ -107,6 +111,7 @@ export async function handleUpload(req: IncomingMessage, res: ServerResponse, de
     );
   }
   const stored = await storeUpload(deps.db, { owner: caller.subject, content: body, mediaType });
+  await deps.onStored?.(stored.fileRef);
   const answer: UploadAnswer = { fileRef: stored.fileRef, mediaType, size: stored.size };
   sendJson(res, 201, answer);
 }

@@ -29,6 +29,10 @@ export interface AccessLogEntry {
   purpose: string;
   /** The gateway request that read the data, or null. */
   requestId: string | null;
+  /** The service hall, for reads by window staff in an assistance session; null otherwise. */
+  hall: string | null;
+  /** The citizen's consent (CODE or IN_PERSON), for reads by window staff; null otherwise. */
+  consent: string | null;
 }
 
 /** A read to record; see {@link AccessLogEntry} for the fields. */
@@ -41,6 +45,10 @@ export interface NewAccessLogEntry {
   purpose: string;
   /** Default null. */
   requestId?: string | null;
+  /** Default null. */
+  hall?: string | null;
+  /** Default null. */
+  consent?: string | null;
 }
 
 /** One page of a subject's log, newest first (Relay-style connection). */
@@ -86,12 +94,19 @@ interface Row {
   items: string[];
   purpose: string;
   request_id: string | null;
+  hall: string | null;
+  consent: string | null;
 }
 
-const COLUMNS = 'id, at, actor, actor_role, subject, system, items, purpose, request_id';
+const COLUMNS = 'id, at, actor, actor_role, subject, system, items, purpose, request_id, hall, consent';
 
 /** Writes and reads the access log through `db` (the database, or a transaction to record atomically with other work). */
-type PendingRow = Omit<NewAccessLogEntry, 'items' | 'requestId'> & { items: string[]; requestId: string | null };
+type PendingRow = Omit<NewAccessLogEntry, 'items' | 'requestId' | 'hall' | 'consent'> & {
+  items: string[];
+  requestId: string | null;
+  hall: string | null;
+  consent: string | null;
+};
 
 interface Batch {
   rows: PendingRow[];
@@ -131,7 +146,7 @@ export class AccessLog {
       if (!Array.isArray(entry.items) || !entry.items.every((item) => typeof item === 'string')) {
         throw new TypeError(`access-log entry ${i}: items must be an array of strings`);
       }
-      return { ...entry, items: [...entry.items], requestId: entry.requestId ?? null };
+      return { ...entry, items: [...entry.items], requestId: entry.requestId ?? null, hall: entry.hall ?? null, consent: entry.consent ?? null };
     });
     if (!this.#inFlight) {
       const insert = this.#insert(rows);
@@ -163,15 +178,15 @@ export class AccessLog {
   }
 
   async #insert(rows: readonly PendingRow[]): Promise<void> {
-    // Plain parameters, seven a row: cheaper for the database than unpacking one JSON document.
+    // Plain parameters, nine a row: cheaper for the database than unpacking one JSON document.
     const params: unknown[] = [];
     const values = rows.map((row) => {
       const base = params.length;
-      params.push(row.actor, row.actorRole, row.subject, row.system, row.items, row.purpose, row.requestId);
-      return `(${[1, 2, 3, 4, 5, 6, 7].map((k) => `$${base + k}`).join(', ')})`;
+      params.push(row.actor, row.actorRole, row.subject, row.system, row.items, row.purpose, row.requestId, row.hall, row.consent);
+      return `(${[1, 2, 3, 4, 5, 6, 7, 8, 9].map((k) => `$${base + k}`).join(', ')})`;
     });
     await this.#db.query(
-      `INSERT INTO access_log (actor, actor_role, subject, system, items, purpose, request_id) VALUES ${values.join(', ')}`,
+      `INSERT INTO access_log (actor, actor_role, subject, system, items, purpose, request_id, hall, consent) VALUES ${values.join(', ')}`,
       params,
     );
   }
@@ -210,6 +225,8 @@ export class AccessLog {
         items: r.items,
         purpose: r.purpose,
         requestId: r.request_id,
+        hall: r.hall,
+        consent: r.consent,
       }),
     );
     const last = entries.at(-1);

@@ -13,6 +13,7 @@ import {
   type EvaluationRecord,
   type MaterialRecord,
 } from './applications.ts';
+import { submissionSessions, type AssistanceSessionRecord } from './assistance.ts';
 import type { Queryable } from './database.ts';
 import { latestOnlineUrlCheck, type CheckedOnlineUrl } from './guide-checks.ts';
 
@@ -23,6 +24,8 @@ export interface StoreLoaders {
   evaluationOf: DataLoader<string, EvaluationRecord | null>;
   /** The latest routine check of a topic's online address, by topic code. */
   onlineUrlCheckOf: DataLoader<string, CheckedOnlineUrl | null>;
+  /** The assistance session an application was submitted in, by application id; null when the applicant submitted it. */
+  submissionSessionOf: DataLoader<string, AssistanceSessionRecord | null>;
 }
 
 export function createStoreLoaders(db: Queryable): StoreLoaders {
@@ -43,6 +46,10 @@ export function createStoreLoaders(db: Queryable): StoreLoaders {
     onlineUrlCheckOf: new DataLoader(async (codes) => {
       const found = await latestOnlineUrlCheck(db, codes);
       return codes.map((code) => found.get(code) ?? null);
+    }),
+    submissionSessionOf: new DataLoader(async (ids) => {
+      const found = await submissionSessions(db, ids);
+      return ids.map((id) => found.get(id) ?? null);
     }),
   };
 }

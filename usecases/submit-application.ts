@@ -33,6 +33,7 @@ import {
 import type { Database } from '../store/database.ts';
 import { personalPlan, type FieldValue } from './personal-plan.ts';
 import type { GatewayContext } from '../server/context.ts';
+import { recordAssistance } from './assistance.ts';
 
 export interface SubmitApplicationRequest {
   topic: Topic;
@@ -98,7 +99,11 @@ export async function submitApplication(
   const id = newApplicationId(now);
   const next = describeApplication(id, applicant, ctx.viewer.name, request, plan, valid, fingerprint);
   try {
-    await ports.db.transaction((tx) => insertApplication(tx, next, now));
+    await ports.db.transaction(async (tx) => {
+      await insertApplication(tx, next, now);
+      // Made with window staff: stored with the application, so it is never an unattributed submission.
+      await recordAssistance({ db: tx }, ctx.viewer, { action: 'SUBMISSION', ref: id });
+    });
   } catch (error) {
     // Two submissions with one key raced: the other one won, and that is the answer.
     const winner = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);

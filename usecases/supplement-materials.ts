@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { InvalidInputError, type InputProblem } from '../domain/answers.ts';
 import type { UploadRef } from '../domain/submission.ts';
 import type { GatewayContext } from '../server/context.ts';
+import { requireSessionTopic } from './assistance.ts';
 import { casesOfApplications, findApplication, materialsOf, type ApplicationRecord } from '../store/applications.ts';
 
 export interface SupplementRequest {
@@ -28,6 +29,7 @@ export async function supplementMaterials(ctx: GatewayContext, request: Suppleme
       { field: 'applicationId', code: 'UNKNOWN_APPLICATION', message: 'you have no application with this id' },
     ]);
   }
+  requireSessionTopic(ctx.viewer, application.topicCode);
   const cases = (await casesOfApplications(db, [application.id])).get(application.id) ?? [];
   const target = cases.find((c) => c.matterCode === request.matterCode);
   if (!target) {

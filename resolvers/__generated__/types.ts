@@ -11,6 +11,7 @@ import type { RegionReplicationCandidate as RegionReplicationCandidateModel } fr
 import type { RenderedFlowchart as RenderedFlowchartModel } from '../../usecases/flowchart.ts';
 import type { IssuedReceipt as IssuedReceiptModel, ReceiptVerification as ReceiptVerificationModel, VerifiedReceipt as VerifiedReceiptModel } from '../../usecases/receipt.ts';
 import type { WarningCount as WarningCountModel, FollowUpRecord as FollowUpRecordModel } from '../../store/supervision.ts';
+import type { AssistanceSessionRecord as AssistanceSessionRecordModel } from '../../store/assistance.ts';
 import type { GatewayContext } from '../../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -46,8 +47,12 @@ export type AnswerInput = {
 /** One application of one applicant for one topic: one case per applied matter. */
 export type Application = {
   __typename?: 'Application';
+  /** Set when window staff submitted it for the applicant. */
+  assistedBy: Maybe<AssistedBy>;
   /** One case per matter, in topic order. */
   cases: Array<Case>;
+  /** WINDOW when window staff submitted it for the applicant; set by the gateway, never taken from input. */
+  channel: ApplicationChannel;
   deliveryMethod: DeliveryMethod;
   /** The applicant's rating, once given (一事一评). */
   evaluation: Maybe<Evaluation>;
@@ -62,6 +67,13 @@ export type Application = {
   topic: Maybe<Topic>;
   updatedAt: Scalars['DateTime']['output'];
 };
+
+/** Where an application was made. */
+export type ApplicationChannel =
+  | 'KIOSK'
+  | 'MOBILE'
+  | 'PC'
+  | 'WINDOW';
 
 export type ApplicationConnection = {
   __typename?: 'ApplicationConnection';
@@ -116,6 +128,54 @@ export type AssessmentMetrics = {
   topics: Array<TopicMetrics>;
   /** Cases of the period's applications by department, topic and warning level (delivered cases only). */
   warnings: Array<WarningCount>;
+};
+
+/** How the citizen consented to be helped by window staff (帮办代办). */
+export type AssistanceConsent =
+  /** The citizen granted a short-lived code on the phone. */
+  | 'CODE'
+  /** The staff member checked the citizen's ID card in person. */
+  | 'IN_PERSON';
+
+/** A single-use code the citizen shows the window staff: valid 10 minutes, for one topic. */
+export type AssistanceGrant = {
+  __typename?: 'AssistanceGrant';
+  /** 6 digits. */
+  code: Scalars['String']['output'];
+  expiresAt: Scalars['DateTime']['output'];
+  /** What the QR code encodes (the code with a prefix); the window can scan it instead of typing the code. */
+  qrPayload: Scalars['String']['output'];
+  /** The QR code as an SVG document. */
+  qrSvg: Scalars['String']['output'];
+  topicCode: Scalars['ID']['output'];
+};
+
+/** One assistance session: one staff member acting for one citizen in one topic, until ended or expired. */
+export type AssistanceSession = {
+  __typename?: 'AssistanceSession';
+  /** Neither ended nor expired. */
+  active: Scalars['Boolean']['output'];
+  /** The citizen's ID number, masked. */
+  applicantId: Scalars['String']['output'];
+  applicantName: Scalars['String']['output'];
+  consent: AssistanceConsent;
+  endedAt: Maybe<Scalars['DateTime']['output']>;
+  expiresAt: Scalars['DateTime']['output'];
+  hall: Scalars['String']['output'];
+  /** Send it as the X-Assistance-Session header, with the staff member's own token, to act for the citizen. */
+  id: Scalars['ID']['output'];
+  staffId: Scalars['String']['output'];
+  startedAt: Scalars['DateTime']['output'];
+  topic: Maybe<Topic>;
+  topicCode: Scalars['ID']['output'];
+};
+
+/** The window staff member who acted for the citizen. */
+export type AssistedBy = {
+  __typename?: 'AssistedBy';
+  consent: AssistanceConsent;
+  hall: Scalars['String']['output'];
+  staffId: Scalars['String']['output'];
 };
 
 /** One matter of an application in a department's approval system (办件). */
@@ -222,6 +282,8 @@ export type DataAccess = {
   /** Who caused the read (ID numbers of other people are masked). */
   actor: Scalars['String']['output'];
   actorRole: Role;
+  /** Set when window staff read my data for me in an assistance session (then actorRole is WINDOW_STAFF). */
+  assistedBy: Maybe<AssistedBy>;
   at: Scalars['DateTime']['output'];
   /** What was read, e.g. certificate types or data items. */
   items: Array<Scalars['String']['output']>;
@@ -428,6 +490,17 @@ export type HealthStatus =
   | 'UNKNOWN'
   | 'UP';
 
+export type InPersonConsentInput = {
+  /** The staff member attests that the ID card was checked; must be true. */
+  idCardVerified: Scalars['Boolean']['input'];
+  /** The citizen's ID number, as on the ID card. */
+  idNumber: Scalars['String']['input'];
+  /** The name on the ID card. */
+  name: Scalars['String']['input'];
+  /** The one topic the session is for. */
+  topicCode: Scalars['ID']['input'];
+};
+
 /** A government service matter (事项), identified by its implementation code (实施编码). */
 export type Matter = {
   __typename?: 'Matter';
@@ -461,6 +534,8 @@ export type Me = {
   __typename?: 'Me';
   /** My applications, newest first. */
   applications: ApplicationConnection;
+  /** Who helped me at a window, where, with which consent; newest first. */
+  assistance: Array<AssistanceSession>;
   /** Who read my personal data through the gateway, when and why; newest first. */
   dataAccessLog: DataAccessConnection;
   name: Scalars['String']['output'];
@@ -478,6 +553,12 @@ export type MeApplicationsArgs = {
 
 
 /** The signed-in caller and what belongs to them. */
+export type MeAssistanceArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
+};
+
+
+/** The signed-in caller and what belongs to them. */
 export type MeDataAccessLogArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
@@ -485,13 +566,19 @@ export type MeDataAccessLogArgs = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Window staff end their own session (WINDOW_STAFF). */
+  endAssistance: AssistanceSession;
   /** Takes the next step of a follow-up (the lead department's staff, or ADMIN). */
   followUpStep: FollowUpStepPayload;
+  /** The signed-in citizen allows window staff to help with one topic (APPLICANT, not in an assistance session). */
+  grantAssistance: AssistanceGrant;
   /** Rates one of my decided applications, once (一事一评). */
   rateApplication: RateApplicationPayload;
   /** Registers (or replaces) a department's approval system; takes effect at once (ADMIN, or DEPARTMENT_STAFF for their own department). */
   registerConnector: RegisterConnectorPayload;
   removeConnector: RemoveConnectorPayload;
+  /** Window staff start a session with the citizen's code, or after checking the ID card in person; exactly one of the two (WINDOW_STAFF). */
+  startAssistance: AssistanceSession;
   /** Accepts one application and delivers one case per matter to the departments. */
   submitApplication: SubmitApplicationPayload;
   /** Hands in materials a department asked for, or deferred ones. */
@@ -499,8 +586,18 @@ export type Mutation = {
 };
 
 
+export type MutationEndAssistanceArgs = {
+  sessionId: Scalars['ID']['input'];
+};
+
+
 export type MutationFollowUpStepArgs = {
   input: FollowUpStepInput;
+};
+
+
+export type MutationGrantAssistanceArgs = {
+  topicCode: Scalars['ID']['input'];
 };
 
 
@@ -516,6 +613,12 @@ export type MutationRegisterConnectorArgs = {
 
 export type MutationRemoveConnectorArgs = {
   id: Scalars['ID']['input'];
+};
+
+
+export type MutationStartAssistanceArgs = {
+  code?: InputMaybe<Scalars['String']['input']>;
+  inPerson?: InputMaybe<InPersonConsentInput>;
 };
 
 
@@ -868,7 +971,9 @@ export type Role =
   | 'ADMIN'
   | 'APPLICANT'
   | 'DEPARTMENT_STAFF'
-  | 'EVALUATOR';
+  | 'EVALUATOR'
+  /** Staff of a one-thing window in a service hall, acting for citizens in assistance sessions. */
+  | 'WINDOW_STAFF';
 
 export type SourceChannel =
   | 'APPLICANT'
@@ -1102,11 +1207,16 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 export type ResolversTypes = {
   AnswerInput: AnswerInput;
   Application: ResolverTypeWrapper<ApplicationViewModel>;
+  ApplicationChannel: ApplicationChannel;
   ApplicationConnection: ResolverTypeWrapper<Omit<ApplicationConnection, 'edges'> & { edges: Array<ResolversTypes['ApplicationEdge']> }>;
   ApplicationEdge: ResolverTypeWrapper<Omit<ApplicationEdge, 'node'> & { node: ResolversTypes['Application'] }>;
   ApplicationMaterial: ResolverTypeWrapper<ApplicationMaterialViewModel>;
   ApplicationStatus: ApplicationStatus;
   AssessmentMetrics: ResolverTypeWrapper<AssessmentMetricsModel>;
+  AssistanceConsent: AssistanceConsent;
+  AssistanceGrant: ResolverTypeWrapper<AssistanceGrant>;
+  AssistanceSession: ResolverTypeWrapper<AssistanceSessionRecordModel>;
+  AssistedBy: ResolverTypeWrapper<AssistedBy>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Case: ResolverTypeWrapper<CaseViewModel>;
   CaseConnection: ResolverTypeWrapper<Omit<CaseConnection, 'edges'> & { edges: Array<ResolversTypes['CaseEdge']> }>;
@@ -1144,6 +1254,7 @@ export type ResolversTypes = {
   GradeCount: ResolverTypeWrapper<GradeCount>;
   HealthStatus: HealthStatus;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
+  InPersonConsentInput: InPersonConsentInput;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   Matter: ResolverTypeWrapper<MatterInTopicModel>;
   MatterType: MatterType;
@@ -1197,6 +1308,9 @@ export type ResolversParentTypes = {
   ApplicationEdge: Omit<ApplicationEdge, 'node'> & { node: ResolversParentTypes['Application'] };
   ApplicationMaterial: ApplicationMaterialViewModel;
   AssessmentMetrics: AssessmentMetricsModel;
+  AssistanceGrant: AssistanceGrant;
+  AssistanceSession: AssistanceSessionRecordModel;
+  AssistedBy: AssistedBy;
   Boolean: Scalars['Boolean']['output'];
   Case: CaseViewModel;
   CaseConnection: Omit<CaseConnection, 'edges'> & { edges: Array<ResolversParentTypes['CaseEdge']> };
@@ -1224,6 +1338,7 @@ export type ResolversParentTypes = {
   FollowUpSummary: FollowUpSummary;
   GradeCount: GradeCount;
   ID: Scalars['ID']['output'];
+  InPersonConsentInput: InPersonConsentInput;
   Int: Scalars['Int']['output'];
   Matter: MatterInTopicModel;
   Me: MeViewModel;
@@ -1261,7 +1376,9 @@ export type ResolversParentTypes = {
 };
 
 export type ApplicationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Application'] = ResolversParentTypes['Application']> = {
+  assistedBy?: Resolver<Maybe<ResolversTypes['AssistedBy']>, ParentType, ContextType>;
   cases?: Resolver<Array<ResolversTypes['Case']>, ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ApplicationChannel'], ParentType, ContextType>;
   deliveryMethod?: Resolver<ResolversTypes['DeliveryMethod'], ParentType, ContextType>;
   evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -1307,6 +1424,38 @@ export type AssessmentMetricsResolvers<ContextType = GatewayContext, ParentType 
   topicCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   topics?: Resolver<Array<ResolversTypes['TopicMetrics']>, ParentType, ContextType>;
   warnings?: Resolver<Array<ResolversTypes['WarningCount']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AssistanceGrantResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AssistanceGrant'] = ResolversParentTypes['AssistanceGrant']> = {
+  code?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  qrPayload?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  qrSvg?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  topicCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AssistanceSessionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AssistanceSession'] = ResolversParentTypes['AssistanceSession']> = {
+  active?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  applicantId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  applicantName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  consent?: Resolver<ResolversTypes['AssistanceConsent'], ParentType, ContextType>;
+  endedAt?: Resolver<Maybe<ResolversTypes['DateTime']>, ParentType, ContextType>;
+  expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  hall?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  staffId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  startedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  topic?: Resolver<Maybe<ResolversTypes['Topic']>, ParentType, ContextType>;
+  topicCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type AssistedByResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['AssistedBy'] = ResolversParentTypes['AssistedBy']> = {
+  consent?: Resolver<ResolversTypes['AssistanceConsent'], ParentType, ContextType>;
+  hall?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  staffId?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1376,6 +1525,7 @@ export type ConnectorHealthResolvers<ContextType = GatewayContext, ParentType ex
 export type DataAccessResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['DataAccess'] = ResolversParentTypes['DataAccess']> = {
   actor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   actorRole?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
+  assistedBy?: Resolver<Maybe<ResolversTypes['AssistedBy']>, ParentType, ContextType>;
   at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   items?: Resolver<Array<ResolversTypes['String']>, ParentType, ContextType>;
   purpose?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
@@ -1502,6 +1652,7 @@ export type MatterResolvers<ContextType = GatewayContext, ParentType extends Res
 
 export type MeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Me'] = ResolversParentTypes['Me']> = {
   applications?: Resolver<ResolversTypes['ApplicationConnection'], ParentType, ContextType, RequireFields<MeApplicationsArgs, 'first'>>;
+  assistance?: Resolver<Array<ResolversTypes['AssistanceSession']>, ParentType, ContextType, RequireFields<MeAssistanceArgs, 'first'>>;
   dataAccessLog?: Resolver<ResolversTypes['DataAccessConnection'], ParentType, ContextType, RequireFields<MeDataAccessLogArgs, 'first'>>;
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
@@ -1510,10 +1661,13 @@ export type MeResolvers<ContextType = GatewayContext, ParentType extends Resolve
 };
 
 export type MutationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  endAssistance?: Resolver<ResolversTypes['AssistanceSession'], ParentType, ContextType, RequireFields<MutationEndAssistanceArgs, 'sessionId'>>;
   followUpStep?: Resolver<ResolversTypes['FollowUpStepPayload'], ParentType, ContextType, RequireFields<MutationFollowUpStepArgs, 'input'>>;
+  grantAssistance?: Resolver<ResolversTypes['AssistanceGrant'], ParentType, ContextType, RequireFields<MutationGrantAssistanceArgs, 'topicCode'>>;
   rateApplication?: Resolver<ResolversTypes['RateApplicationPayload'], ParentType, ContextType, RequireFields<MutationRateApplicationArgs, 'input'>>;
   registerConnector?: Resolver<ResolversTypes['RegisterConnectorPayload'], ParentType, ContextType, RequireFields<MutationRegisterConnectorArgs, 'input'>>;
   removeConnector?: Resolver<ResolversTypes['RemoveConnectorPayload'], ParentType, ContextType, RequireFields<MutationRemoveConnectorArgs, 'id'>>;
+  startAssistance?: Resolver<ResolversTypes['AssistanceSession'], ParentType, ContextType, Partial<MutationStartAssistanceArgs>>;
   submitApplication?: Resolver<ResolversTypes['SubmitApplicationPayload'], ParentType, ContextType, RequireFields<MutationSubmitApplicationArgs, 'input'>>;
   supplementMaterials?: Resolver<ResolversTypes['SupplementMaterialsPayload'], ParentType, ContextType, RequireFields<MutationSupplementMaterialsArgs, 'input'>>;
 };
@@ -1749,6 +1903,9 @@ export type Resolvers<ContextType = GatewayContext> = {
   ApplicationEdge?: ApplicationEdgeResolvers<ContextType>;
   ApplicationMaterial?: ApplicationMaterialResolvers<ContextType>;
   AssessmentMetrics?: AssessmentMetricsResolvers<ContextType>;
+  AssistanceGrant?: AssistanceGrantResolvers<ContextType>;
+  AssistanceSession?: AssistanceSessionResolvers<ContextType>;
+  AssistedBy?: AssistedByResolvers<ContextType>;
   Case?: CaseResolvers<ContextType>;
   CaseConnection?: CaseConnectionResolvers<ContextType>;
   CaseEdge?: CaseEdgeResolvers<ContextType>;

@@ -46,6 +46,7 @@ describe('loadConfig', () => {
       warningYellowAt: 0.8,
       alertWebhook: null,
       followUpDeadlines: { contactDays: 1, closeDays: 15 },
+      assistanceSessionHours: 2,
       queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
       trustedDocuments: 'off',
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },

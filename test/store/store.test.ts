@@ -299,6 +299,8 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the %s database', (_ki
       items: ['birth-certificate', `item-${n}`],
       purpose: 'application:A1',
       requestId: `req-${n}`,
+      hall: null,
+      consent: null,
     });
 
     it('records entries with one insert and reads them back whole, newest first', async () => {
