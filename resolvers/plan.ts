@@ -5,6 +5,7 @@
 import { InvalidInputError } from '../domain/answers.ts';
 import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
+import { personalPlanDeps } from '../server/usecase-deps.ts';
 import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import type { Resolvers } from './__generated__/types.ts';
@@ -60,7 +61,7 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      return presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
+      return presentPlan(await withUserInput(() => planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form })), detail);
     },
   },
   Plan: {

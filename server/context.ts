@@ -11,20 +11,9 @@ import type { PersonalDataRead, PersonalReadContext } from '../connectors/person
 import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
 import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
 import type { GatewayServices } from './services.ts';
+import type { Viewer } from '../domain/actor.ts';
 
-export type Role = 'APPLICANT' | 'DEPARTMENT_STAFF' | 'EVALUATOR' | 'ADMIN';
-
-export type Viewer =
-  | { kind: 'anonymous' }
-  | {
-      kind: 'user';
-      /** Citizen ID number or unified social credit code (the token's `sub`). */
-      subject: string;
-      name: string;
-      role: Role;
-      /** Department code, for DEPARTMENT_STAFF. */
-      department?: string;
-    };
+export type { Role, Viewer } from '../domain/actor.ts';
 
 export interface RequestLoaders {
   registry: RegistryLoaders;
@@ -78,4 +67,4 @@ export function createContext(services: GatewayServices, requestId: string, view
   };
 }
 
-export const isAdmin = (viewer: Viewer) => viewer.kind === 'user' && viewer.role === 'ADMIN';
+export { isAdmin } from '../domain/actor.ts';
