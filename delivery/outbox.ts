@@ -19,8 +19,8 @@
 import { randomUUID } from 'node:crypto';
 import { caseSubmissionSchema, type Case, type CaseSubmission } from '../connectors/approval/models.ts';
 import type { ApprovalEndpoint } from '../connectors/approval/endpoint.ts';
-import { groupBy } from '../connectors/personal-read.ts';
-import { DECIDED, prerequisiteResults } from '../domain/application-status.ts';
+import { groupBy } from '../lib/collections.ts';
+import { DECIDED, INCOMPLETE_PAYLOAD_REASON, prerequisiteResults } from '../domain/case-lifecycle.ts';
 import { UpstreamRejectedError } from '../lib/errors.ts';
 import {
   claimDueDeliveries,
@@ -39,7 +39,7 @@ import {
   type CaseRecord,
   type SupplementRecord,
 } from '../store/cases.ts';
-import { applyCaseUpdate } from './poller.ts';
+import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import {
   BackgroundLoop,
   describeError,
@@ -185,7 +185,7 @@ export class DeliveryWorker {
         this.#logger.error({ ...log, issues: stored.error.issues.length }, 'stored payload does not follow the approval contract');
         return await this.#caseRefused(
           c,
-          '网关保存的申报数据不完整，未能推送至部门审批系统，请联系窗口工作人员',
+          INCOMPLETE_PAYLOAD_REASON,
           'stored payload does not follow the approval contract',
         );
       }
@@ -250,11 +250,11 @@ export class DeliveryWorker {
       if (!endpoint) return await this.#supplementFailed(s, `no approval system registered for ${s.departmentCode}`);
       const remote = await this.#deps.clients.for(endpoint).supplement(s.remoteCaseId, s.materials, s.idempotencyKey);
       await recordSupplementDelivered(db, s.id);
-      await applyCaseUpdate(db, s.departmentCode, remote, {
-        now: new Date(this.#now()),
-        logger: this.#logger,
-        ...(this.#deps.onCaseChanged ? { onChanged: this.#deps.onCaseChanged } : {}),
-      });
+      await applyCaseUpdate(
+        { db, now: () => new Date(this.#now()), logger: this.#logger, ...(this.#deps.onCaseChanged ? { onChanged: this.#deps.onCaseChanged } : {}) },
+        { departmentCode: s.departmentCode },
+        { remoteCase: remote },
+      );
       this.#logger.info(log, 'supplement delivered');
       return 'delivered';
     } catch (error) {

@@ -5,95 +5,11 @@
  * APPROVED releases the application's cases waiting for it; one REJECTED or
  * WITHDRAWN withdraws them.
  */
-import type { Case } from '../connectors/approval/models.ts';
-import { groupBy } from '../connectors/personal-read.ts';
-import { DECIDED } from '../domain/application-status.ts';
-import { decideCaseUpdate } from '../domain/case-updates.ts';
+import { groupBy } from '../lib/collections.ts';
 import type { Logger } from '../lib/logger.ts';
-import {
-  applyRemoteCase,
-  claimDuePolls,
-  findCase,
-  findCaseByRemoteId,
-  lockApplication,
-  reschedulePolls,
-  settleDependents,
-  type CaseRecord,
-  type SettledDependents,
-} from '../store/cases.ts';
-import type { Database } from '../store/database.ts';
+import { claimDuePolls, reschedulePolls, type CaseRecord } from '../store/cases.ts';
+import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import { BackgroundLoop, describeError, positive, positiveInteger, silentLogger, type DeliveryDeps } from './support.ts';
-
-/** What {@link applyCaseUpdate} did. */
-export interface CaseUpdateResult {
-  /**
-   * `unknown`: no case of this department has that id (ignored);
-   * `ignored`: the view is not newer than the one applied last, or the case
-   * is decided (final) — see {@link ignoredBecause};
-   * `unchanged`: a newer view that says nothing new;
-   * `updated`: the case changed.
-   */
-  outcome: 'unknown' | 'ignored' | 'unchanged' | 'updated';
-  /** Why an `ignored` view was: `stale` (replayed or late) or `decided`. */
-  ignoredBecause?: 'stale' | 'decided';
-  /** The case after the update (as it was, when unchanged); null when unknown. */
-  case: CaseRecord | null;
-  /** The application's waiting cases released or withdrawn because this case was decided. */
-  settled: SettledDependents;
-}
-
-const NOTHING_SETTLED: SettledDependents = { released: [], withdrawn: [] };
-
-/**
- * Applies a department's view of one of its cases (from a poll, a
- * webhook, or the answer to a supplement): in one transaction holding the
- * application's lock, the case's status, reason, dates, requested materials
- * and result certificate; then, when the case is now decided, the release
- * (or withdrawal) of the application's cases waiting for it. Only a view
- * newer (by the department's `updatedAt`) than the last one applied is
- * applied, and a decided case is final (domain `decideCaseUpdate`); every
- * view ignored is logged at debug with the case id.
- *
- * @param now the time recorded as the change's; default the current time.
- * @param logger where ignored views are logged; default nowhere.
- * @param onChanged told after the transaction when the case was updated.
- */
-export async function applyCaseUpdate(
-  db: Database,
-  departmentCode: string,
-  remoteCase: Case,
-  options: { now?: Date; logger?: Logger; onChanged?: () => void } = {},
-): Promise<CaseUpdateResult> {
-  const found = await findCaseByRemoteId(db, departmentCode, remoteCase.caseId);
-  if (!found) return { outcome: 'unknown', case: null, settled: NOTHING_SETTLED };
-  const now = options.now ?? new Date();
-  const result = await db.transaction(async (tx): Promise<CaseUpdateResult> => {
-    await lockApplication(tx, found.applicationId);
-    const local = (await findCase(tx, found.id)) ?? found;
-    const decision = decideCaseUpdate(local, new Date(remoteCase.updatedAt));
-    if (decision !== 'apply') {
-      options.logger?.debug(
-        {
-          caseId: local.id,
-          department: departmentCode,
-          remoteCaseId: remoteCase.caseId,
-          status: remoteCase.status,
-          remoteUpdatedAt: remoteCase.updatedAt,
-          appliedUpdatedAt: local.remoteUpdatedAt?.toISOString() ?? null,
-          reason: decision,
-        },
-        'case update ignored',
-      );
-      return { outcome: 'ignored', ignoredBecause: decision, case: local, settled: NOTHING_SETTLED };
-    }
-    const updated = await applyRemoteCase(tx, local, remoteCase, { now });
-    if (!updated) return { outcome: 'unchanged', case: local, settled: NOTHING_SETTLED };
-    const settled = DECIDED.has(updated.status) ? await settleDependents(tx, updated.applicationId, { now }) : NOTHING_SETTLED;
-    return { outcome: 'updated', case: updated, settled };
-  });
-  if (result.outcome === 'updated') options.onChanged?.();
-  return result;
-}
 
 /** Settings of a {@link StatusPoller}. */
 export interface StatusPollerOptions {
@@ -182,11 +98,11 @@ export class StatusPoller {
             this.#logger.warn({ caseId: c.id, department: departmentCode, remoteCaseId: c.remoteCaseId }, 'department does not know the case');
           }
           for (const r of remote) {
-            const result = await applyCaseUpdate(db, departmentCode, r, {
-              now: new Date(this.#now()),
-              logger: this.#logger,
-              ...(this.#deps.onCaseChanged ? { onChanged: this.#deps.onCaseChanged } : {}),
-            });
+            const result = await applyCaseUpdate(
+              { db, now: () => new Date(this.#now()), logger: this.#logger, ...(this.#deps.onCaseChanged ? { onChanged: this.#deps.onCaseChanged } : {}) },
+              { departmentCode },
+              { remoteCase: r },
+            );
             if (result.outcome !== 'updated') continue;
             summary.updated += 1;
             this.#logger.info({ caseId: result.case?.id, department: departmentCode, status: r.status }, 'case status changed');

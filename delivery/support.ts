@@ -5,6 +5,7 @@
  */
 import type { ApprovalClients } from '../connectors/approval/client.ts';
 import type { ApprovalDirectory } from '../connectors/approval/endpoint.ts';
+import { departmentRefusalReason } from '../domain/case-lifecycle.ts';
 import { UpstreamError, UpstreamRejectedError } from '../lib/errors.ts';
 import { createLogger, type Logger } from '../lib/logger.ts';
 import type { Database } from '../store/database.ts';
@@ -44,13 +45,7 @@ export function describeError(error: unknown): string {
 
 /** The department's reason for refusing a request, as shown to the applicant. */
 export function refusalReason(error: UpstreamRejectedError): string {
-  const { upstreamCode: code, upstreamMessage: message } = error;
-  if (code && message) return `${code}: ${message}`;
-  if (code || message) return (code ?? message)!;
-  if (error.httpStatus === 401 || error.httpStatus === 403) {
-    return `部门审批系统拒绝了网关的访问凭据（HTTP ${error.httpStatus}），请联系管理员`;
-  }
-  return `部门审批系统拒绝受理（HTTP ${error.httpStatus ?? '?'}）`;
+  return departmentRefusalReason({ code: error.upstreamCode, message: error.upstreamMessage, httpStatus: error.httpStatus });
 }
 
 export { mapLimit } from '../lib/concurrency.ts';

@@ -15,7 +15,7 @@ import type { ApprovalDirectory } from '../connectors/approval/endpoint.ts';
 import type { Logger } from '../lib/logger.ts';
 import { parseUpstreamJson } from '../lib/text.ts';
 import type { Database } from '../store/database.ts';
-import { applyCaseUpdate } from './poller.ts';
+import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import { describeError, silentLogger } from './support.ts';
 
 export interface WebhookDeps {
@@ -89,11 +89,11 @@ export async function handleCaseStatusWebhook(
   }
   const remote = parsed.data;
   try {
-    const result = await applyCaseUpdate(deps.db, departmentCode, remote, {
-      now: new Date((deps.now ?? Date.now)()),
-      logger,
-      ...(deps.onCaseChanged ? { onChanged: deps.onCaseChanged } : {}),
-    });
+    const result = await applyCaseUpdate(
+      { db: deps.db, now: () => new Date((deps.now ?? Date.now)()), logger, ...(deps.onCaseChanged ? { onChanged: deps.onCaseChanged } : {}) },
+      { departmentCode },
+      { remoteCase: remote },
+    );
     if (result.outcome === 'unknown') logger.warn({ remoteCaseId: remote.caseId }, 'webhook for an unknown case ignored');
     else if (result.outcome !== 'ignored') {
       logger.info({ caseId: result.case?.id, remoteCaseId: remote.caseId, status: remote.status, outcome: result.outcome }, 'case webhook applied');

@@ -16,6 +16,7 @@
  * Pure functions: no GraphQL, no HTTP, no database.
  */
 import { createHash } from 'node:crypto';
+import type { InputProblem } from './answers.ts';
 
 /** The parts of a submission that make it the request it is. */
 export interface SubmissionForFingerprint {
@@ -54,4 +55,13 @@ export function submissionFingerprint(request: SubmissionForFingerprint): string
 /** Whether a request with fingerprint `fingerprint` may take the application stored under its key with `stored` (null: stored before fingerprints were kept). */
 export function isSameSubmission(stored: string | null, fingerprint: string): boolean {
   return stored === null || stored === fingerprint;
+}
+
+/** 1–100 printable ASCII characters: a key a client can send in any header or log line unchanged. */
+const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
+
+/** The BAD_IDEMPOTENCY_KEY problem of a key that is not 1–100 printable ASCII characters; null for a usable key. */
+export function idempotencyKeyProblem(key: string): InputProblem | null {
+  if (IDEMPOTENCY_KEY.test(key)) return null;
+  return { field: 'idempotencyKey', code: 'BAD_IDEMPOTENCY_KEY', message: 'idempotencyKey must be 1–100 printable ASCII characters' };
 }

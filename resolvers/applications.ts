@@ -9,16 +9,16 @@ import { applicationStatus, isOverdue } from '../domain/application-status.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import type { Audience } from '../server/authorization.ts';
 import type { GatewayContext } from '../server/context.ts';
+import { caseStatusDeps, submitApplicationDeps, supplementDeps } from '../server/usecase-deps.ts';
 import {
   applicationsOf,
   casesOfDepartment,
   decodeCursor,
-  findApplication,
   type ApplicationRecord,
   type CaseRecord,
 } from '../store/applications.ts';
 import { recordAssistance, requireSessionTopic } from '../usecases/assistance.ts';
-import { refreshCaseStatuses } from '../usecases/case-status.ts';
+import { ownApplicationWithLiveStatus } from '../usecases/case-status.ts';
 import { submitApplication } from '../usecases/submit-application.ts';
 import { supplementMaterials } from '../usecases/supplement-materials.ts';
 import type { Resolvers } from './__generated__/types.ts';
@@ -71,11 +71,10 @@ const ownView = (record: ApplicationRecord, cases?: CaseRecord[]): ApplicationVi
 export const applicationResolvers: Resolvers = {
   Query: {
     application: async (_root, { id }, ctx) => {
-      const record = await findApplication(ctx.services.db, id);
-      // Someone else's application is indistinguishable from none at all.
-      if (!record || ctx.viewer.kind !== 'user' || record.applicant !== ctx.viewer.subject) return null;
-      requireSessionTopic(ctx.viewer, record.topicCode);
-      return ownView(record, await refreshCaseStatuses(ctx, record.id));
+      const own = await ownApplicationWithLiveStatus(caseStatusDeps(ctx), ctx.viewer, { applicationId: id });
+      if (!own) return null;
+      requireSessionTopic(ctx.viewer, own.application.topicCode);
+      return ownView(own.application, own.cases);
     },
     departmentCases: async (_root, { first, after, status, warning }, ctx) => {
       const departmentCode = ctx.viewer.kind === 'user' ? ctx.viewer.department : undefined;
@@ -96,7 +95,7 @@ export const applicationResolvers: Resolvers = {
     submitApplication: async (_root, { input }, ctx) => {
       const { topic, matters } = await loadTopicForSubmission(ctx, input.topicCode);
       const { application, cases } = await withUserInput(() =>
-        submitApplication(ctx, ctx.services.submission, {
+        submitApplication(submitApplicationDeps(ctx), ctx.viewer, {
           topic,
           matters,
           answers: input.answers,
@@ -110,7 +109,7 @@ export const applicationResolvers: Resolvers = {
       return { application: ownView(application, cases) };
     },
     supplementMaterials: async (_root, { input }, ctx) => {
-      const record = await withUserInput(() => supplementMaterials(ctx, input));
+      const record = await withUserInput(() => supplementMaterials(supplementDeps(ctx), ctx.viewer, input));
       await recordAssistance(ctx.services, ctx.viewer, { action: 'SUPPLEMENT', ref: record.id });
       return { application: ownView(record) };
     },

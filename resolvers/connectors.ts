@@ -5,6 +5,7 @@
 import { BadUserInputError } from '../lib/errors.ts';
 import { CENTRAL_CONNECTORS } from '../server/services.ts';
 import { mayReadHealthDetails } from '../server/authorization.ts';
+import { registerConnectorDeps } from '../server/usecase-deps.ts';
 import { registerConnector } from '../usecases/register-connector.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import type { ConnectorView } from './models.ts';
@@ -38,9 +39,8 @@ export const connectorResolvers: Resolvers = {
   },
   Mutation: {
     registerConnector: async (_root, { input }, ctx) => {
-      const { services } = ctx;
       const connector = await registerConnector(
-        { matters: ctx.loaders.registry.matter, destinations: services.egress, connectors: services.connectors, health: services.health },
+        registerConnectorDeps(ctx),
         { subject: ctx.viewer.kind === 'user' ? ctx.viewer.subject : 'unknown' },
         input,
       );

@@ -5,6 +5,7 @@
 import { InvalidInputError } from '../domain/answers.ts';
 import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
+import { personalPlanDeps } from '../server/usecase-deps.ts';
 import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import { recordAssistance } from '../usecases/assistance.ts';
@@ -61,7 +62,7 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      const plan = presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
+      const plan = presentPlan(await withUserInput(() => planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form })), detail);
       await recordAssistance(ctx.services, ctx.viewer, { action: 'PLAN', ref: topic.code });
       return plan;
     },

@@ -11,29 +11,10 @@ import type { PersonalDataRead, PersonalReadContext } from '../connectors/person
 import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
 import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
 import type { GatewayServices } from './services.ts';
-import type { AssistedBy } from '../domain/assistance.ts';
+import type { Viewer } from '../domain/actor.ts';
 
-export type Role = 'APPLICANT' | 'DEPARTMENT_STAFF' | 'EVALUATOR' | 'ADMIN' | 'WINDOW_STAFF';
+export type { Role, Viewer } from '../domain/actor.ts';
 export type { AssistedBy } from '../domain/assistance.ts';
-
-export type Viewer =
-  | { kind: 'anonymous' }
-  | {
-      kind: 'user';
-      /** Citizen ID number or unified social credit code (the token's `sub`). */
-      subject: string;
-      name: string;
-      role: Role;
-      /** Department code, for DEPARTMENT_STAFF. */
-      department?: string;
-      /** Service-hall code, for WINDOW_STAFF. */
-      hall?: string;
-      /**
-       * Set when window staff act for the citizen: the viewer is then the
-       * citizen (subject, name, role APPLICANT) and this names the staff member.
-       */
-      assistedBy?: AssistedBy;
-    };
 
 export interface RequestLoaders {
   registry: RegistryLoaders;
@@ -94,4 +75,4 @@ function readerOf(viewer: Extract<Viewer, { kind: 'user' }>) {
   return { actor: assisted.staffId, actorRole: 'WINDOW_STAFF', hall: assisted.hall, consent: assisted.consent };
 }
 
-export const isAdmin = (viewer: Viewer) => viewer.kind === 'user' && viewer.role === 'ADMIN';
+export { isAdmin } from '../domain/actor.ts';

@@ -9,6 +9,7 @@ import type { FlowchartDeps } from '../usecases/flowchart.ts';
 import type { NoticeDeps } from '../usecases/notice.ts';
 import type { ReceiptDeps } from '../usecases/receipt.ts';
 import { isAdmin, type GatewayContext } from './context.ts';
+import { personalPlanDeps } from './usecase-deps.ts';
 
 async function mattersOf(ctx: GatewayContext, topic: Topic): Promise<Map<string, Matter>> {
   const found = await ctx.loaders.registry.matter.loadMany(topic.matters.map((m) => m.matterCode));
@@ -33,7 +34,7 @@ export function noticeDeps(ctx: GatewayContext): NoticeDeps {
     matters: (topic) => mattersOf(ctx, topic),
     departmentNames: () => departmentNames(ctx),
     // The notice lists what the plan lists; for a signed-in applicant that includes the exemptions of their own records.
-    plan: async (topic, matters, answers) => (await planForViewer(ctx, topic, matters, answers, null)).plan,
+    plan: async (topic, matters, answers) => (await planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic, matters, answers, form: null })).plan,
     defaultWindowAddress: ctx.services.config.defaultWindowAddress,
   };
 }

@@ -8,9 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { SignJWT, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, type CryptoKey } from 'jose';
 import { UnauthenticatedError } from '../lib/errors.ts';
-import type { Role, Viewer } from './context.ts';
-
-const ROLES: readonly Role[] = ['APPLICANT', 'DEPARTMENT_STAFF', 'EVALUATOR', 'ADMIN', 'WINDOW_STAFF'];
+import { ROLES, type Role, type Viewer } from '../domain/actor.ts';
 
 export interface IdentitySettings {
   /** Shared HS256 secret (JWT_SECRET), at least 32 bytes. */

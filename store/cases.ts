@@ -23,7 +23,14 @@
  * @module
  */
 import type { Case, MaterialRef } from '../connectors/approval/models.ts';
-import { DECIDED, blockedByRejection, readyToSend, type CaseNode, type CaseStatus } from '../domain/application-status.ts';
+import {
+  DECIDED,
+  blockedByRejection,
+  prerequisiteWithdrawalReason,
+  readyToSend,
+  type CaseNode,
+  type CaseStatus,
+} from '../domain/case-lifecycle.ts';
 import type { Queryable } from './database.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
 
@@ -131,7 +138,7 @@ export interface SettledDependents {
 
 const MAX_ERROR_LENGTH = 1000;
 const MAX_REASON_LENGTH = 500;
-const DECIDED_SQL = `('APPROVED', 'REJECTED', 'WITHDRAWN')`;
+const DECIDED_SQL = `(${[...DECIDED].map((status) => `'${status}'`).join(', ')})`;
 
 /** Bumps the updated_at of the applications of the cases a CTE named `c` changed. */
 const BUMP_APPLICATIONS = `bump AS (
@@ -509,11 +516,7 @@ export async function applyRemoteCase(
   return rows[0] ? toCase(rows[0]) : null;
 }
 
-/** Why a waiting case was withdrawn: its prerequisite `name` was REJECTED or WITHDRAWN. */
-export function prerequisiteWithdrawalReason(prerequisiteName: string, prerequisiteStatus: CaseStatus): string {
-  const what = prerequisiteStatus === 'WITHDRAWN' ? '已撤回' : '未获批准';
-  return `前置事项“${prerequisiteName}”${what}，本事项无法继续办理，已自动撤回`;
-}
+export { prerequisiteWithdrawalReason };
 
 /**
  * After a case of the application was decided: its WAITING_FOR_PREREQUISITE

@@ -5,34 +5,71 @@
  * would be, and the fresh cases are returned. A department that cannot be
  * reached leaves its cases as last recorded: the application still answers.
  */
-import { applyCaseUpdate } from '../delivery/poller.ts';
-import type { GatewayContext } from '../server/context.ts';
-import { casesOfApplications, type CaseRecord } from '../store/applications.ts';
+import type { Case } from '../connectors/approval/models.ts';
+import type { RemoteCaseRef } from '../connectors/approval/loaders.ts';
+import type { Actor } from '../domain/actor.ts';
+import { isDecided } from '../domain/case-lifecycle.ts';
+import type { Logger } from '../lib/logger.ts';
+import { casesOfApplications, findApplication, type ApplicationRecord, type CaseRecord } from '../store/applications.ts';
+import type { Database } from '../store/database.ts';
+import { applyCaseUpdate } from './apply-case-update.ts';
 
-export async function refreshCaseStatuses(ctx: GatewayContext, applicationId: string): Promise<CaseRecord[]> {
-  const { db, delivery } = ctx.services;
+export interface CaseStatusDeps {
+  db: Database;
+  /** The departments' current view of cases, batched per department; an Error (or null) for a case that could not be read. */
+  remoteCases: { loadMany(refs: readonly RemoteCaseRef[]): Promise<Array<Case | null | Error>> };
+  /** Told when fresh statuses were recorded, so this request's later reads of the cases see them. */
+  onCasesChanged?(applicationId: string, cases: CaseRecord[]): void;
+  /** Told when a recorded status released waiting cases, so delivery starts at once rather than on its next tick. */
+  wakeDelivery(): void;
+  logger: Pick<Logger, 'warn' | 'debug'>;
+}
+
+export interface ApplicationWithCases {
+  application: ApplicationRecord;
+  cases: CaseRecord[];
+}
+
+/**
+ * The actor's own application with the statuses its departments report now;
+ * null when there is no such application or it is someone else's (the two
+ * are indistinguishable).
+ */
+export async function ownApplicationWithLiveStatus(
+  deps: CaseStatusDeps,
+  actor: Actor,
+  request: { applicationId: string },
+): Promise<ApplicationWithCases | null> {
+  const application = await findApplication(deps.db, request.applicationId);
+  if (!application || actor.kind !== 'user' || application.applicant !== actor.subject) return null;
+  return { application, cases: await refreshCaseStatuses(deps, application.id) };
+}
+
+/** The application's cases, with what their departments report now recorded first. */
+export async function refreshCaseStatuses(deps: CaseStatusDeps, applicationId: string): Promise<CaseRecord[]> {
+  const { db } = deps;
   const stored = (await casesOfApplications(db, [applicationId])).get(applicationId) ?? [];
-  const delivered = stored.filter((c) => c.remoteCaseId !== null && !['APPROVED', 'REJECTED', 'WITHDRAWN'].includes(c.status));
+  const delivered = stored.filter((c) => c.remoteCaseId !== null && !isDecided(c.status));
   if (delivered.length === 0) return stored;
 
-  const remote = await ctx.loaders.approval.caseStatus.loadMany(
+  const remote = await deps.remoteCases.loadMany(
     delivered.map((c) => ({ departmentCode: c.departmentCode, remoteCaseId: c.remoteCaseId! })),
   );
   let changed = false;
   let released = false;
   for (const [index, answer] of remote.entries()) {
     if (answer instanceof Error) {
-      ctx.logger.warn({ err: answer, caseId: delivered[index]!.id }, 'live case status unavailable; showing the recorded one');
+      deps.logger.warn({ err: answer, caseId: delivered[index]!.id }, 'live case status unavailable; showing the recorded one');
       continue;
     }
     if (!answer) continue;
-    const result = await applyCaseUpdate(db, delivered[index]!.departmentCode, answer, { logger: ctx.logger });
+    const result = await applyCaseUpdate({ db, logger: deps.logger }, { departmentCode: delivered[index]!.departmentCode }, { remoteCase: answer });
     changed ||= result.outcome === 'updated';
     released ||= result.settled.released.length > 0;
   }
-  if (released) delivery.wake();
+  if (released) deps.wakeDelivery();
   if (!changed) return stored;
   const fresh = (await casesOfApplications(db, [applicationId])).get(applicationId) ?? [];
-  ctx.loaders.store.casesOf.clear(applicationId).prime(applicationId, fresh);
+  deps.onCasesChanged?.(applicationId, fresh);
   return fresh;
 }

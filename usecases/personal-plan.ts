@@ -24,7 +24,34 @@ import {
 } from '../domain/personal.ts';
 import { buildPlan, type Plan, type PlanMaterial } from '../domain/plan.ts';
 import { isUpstreamError, type UpstreamError } from '../lib/errors.ts';
-import type { GatewayContext, PersonalLoaders } from '../server/context.ts';
+import { applicantOf, type Actor } from '../domain/actor.ts';
+import type { CertificateQuery } from '../connectors/e-certificates/loaders.ts';
+import type { AvailabilityQuery, RecordQuery } from '../connectors/data-center/loaders.ts';
+
+/** This request's look-ups of an applicant's own records; each read is logged by whoever builds them. */
+export interface PersonalLookups {
+  certificates: { byHolder: { load(query: CertificateQuery): Promise<Certificate[]> } };
+  dataCenter: {
+    person: { load(query: RecordQuery): Promise<Person | null> };
+    enterprise: { load(query: RecordQuery): Promise<Enterprise | null> };
+    available: { load(query: AvailabilityQuery): Promise<boolean> };
+  };
+}
+
+export interface PersonalPlanDeps {
+  /** Null for callers who are not signed in: they never cause a personal look-up. */
+  personal: PersonalLookups | null;
+  /** Today's date by the local calendar, YYYY-MM-DD; default `todayInChina()`. */
+  today?: () => string;
+}
+
+/** The situation a plan is asked for: the topic, its matters by code, the answers and the form as given. */
+export interface PlanRequest {
+  topic: Topic;
+  matters: ReadonlyMap<string, Matter>;
+  answers: readonly RawAnswer[];
+  form: readonly FieldValue[] | null | undefined;
+}
 
 export interface FieldValue {
   key: string;
@@ -83,18 +110,14 @@ async function settle<T>(lookup: () => Promise<T>, fallback: T): Promise<Settled
  *   field (`applicant.idNumber`, an enterprise's credit code) that is not the
  *   signed-in subject, before anyone's records are read.
  */
-export async function planForViewer(
-  ctx: GatewayContext,
-  topic: Topic,
-  matters: ReadonlyMap<string, Matter>,
-  answers: readonly RawAnswer[],
-  form: readonly FieldValue[] | null | undefined,
-): Promise<PersonalPlan> {
-  if (ctx.viewer.kind === 'user' && ctx.viewer.role === 'APPLICANT') {
-    const problems = applicantFieldProblems(form ?? [], ctx.viewer.subject);
+export async function planForViewer(deps: PersonalPlanDeps, actor: Actor, request: PlanRequest): Promise<PersonalPlan> {
+  const applicant = applicantOf(actor);
+  if (applicant) {
+    const problems = applicantFieldProblems(request.form ?? [], applicant.subject);
     if (problems.length > 0) throw new InvalidInputError(problems);
   }
-  return personalPlan(ctx, buildPlan({ topic, matters, answers }), topic, matters, answers, form);
+  const { topic, matters, answers } = request;
+  return personalPlan(deps, actor, { ...request, base: buildPlan({ topic, matters, answers }) });
 }
 
 /**
@@ -104,20 +127,19 @@ export async function planForViewer(
  * such fields is always the subject (see `requestedHolder`).
  */
 export async function personalPlan(
-  ctx: GatewayContext,
-  base: Plan,
-  topic: Topic,
-  matters: ReadonlyMap<string, Matter>,
-  answers: readonly RawAnswer[],
-  form: readonly FieldValue[] | null | undefined,
+  deps: PersonalPlanDeps,
+  actor: Actor,
+  request: PlanRequest & { base: Plan },
 ): Promise<PersonalPlan> {
-  const personal = ctx.personal;
-  if (ctx.viewer.kind !== 'user' || ctx.viewer.role !== 'APPLICANT' || !personal) {
+  const { base, topic, matters, answers, form } = request;
+  const personal = deps.personal;
+  const user = applicantOf(actor);
+  if (!user || !personal) {
     return { plan: base, prefill: new Map(), materialErrors: new Map(), prefillError: null, applicantProblems: [] };
   }
 
-  const applicant = ctx.viewer.subject;
-  const viewerName = ctx.viewer.name;
+  const applicant = user.subject;
+  const viewerName = user.name;
   const kind = applicantKindOf(applicant);
   // A blank value is no value (as in the submission): the prefilled one stands for it.
   const given = new Map([...formValues(form)].filter(([, value]) => value.trim() !== ''));
@@ -184,7 +206,7 @@ export async function personalPlan(
     matters,
     answers,
     evidence: {
-      today: todayInChina(),
+      today: deps.today?.() ?? todayInChina(),
       holderOf: (m) => {
         const holder = holderOf(m);
         return holder !== null && permitted.has(holder) ? holder : null;
@@ -228,7 +250,7 @@ function linkItemOf(kind: ApplicantKind): string {
 }
 
 function readRecord(
-  personal: PersonalLoaders,
+  personal: PersonalLookups,
   kind: ApplicantKind,
   id: string,
   purpose: string,
@@ -239,7 +261,7 @@ function readRecord(
 }
 
 async function readCertificates(
-  personal: PersonalLoaders,
+  personal: PersonalLookups,
   holders: readonly string[],
   materials: readonly PlanMaterial[],
   purpose: string,
@@ -251,7 +273,7 @@ async function readCertificates(
 }
 
 async function readDatasets(
-  personal: PersonalLoaders,
+  personal: PersonalLookups,
   subjects: readonly string[],
   materials: readonly PlanMaterial[],
   purpose: string,

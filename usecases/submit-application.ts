@@ -9,7 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
 import { InvalidInputError, readableAnswers, type RawAnswer } from '../domain/answers.ts';
 import { initialCaseStatus } from '../domain/application-status.ts';
-import { isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
+import { idempotencyKeyProblem, isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
 import { applicantKindOf } from '../domain/personal.ts';
 import { buildPlan, type Exemption, type Plan } from '../domain/plan.ts';
 import {
@@ -31,8 +31,8 @@ import {
   type StoredExemption,
 } from '../store/applications.ts';
 import type { Database } from '../store/database.ts';
-import { personalPlan, type FieldValue } from './personal-plan.ts';
-import type { GatewayContext } from '../server/context.ts';
+import { personalPlan, type FieldValue, type PersonalPlanDeps } from './personal-plan.ts';
+import type { Actor } from '../domain/actor.ts';
 import { recordAssistance } from './assistance.ts';
 
 export interface SubmitApplicationRequest {
@@ -56,7 +56,16 @@ export interface SubmissionPorts {
   now?: () => Date;
 }
 
-const IDEMPOTENCY_KEY = /^[\x21-\x7e]{1,100}$/;
+/** The submission's ports and the applicant's own look-ups, for the plan the submission is checked against. */
+export type SubmitApplicationDeps = SubmissionPorts & PersonalPlanDeps;
+
+export interface SubmitApplicationResult {
+  application: ApplicationRecord;
+  /** False when the idempotency key named an earlier, identical submission. */
+  created: boolean;
+  /** The new application's cases, as stored (only when created). */
+  cases?: CaseRecord[];
+}
 
 /** `OT20261126` + 10 random characters: sortable by day, unguessable. */
 export function newApplicationId(now: Date): string {
@@ -65,26 +74,29 @@ export function newApplicationId(now: Date): string {
 }
 
 export async function submitApplication(
-  ctx: GatewayContext,
-  ports: SubmissionPorts,
+  deps: SubmitApplicationDeps,
+  actor: Actor,
   request: SubmitApplicationRequest,
-): Promise<{ application: ApplicationRecord; created: boolean; cases?: CaseRecord[] }> {
-  if (ctx.viewer.kind !== 'user') throw new Error('submitApplication needs a signed-in applicant');
-  const applicant = ctx.viewer.subject;
-  if (!IDEMPOTENCY_KEY.test(request.idempotencyKey)) {
-    throw new InvalidInputError([
-      { field: 'idempotencyKey', code: 'BAD_IDEMPOTENCY_KEY', message: 'idempotencyKey must be 1–100 printable ASCII characters' },
-    ]);
-  }
+): Promise<SubmitApplicationResult> {
+  if (actor.kind !== 'user') throw new Error('submitApplication needs a signed-in applicant');
+  const applicant = actor.subject;
+  const keyProblem = idempotencyKeyProblem(request.idempotencyKey);
+  if (keyProblem) throw new InvalidInputError([keyProblem]);
   const fingerprint = submissionFingerprint({ ...request, topicCode: request.topic.code });
-  const existing = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
+  const existing = await findByIdempotencyKey(deps.db, applicant, request.idempotencyKey);
   if (existing) return { application: sameSubmissionOrRefuse(existing, fingerprint), created: false };
 
   // Every problem at once: bad answers are reported, and the rest is checked against the plan of the answers that can be read.
   const answers = readableAnswers(request.topic.questions, request.answers);
   const base = buildPlan({ topic: request.topic, matters: request.matters, answers: answers.readable });
-  const { plan, applicantProblems } = await personalPlan(ctx, base, request.topic, request.matters, answers.readable, request.form);
-  const ownedFileRefs = await ports.ownedFileRefs(applicant, request.uploads.map((u) => u.fileRef));
+  const { plan, applicantProblems } = await personalPlan(deps, actor, {
+    base,
+    topic: request.topic,
+    matters: request.matters,
+    answers: answers.readable,
+    form: request.form,
+  });
+  const ownedFileRefs = await deps.ownedFileRefs(applicant, request.uploads.map((u) => u.fileRef));
   const valid = validateSubmission({
     plan,
     unreadableAnswers: answers.problems,
@@ -95,25 +107,25 @@ export async function submitApplication(
     ownedFileRefs,
   });
 
-  const now = ports.now?.() ?? new Date();
+  const now = deps.now?.() ?? new Date();
   const id = newApplicationId(now);
-  const next = describeApplication(id, applicant, ctx.viewer.name, request, plan, valid, fingerprint);
+  const next = describeApplication(id, applicant, actor.name, request, plan, valid, fingerprint);
   try {
-    await ports.db.transaction(async (tx) => {
+    await deps.db.transaction(async (tx) => {
       await insertApplication(tx, next, now);
       // Made with window staff: stored with the application, so it is never an unattributed submission.
-      await recordAssistance({ db: tx }, ctx.viewer, { action: 'SUBMISSION', ref: id });
+      await recordAssistance({ db: tx }, actor, { action: 'SUBMISSION', ref: id });
     });
   } catch (error) {
     // Two submissions with one key raced: the other one won, and that is the answer.
-    const winner = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
+    const winner = await findByIdempotencyKey(deps.db, applicant, request.idempotencyKey);
     if (winner) return { application: sameSubmissionOrRefuse(winner, fingerprint), created: false };
     throw error;
   }
   // Read back before delivery is woken: the answer shows the application as accepted, not as far as delivery got since.
-  const stored = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
-  const cases = (await casesOfApplications(ports.db, [id])).get(id) ?? [];
-  ports.onSubmitted?.(id);
+  const stored = await findByIdempotencyKey(deps.db, applicant, request.idempotencyKey);
+  const cases = (await casesOfApplications(deps.db, [id])).get(id) ?? [];
+  deps.onSubmitted?.(id);
   return { application: stored!, created: true, cases };
 }
 

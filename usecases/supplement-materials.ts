@@ -4,12 +4,15 @@
  * first and delivered by the outbox like a case, so it survives a department
  * that is down.
  */
-import { randomUUID } from 'node:crypto';
+import type { Actor } from '../domain/actor.ts';
 import { InvalidInputError, type InputProblem } from '../domain/answers.ts';
+import { isDecided } from '../domain/case-lifecycle.ts';
+import { idempotencyKeyProblem } from '../domain/idempotency.ts';
 import type { UploadRef } from '../domain/submission.ts';
-import type { GatewayContext } from '../server/context.ts';
 import { requireSessionTopic } from './assistance.ts';
 import { casesOfApplications, findApplication, materialsOf, type ApplicationRecord } from '../store/applications.ts';
+import type { Database } from '../store/database.ts';
+import { insertSupplement } from '../store/supplements.ts';
 
 export interface SupplementRequest {
   applicationId: string;
@@ -20,16 +23,31 @@ export interface SupplementRequest {
 
 const FILE_REF = /^sha256:[0-9a-f]{64}$/;
 
-export async function supplementMaterials(ctx: GatewayContext, request: SupplementRequest): Promise<ApplicationRecord> {
-  const { db } = ctx.services;
-  const applicant = ctx.viewer.kind === 'user' ? ctx.viewer.subject : '';
+export interface SupplementDeps {
+  db: Database;
+  /** The subset of `fileRefs` this applicant uploaded. */
+  ownedFileRefs(owner: string, fileRefs: readonly string[]): Promise<Set<string>>;
+  /** Told after the supplement is stored, so delivery starts at once rather than on its next tick. */
+  onSubmitted?(applicationId: string): void;
+  now?: () => Date;
+}
+
+/**
+ * Stores the supplement for delivery and returns the application.
+ * @throws InvalidInputError listing every problem: UNKNOWN_APPLICATION (none
+ *   of the actor's), UNKNOWN_MATTER, BAD_IDEMPOTENCY_KEY, CASE_DECIDED,
+ *   NOTHING_OWED, REQUIRED, NOT_REQUESTED, BAD_FILE_REF, FILE_NOT_FOUND.
+ */
+export async function supplementMaterials(deps: SupplementDeps, actor: Actor, request: SupplementRequest): Promise<ApplicationRecord> {
+  const { db } = deps;
+  const applicant = actor.kind === 'user' ? actor.subject : '';
   const application = await findApplication(db, request.applicationId);
   if (!application || application.applicant !== applicant) {
     throw new InvalidInputError([
       { field: 'applicationId', code: 'UNKNOWN_APPLICATION', message: 'you have no application with this id' },
     ]);
   }
-  requireSessionTopic(ctx.viewer, application.topicCode);
+  requireSessionTopic(actor, application.topicCode);
   const cases = (await casesOfApplications(db, [application.id])).get(application.id) ?? [];
   const target = cases.find((c) => c.matterCode === request.matterCode);
   if (!target) {
@@ -42,13 +60,12 @@ export async function supplementMaterials(ctx: GatewayContext, request: Suppleme
     .filter((m) => m.provision === 'DEFERRED' && m.requiredBy.includes(target.matterCode))
     .map((m) => m.code);
   const owed = new Set([...(target.status === 'SUPPLEMENT_REQUIRED' ? target.requestedMaterials : []), ...deferred]);
-  const owned = await ctx.services.submission.ownedFileRefs(applicant, request.uploads.map((u) => u.fileRef));
+  const owned = await deps.ownedFileRefs(applicant, request.uploads.map((u) => u.fileRef));
 
   const problems: InputProblem[] = [];
-  if (!/^[\x21-\x7e]{1,100}$/.test(request.idempotencyKey)) {
-    problems.push({ field: 'idempotencyKey', code: 'BAD_IDEMPOTENCY_KEY', message: 'idempotencyKey must be 1–100 printable ASCII characters' });
-  }
-  if (['APPROVED', 'REJECTED', 'WITHDRAWN'].includes(target.status)) {
+  const keyProblem = idempotencyKeyProblem(request.idempotencyKey);
+  if (keyProblem) problems.push(keyProblem);
+  if (isDecided(target.status)) {
     problems.push({ field: 'matterCode', code: 'CASE_DECIDED', message: `the case of matter ${target.matterCode} is already decided` });
   } else if (owed.size === 0) {
     problems.push({ field: 'matterCode', code: 'NOTHING_OWED', message: `the department asks for no material of matter ${target.matterCode}` });
@@ -68,17 +85,7 @@ export async function supplementMaterials(ctx: GatewayContext, request: Suppleme
   if (problems.length) throw new InvalidInputError(problems);
 
   const materials = request.uploads.map((u) => ({ code: u.materialCode, provision: 'UPLOADED', fileRef: u.fileRef }));
-  await db.transaction(async (tx) => {
-    const now = new Date();
-    // The same key again is the same supplement: nothing new is stored or sent.
-    await tx.query(
-      `INSERT INTO supplements (id, case_id, idempotency_key, materials, status, next_attempt_at, created_at)
-       VALUES ($1, $2, $3, $4, 'PENDING', $5, $5)
-       ON CONFLICT (case_id, idempotency_key) DO NOTHING`,
-      [randomUUID(), target.id, request.idempotencyKey, JSON.stringify(materials), now],
-    );
-    await tx.query('UPDATE applications SET updated_at = $2 WHERE id = $1', [application.id, now]);
-  });
-  ctx.services.submission.onSubmitted?.(application.id);
+  await insertSupplement(db, { applicationId: application.id, caseId: target.id, idempotencyKey: request.idempotencyKey, materials }, deps.now?.() ?? new Date());
+  deps.onSubmitted?.(application.id);
   return (await findApplication(db, application.id))!;
 }

@@ -17,7 +17,7 @@
 import { z } from 'zod';
 import type { EgressPolicy } from '../egress.ts';
 import { UpstreamClient, type UpstreamCallRecord, type UpstreamPolicy } from '../http.ts';
-import { chunk } from '../personal-read.ts';
+import { chunk } from '../../lib/collections.ts';
 import type { ApprovalEndpoint } from './endpoint.ts';
 import { caseListSchema, caseSchema, type Case, type CaseSubmission, type MaterialRef } from './models.ts';
 

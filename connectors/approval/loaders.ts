@@ -6,7 +6,7 @@
  * request's cache.
  */
 import DataLoader from 'dataloader';
-import { groupBy } from '../personal-read.ts';
+import { groupBy } from '../../lib/collections.ts';
 import type { ApprovalClients } from './client.ts';
 import type { ApprovalDirectory } from './endpoint.ts';
 import type { Case } from './models.ts';

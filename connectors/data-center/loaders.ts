@@ -4,7 +4,8 @@
  * subject read is logged, with the items read, before the data is returned.
  */
 import DataLoader from 'dataloader';
-import { chunk, groupBy, type PersonalReadContext } from '../personal-read.ts';
+import { chunk, groupBy } from '../../lib/collections.ts';
+import type { PersonalReadContext } from '../personal-read.ts';
 import { SUBJECTS_PER_QUERY, type DataCenterClient } from './client.ts';
 import type { Enterprise, Person } from './models.ts';
 

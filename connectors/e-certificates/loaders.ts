@@ -5,7 +5,8 @@
  * certificates are returned.
  */
 import DataLoader from 'dataloader';
-import { chunk, groupBy, type PersonalReadContext } from '../personal-read.ts';
+import { chunk, groupBy } from '../../lib/collections.ts';
+import type { PersonalReadContext } from '../personal-read.ts';
 import { HOLDERS_PER_SEARCH, type ECertificatesClient } from './client.ts';
 import type { Certificate } from './models.ts';
 

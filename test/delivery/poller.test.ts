@@ -2,7 +2,8 @@ import { describe, expect, it } from 'vitest';
 
 import type { Case } from '../../connectors/approval/models.ts';
 import { DeliveryWorker } from '../../delivery/outbox.ts';
-import { StatusPoller, applyCaseUpdate } from '../../delivery/poller.ts';
+import { StatusPoller } from '../../delivery/poller.ts';
+import { applyCaseUpdate } from '../../usecases/apply-case-update.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { backends, postgresSkipped } from '../store/backends.ts';
 import {
@@ -131,7 +132,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the status poller on t
       ...extra,
     });
     const now = new Date(START + 5000);
-    const apply = (v: Case, department: string = matters.business.department) => applyCaseUpdate(env.db, department, v, { now });
+    const apply = (v: Case, department: string = matters.business.department) => applyCaseUpdate({ db: env.db, now: () => now }, { departmentCode: department }, { remoteCase: v });
 
     expect(await apply({ ...view('ACCEPTED', 1000), caseId: 'NOPE' })).toMatchObject({ outcome: 'unknown', case: null });
     // Another department cannot touch this department's case.
@@ -175,7 +176,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the status poller on t
       requestedMaterials: ['MAT-ZLHT'],
       result: null,
     };
-    expect((await applyCaseUpdate(env.db, matters.business.department, ahead)).outcome).toBe('updated');
+    expect((await applyCaseUpdate({ db: env.db }, { departmentCode: matters.business.department }, { remoteCase: ahead })).outcome).toBe('updated');
     const lines: string[] = [];
     const logger = createLogger({ level: 'debug', destination: { write: (line) => lines.push(line) } });
     env.clock.advance(INTERVAL_MS); // the simulator says IN_REVIEW, updated at START + 2 steps
