@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
 import { InvalidInputError, readableAnswers, type RawAnswer } from '../domain/answers.ts';
 import { initialCaseStatus } from '../domain/application-status.ts';
+import { selfServiceChannel, type ApplicationChannel } from '../domain/channel.ts';
 import { isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
 import { applicantKindOf } from '../domain/personal.ts';
 import { buildPlan, type Exemption, type Plan } from '../domain/plan.ts';
@@ -42,6 +43,8 @@ export interface SubmitApplicationRequest {
   uploads: readonly UploadRef[];
   deferredMaterials: readonly string[];
   deliveryMethod: DeliveryMethod;
+  /** PC, MOBILE or KIOSK as the client says (default PC); WINDOW is refused (domain/channel.ts). */
+  channel?: string | null;
   idempotencyKey: string;
 }
 
@@ -75,6 +78,7 @@ export async function submitApplication(
       { field: 'idempotencyKey', code: 'BAD_IDEMPOTENCY_KEY', message: 'idempotencyKey must be 1–100 printable ASCII characters' },
     ]);
   }
+  const channel = selfServiceChannel(request.channel);
   const fingerprint = submissionFingerprint({ ...request, topicCode: request.topic.code });
   const existing = await findByIdempotencyKey(ports.db, applicant, request.idempotencyKey);
   if (existing) return { application: sameSubmissionOrRefuse(existing, fingerprint), created: false };
@@ -96,7 +100,7 @@ export async function submitApplication(
 
   const now = ports.now?.() ?? new Date();
   const id = newApplicationId(now);
-  const next = describeApplication(id, applicant, ctx.viewer.name, request, plan, valid, fingerprint);
+  const next = describeApplication(id, applicant, ctx.viewer.name, { ...request, channel }, plan, valid, fingerprint);
   try {
     await ports.db.transaction((tx) => insertApplication(tx, next, now));
   } catch (error) {
@@ -153,7 +157,7 @@ function describeApplication(
   id: string,
   applicant: string,
   applicantName: string,
-  request: SubmitApplicationRequest,
+  request: SubmitApplicationRequest & { channel: ApplicationChannel },
   plan: Plan,
   valid: ValidSubmission,
   requestFingerprint: string,
@@ -173,6 +177,7 @@ function describeApplication(
       answers: { ...plan.answers },
       form: valid.form,
       deliveryMethod: request.deliveryMethod,
+      channel: request.channel,
       idempotencyKey: request.idempotencyKey,
       requestFingerprint,
       materialsBefore: plan.summary.materialsBefore,

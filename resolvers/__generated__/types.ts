@@ -47,6 +47,8 @@ export type Application = {
   __typename?: 'Application';
   /** One case per matter, in topic order. */
   cases: Array<Case>;
+  /** Where it was made. */
+  channel: ApplicationChannel;
   deliveryMethod: DeliveryMethod;
   /** The applicant's rating, once given (一事一评). */
   evaluation: Maybe<Evaluation>;
@@ -61,6 +63,20 @@ export type Application = {
   topic: Maybe<Topic>;
   updatedAt: Scalars['DateTime']['output'];
 };
+
+/**
+ * Where an application was made (受理渠道). WINDOW is recorded by the gateway for
+ * applications made with window staff, never accepted from a client.
+ */
+export type ApplicationChannel =
+  /** A self-service kiosk (自助终端). */
+  | 'KIOSK'
+  /** A phone app or mobile page (指尖办). */
+  | 'MOBILE'
+  /** A PC web page (the default). */
+  | 'PC'
+  /** The one-thing window in the service hall (一窗受理), with staff. */
+  | 'WINDOW';
 
 export type ApplicationConnection = {
   __typename?: 'ApplicationConnection';
@@ -649,7 +665,8 @@ export type QuestionType =
 
 export type RateApplicationInput = {
   applicationId: Scalars['ID']['input'];
-  channel: EvaluationChannel;
+  /** Where the rating is given; omitted = the channel the application was made on. */
+  channel?: InputMaybe<EvaluationChannel>;
   comment?: InputMaybe<Scalars['String']['input']>;
   /** 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意; grades 1–2 need a comment. */
   grade: Scalars['Int']['input'];
@@ -772,6 +789,8 @@ export type SourceChannel =
 
 export type SubmitApplicationInput = {
   answers: Array<AnswerInput>;
+  /** The front-end's channel: PC (default), MOBILE or KIOSK; WINDOW is refused (BAD_USER_INPUT on channel). */
+  channel?: InputMaybe<ApplicationChannel>;
   /** Codes of tolerant materials handed in later (容缺). */
   deferredMaterials?: InputMaybe<Array<Scalars['String']['input']>>;
   deliveryMethod: DeliveryMethod;
@@ -976,6 +995,7 @@ export type DirectiveResolverFn<TResult = {}, TParent = {}, TContext = {}, TArgs
 export type ResolversTypes = {
   AnswerInput: AnswerInput;
   Application: ResolverTypeWrapper<ApplicationViewModel>;
+  ApplicationChannel: ApplicationChannel;
   ApplicationConnection: ResolverTypeWrapper<Omit<ApplicationConnection, 'edges'> & { edges: Array<ResolversTypes['ApplicationEdge']> }>;
   ApplicationEdge: ResolverTypeWrapper<Omit<ApplicationEdge, 'node'> & { node: ResolversTypes['Application'] }>;
   ApplicationMaterial: ResolverTypeWrapper<ApplicationMaterialViewModel>;
@@ -1121,6 +1141,7 @@ export type ResolversParentTypes = {
 
 export type ApplicationResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Application'] = ResolversParentTypes['Application']> = {
   cases?: Resolver<Array<ResolversTypes['Case']>, ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ApplicationChannel'], ParentType, ContextType>;
   deliveryMethod?: Resolver<ResolversTypes['DeliveryMethod'], ParentType, ContextType>;
   evaluation?: Resolver<Maybe<ResolversTypes['Evaluation']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
