@@ -6,6 +6,8 @@ import { InvalidInputError } from '../domain/answers.ts';
 import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
 import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
+import { countSignedInPlan } from '../usecases/plan-funnel.ts';
+import { countPlan } from '../store/metrics.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
@@ -60,7 +62,13 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      return presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
+      const personal = await withUserInput(() => planForViewer(ctx, detail, matters, answers, form));
+      // The funnel is a statistic: a counter that cannot be written never costs the applicant the plan.
+      await countSignedInPlan({ countPlan: (plan) => countPlan(ctx.services.db, plan) }, ctx.viewer, {
+        topic: detail,
+        complete: personal.plan.complete,
+      }).catch((error: unknown) => ctx.logger.warn({ err: error, topicCode: detail.code }, 'plan not counted for the funnel'));
+      return presentPlan(personal, detail);
     },
   },
   Plan: {

@@ -17,10 +17,10 @@ import { assessReadiness } from '../domain/readiness.ts';
 import { widestSituation } from '../domain/widest.ts';
 import type { Queryable } from '../store/database.ts';
 import { latestOnlineUrlCheck, onlineUrlCheckOf } from '../store/guide-checks.ts';
-import { periodApplications, periodCases, periodRatings, type MetricsPeriod } from '../store/metrics.ts';
+import { periodApplications, periodCases, periodPlanCounts, periodRatings, type MetricsPeriod } from '../store/metrics.ts';
 import { compareWithOtherRegions } from './cross-region.ts';
 
-export type { AssessmentMetrics, DepartmentMetrics, GradeCount, TopicMetrics } from '../domain/metrics.ts';
+export type { AssessmentMetrics, DepartmentMetrics, GradeCount, MonthMetrics, TopicFunnel, TopicMetrics } from '../domain/metrics.ts';
 
 /** The registry as the metrics need it (`CachedMatterRegistry` fits). */
 export interface MetricsRegistry {
@@ -62,6 +62,8 @@ const TOPICS_AT_ONCE = 6;
  * - Applications and cases: those of the region submitted in [from, to).
  * - Ratings: those the rating system recorded in [from, to) for the region's
  *   topics (any status) and for the topics of the period's applications.
+ * - Plans: the counters of the region's topics for the China-time days that
+ *   start in [from, to) (a period starting at 10:00 leaves that day out).
  *
  * @throws InvalidInputError (BAD_USER_INPUT) when from/to is not a valid
  *   instant or `to` is not after `from`; `UpstreamError`s when the registry
@@ -71,17 +73,18 @@ export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams
   const period = checkPeriod(params);
   const now = deps.now?.() ?? new Date();
 
-  const [summaries, applications, cases] = await Promise.all([
+  const [summaries, applications, cases, plans] = await Promise.all([
     deps.registry.topics(period.region),
     periodApplications(deps.db, period),
     periodCases(deps.db, period),
+    periodPlanCounts(deps.db, period),
   ]);
   const ratingTopics = [...new Set([...summaries.map((t) => t.code), ...applications.map((a) => a.topicCode)])];
   const [topics, ratings] = await Promise.all([
     assessTopics(deps, summaries.filter((t) => t.status === 'PUBLISHED')),
     periodRatings(deps.evaluation, ratingTopics, period),
   ]);
-  return computeMetrics({ topics, applications, cases, ratings, now });
+  return computeMetrics({ topics, applications, cases, ratings, plans, period, now });
 }
 
 function checkPeriod(params: MetricsParams): MetricsPeriod {
