@@ -19,6 +19,7 @@
  * @module
  */
 import { DECIDED, isOverdue, type CaseStatus } from './application-status.ts';
+import { APPLICATION_CHANNELS, type ApplicationChannel } from './channel.ts';
 import type { PlanSummary } from './plan.ts';
 import type { Readiness } from './readiness.ts';
 import { materialReduction, timeCompression } from './widest.ts';
@@ -31,6 +32,14 @@ export interface ApplicationFacts {
   materialsToSubmit: number;
   legalDaysTotal: number;
   committedDays: number;
+  /** Where it was made. */
+  channel: ApplicationChannel;
+  /** Materials of its merged list the departments get: handed in, deferred or exempt (optional ones not given are left out). */
+  materialsNeeded: number;
+  /** Of those, exempt (免提交: e-certificate, data sharing, another matter's result, government-issued). */
+  materialsExempt: number;
+  /** When it was submitted, ISO 8601: its month in the monthly series. */
+  submittedAt: string;
 }
 
 /** What the metrics need of one case. Instants as ISO 8601 text. */
@@ -46,6 +55,16 @@ export interface CaseFacts {
 export interface RatingFacts {
   topicCode: string;
   grade: number;
+  /** When the rating system recorded it, ISO 8601: its month in the monthly series. */
+  createdAt: string;
+}
+
+/** Personal plans computed for signed-in applicants of one topic on one China-time day (a counter: never who). */
+export interface PlanCountFacts {
+  topicCode: string;
+  /** YYYY-MM-DD in Asia/Shanghai. */
+  day: string;
+  plans: number;
 }
 
 /** A topic of the region, assessed. */
@@ -94,6 +113,43 @@ export interface DepartmentMetrics {
   onTimeRate: number | null;
 }
 
+/** How many of the period's applications were made on one channel. */
+export interface ChannelCount {
+  channel: ApplicationChannel;
+  applications: number;
+}
+
+/** One topic's plan → application funnel (引导 → 申办) of the period. */
+export interface TopicFunnel {
+  topicCode: string;
+  topicName: string;
+  /** Personal plans computed for signed-in applicants on the period's days. */
+  plans: number;
+  /** Applications submitted in the period. */
+  applications: number;
+  /** applications / plans; null without plans. Above 1 when clients submit without asking for a plan first. */
+  conversionRate: number | null;
+}
+
+/** The application-based figures of one calendar month (China time) of the period, clipped to the period. */
+export interface MonthMetrics {
+  /** YYYY-MM. */
+  month: string;
+  /** Start of the month or of the period, whichever is later. */
+  from: Date;
+  /** End of the month or of the period, whichever is earlier (exclusive). */
+  to: Date;
+  applications: number;
+  /** Plans computed for signed-in applicants on the month's days. */
+  plans: number;
+  ratings: number;
+  materialReduction: number | null;
+  timeCompression: number | null;
+  onTimeRate: number | null;
+  goodRatingRate: number | null;
+  exemptionRate: number | null;
+}
+
 export interface AssessmentMetrics {
   /** PUBLISHED topics of the region. */
   topicCount: number;
@@ -113,6 +169,14 @@ export interface AssessmentMetrics {
   topics: TopicMetrics[];
   /** Departments with at least one case in the period, by department code. */
   departments: DepartmentMetrics[];
+  /** 免提交率: exempt materials / needed materials, summed over the period's applications. */
+  exemptionRate: number | null;
+  /** The period's applications by channel, every channel listed (PC, MOBILE, WINDOW, KIOSK), zero counts included. */
+  channels: ChannelCount[];
+  /** Per published topic, in the topics' order. */
+  funnel: TopicFunnel[];
+  /** One entry per China-time month the period touches; null when that is more than {@link MAX_SERIES_MONTHS}. */
+  monthly: MonthMetrics[] | null;
 }
 
 /** part / whole, or `null` when whole is 0. */
@@ -225,6 +289,90 @@ export function topicMetrics(
   };
 }
 
+/**
+ * 免提交率: exempt materials / needed materials, summed over the
+ * applications (not a mean of per-application rates: an application with
+ * twelve materials weighs more than one with two); null when none needed any.
+ */
+export function exemptionRate(applications: readonly ApplicationFacts[]): number | null {
+  let exempt = 0;
+  let needed = 0;
+  for (const a of applications) {
+    exempt += a.materialsExempt;
+    needed += a.materialsNeeded;
+  }
+  return rate(exempt, needed);
+}
+
+/** Applications by channel, in the order of `APPLICATION_CHANNELS`, zero counts included. */
+export function channelCounts(applications: readonly ApplicationFacts[]): ChannelCount[] {
+  return APPLICATION_CHANNELS.map((channel) => ({ channel, applications: applications.filter((a) => a.channel === channel).length }));
+}
+
+const sumPlans = (counts: readonly PlanCountFacts[]): number => counts.reduce((sum, c) => sum + c.plans, 0);
+
+/** Longest period, in months, a monthly series is given for (ten years). */
+export const MAX_SERIES_MONTHS = 120;
+
+/** China Standard Time has had no daylight saving since 1991: a fixed UTC+8. */
+const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
+
+/** The instant a China-time calendar day starts (`day`: YYYY-MM-DD). */
+export function chinaDayStart(day: string): Date {
+  return new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS);
+}
+
+/** The China-time months [from, to) touches, each clipped to the period; null when more than {@link MAX_SERIES_MONTHS}. */
+export function periodMonths(from: Date, to: Date): Array<{ month: string; from: Date; to: Date }> | null {
+  const local = new Date(from.getTime() + CHINA_OFFSET_MS);
+  let year = local.getUTCFullYear();
+  let month = local.getUTCMonth();
+  const months: Array<{ month: string; from: Date; to: Date }> = [];
+  for (let start = from; start < to; ) {
+    if (months.length === MAX_SERIES_MONTHS) return null;
+    const next = new Date(Date.UTC(year, month + 1, 1) - CHINA_OFFSET_MS);
+    const end = next < to ? next : to;
+    months.push({ month: `${String(year).padStart(4, '0')}-${String(month + 1).padStart(2, '0')}`, from: start, to: end });
+    start = end;
+    month += 1;
+    if (month === 12) {
+      month = 0;
+      year += 1;
+    }
+  }
+  return months;
+}
+
+/**
+ * The application-based figures month by month: applications and their
+ * cases by the month they were submitted in (a cohort, like the period's
+ * figures), ratings by the month they were recorded in, plans by their day.
+ * Guidable and online-processable are the topics' state now, so they have no
+ * series.
+ */
+export function monthlySeries(
+  months: ReadonlyArray<{ month: string; from: Date; to: Date }>,
+  facts: Pick<MetricsFacts, 'applications' | 'cases' | 'ratings' | 'plans'>,
+): MonthMetrics[] {
+  const within = (at: Date, m: { from: Date; to: Date }) => at >= m.from && at < m.to;
+  return months.map((m) => {
+    const applications = facts.applications.filter((a) => within(new Date(a.submittedAt), m));
+    const ids = new Set(applications.map((a) => a.id));
+    const ratings = facts.ratings.filter((r) => within(new Date(r.createdAt), m));
+    return {
+      ...m,
+      applications: applications.length,
+      plans: sumPlans(facts.plans.filter((p) => within(chinaDayStart(p.day), m))),
+      ratings: ratings.length,
+      materialReduction: averageMaterialReduction(applications),
+      timeCompression: averageTimeCompression(applications),
+      onTimeRate: onTimeRate(facts.cases.filter((c) => ids.has(c.applicationId))),
+      goodRatingRate: goodRatingRate(ratings),
+      exemptionRate: exemptionRate(applications),
+    };
+  });
+}
+
 /** Everything the metrics of one region and period are computed from. */
 export interface MetricsFacts {
   /** The region's topics (only PUBLISHED ones are counted and listed), in display order. */
@@ -235,6 +383,10 @@ export interface MetricsFacts {
   cases: readonly CaseFacts[];
   /** The period's ratings. */
   ratings: readonly RatingFacts[];
+  /** Plan counters of the period's days (a day is in the period when it starts in it). */
+  plans: readonly PlanCountFacts[];
+  /** The period [from, to), for the monthly series. */
+  period: { from: Date; to: Date };
   /** When overdue is judged for undecided cases. */
   now: Date;
 }
@@ -259,6 +411,8 @@ export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
   const applicationsByTopic = group(facts.applications, (a) => a.topicCode);
   const casesByTopic = group(cases, (c) => topicOf.get(c.applicationId));
   const ratingsByTopic = group(facts.ratings, (r) => r.topicCode);
+  const plansByTopic = group(facts.plans, (p) => p.topicCode);
+  const months = periodMonths(facts.period.from, facts.period.to);
 
   return {
     topicCount: published.length,
@@ -273,5 +427,13 @@ export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
       topicMetrics(t, applicationsByTopic.get(t.code) ?? [], casesByTopic.get(t.code) ?? [], ratingsByTopic.get(t.code) ?? []),
     ),
     departments: departmentMetrics(cases, facts.now),
+    exemptionRate: exemptionRate(facts.applications),
+    channels: channelCounts(facts.applications),
+    funnel: published.map((t) => {
+      const plans = sumPlans(plansByTopic.get(t.code) ?? []);
+      const applications = applicationsByTopic.get(t.code)?.length ?? 0;
+      return { topicCode: t.code, topicName: t.name, plans, applications, conversionRate: rate(applications, plans) };
+    }),
+    monthly: months && monthlySeries(months, { ...facts, cases }),
   };
 }

@@ -12,17 +12,18 @@
  *
  * Pure functions: the working-day calendar comes in as a function.
  */
+import type { ApplicationChannel as StoredChannel } from './channel.ts';
 import { chinaDateOf } from '../lib/china-date.ts';
 import { maskIdNumbers } from '../lib/mask.ts';
 import type { ApplicantKind } from './personal.ts';
 import type { DeliveryMethod, Provision } from './submission.ts';
 
 /**
- * Where the application was made. `ONLINE` = submitted by the applicant
- * through an online front-end; PC, MOBILE, WINDOW and KIOSK once front-ends
- * and the window say which.
+ * Where the application was made (domain/channel.ts). `ONLINE` appears only
+ * on receipts issued before applications kept their channel: those receipts
+ * stay as they were signed.
  */
-export type ApplicationChannel = 'ONLINE' | 'PC' | 'MOBILE' | 'WINDOW' | 'KIOSK';
+export type ApplicationChannel = 'ONLINE' | StoredChannel;
 
 /** Adds working days to an instant (the official calendar: weekends, holidays and 调休 make-up days). */
 export type AddWorkingDays = (start: Date, days: number) => Date;

@@ -103,6 +103,7 @@ export const applicationResolvers: Resolvers = {
           uploads: input.uploads ?? [],
           deferredMaterials: input.deferredMaterials ?? [],
           deliveryMethod: input.deliveryMethod,
+          channel: input.channel,
           idempotencyKey: input.idempotencyKey,
         }),
       );
@@ -130,6 +131,7 @@ export const applicationResolvers: Resolvers = {
     submittedAt: (view) => view.record.submittedAt.toISOString(),
     updatedAt: (view) => view.record.updatedAt.toISOString(),
     deliveryMethod: (view) => view.record.deliveryMethod,
+    channel: (view) => view.record.channel,
     topic: (view, _args, ctx) => ctx.loaders.registry.topic.load(view.record.topicCode),
     materials: async (view, _args, ctx) =>
       (await ctx.loaders.store.materialsOf.load(view.record.id)).map((material) => ({ material })),

@@ -6,6 +6,23 @@ import type { Resolvers } from './__generated__/types.ts';
 import { assessmentMetrics } from '../usecases/metrics.ts';
 import { rateApplication } from '../usecases/rate-application.ts';
 import { withUserInput } from './plan.ts';
+import { MAX_SERIES_MONTHS } from '../domain/metrics.ts';
+import { BadUserInputError } from '../lib/errors.ts';
+import type { GatewayContext } from '../server/context.ts';
+
+/** The topic from the registry, or what the metrics know of it when the registry no longer has it. */
+async function topicOfMetrics(metrics: { topicCode: string; topicName: string }, ctx: GatewayContext) {
+  return (
+    (await ctx.loaders.registry.topic.load(metrics.topicCode)) ?? {
+      code: metrics.topicCode,
+      name: metrics.topicName,
+      region: '',
+      leadDepartment: '',
+      status: 'PUBLISHED' as const,
+      updatedAt: '',
+    }
+  );
+}
 
 export const assessmentResolvers: Resolvers = {
   Query: {
@@ -34,16 +51,23 @@ export const assessmentResolvers: Resolvers = {
       return { evaluation };
     },
   },
+  AssessmentMetrics: {
+    monthly: (metrics) => {
+      if (metrics.monthly) return metrics.monthly;
+      throw new BadUserInputError(`the monthly series covers at most ${MAX_SERIES_MONTHS} months`, [
+        { field: 'to', code: 'PERIOD_TOO_LONG_FOR_SERIES', message: `ask for the monthly series of at most ${MAX_SERIES_MONTHS} months at a time` },
+      ]);
+    },
+  },
   TopicMetrics: {
-    topic: async (metrics, _args, ctx) =>
-      (await ctx.loaders.registry.topic.load(metrics.topicCode)) ?? {
-        code: metrics.topicCode,
-        name: metrics.topicName,
-        region: '',
-        leadDepartment: '',
-        status: 'PUBLISHED',
-        updatedAt: '',
-      },
+    topic: (metrics, _args, ctx) => topicOfMetrics(metrics, ctx),
+  },
+  TopicFunnel: {
+    topic: (funnel, _args, ctx) => topicOfMetrics(funnel, ctx),
+  },
+  MonthMetrics: {
+    from: (month) => month.from.toISOString(),
+    to: (month) => month.to.toISOString(),
   },
   DepartmentMetrics: {
     department: async (metrics, _args, ctx) =>

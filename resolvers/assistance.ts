@@ -35,7 +35,5 @@ export const assistanceResolvers: Resolvers = {
       const session = await ctx.loaders.store.submissionSessionOf.load(view.record.id);
       return session ? { staffId: session.staffId, hall: session.hall, consent: session.consent } : null;
     },
-    // Until the channel is stored with the application, an assisted one is WINDOW and any other was made online on a PC page.
-    channel: async (view, _args, ctx) => ((await ctx.loaders.store.submissionSessionOf.load(view.record.id)) ? 'WINDOW' : 'PC'),
   },
 };

@@ -7,6 +7,8 @@ import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
 import { personalPlanDeps } from '../server/usecase-deps.ts';
 import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
+import { countSignedInPlan } from '../usecases/plan-funnel.ts';
+import { countPlan } from '../store/metrics.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import { recordAssistance } from '../usecases/assistance.ts';
 import type { Resolvers } from './__generated__/types.ts';
@@ -62,9 +64,14 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      const plan = presentPlan(await withUserInput(() => planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form })), detail);
+      const personal = await withUserInput(() => planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form }));
+      // The funnel is a statistic: a counter that cannot be written never costs the applicant the plan.
+      await countSignedInPlan({ countPlan: (plan) => countPlan(ctx.services.db, plan) }, ctx.viewer, {
+        topic: detail,
+        complete: personal.plan.complete,
+      }).catch((error: unknown) => ctx.logger.warn({ err: error, topicCode: detail.code }, 'plan not counted for the funnel'));
       await recordAssistance(ctx.services, ctx.viewer, { action: 'PLAN', ref: topic.code });
-      return plan;
+      return presentPlan(personal, detail);
     },
   },
   Plan: {

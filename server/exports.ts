@@ -5,7 +5,9 @@
  * region's replication backlog (复制推广, like the `replicationBacklog` query).
  *
  * Layout: ONE table with a 层级 (level) column — 汇总 (the period), 主题 (one
- * row per published topic), 部门 (one row per department with cases) —
+ * row per published topic), 部门 (one row per department with cases), 月度
+ * (one row per China-time month of the period, the application-based figures;
+ * none for a period of more than 120 months) —
  * rather than three sections: a spreadsheet's filter on 层级 shows each
  * level, sorting and pivoting work on the whole sheet, and several exports can
  * be pasted under one another (every row also names its region and period).
@@ -212,7 +214,21 @@ export const METRICS_CSV_HEADER = [
   '5分 非常满意',
   '材料精简率(%)',
   '时限压缩率(%)',
+  '免提交率(%)',
+  '电脑端申办件数',
+  '移动端申办件数',
+  '窗口申办件数',
+  '自助终端申办件数',
+  '导办方案数',
+  '方案转化率(%)',
 ] as const;
+
+const CHANNEL_COLUMN = {
+  PC: '电脑端申办件数',
+  MOBILE: '移动端申办件数',
+  WINDOW: '窗口申办件数',
+  KIOSK: '自助终端申办件数',
+} as const satisfies Record<AssessmentMetrics['channels'][number]['channel'], (typeof METRICS_CSV_HEADER)[number]>;
 
 type Column = (typeof METRICS_CSV_HEADER)[number];
 
@@ -255,6 +271,7 @@ export function metricsCsv(
     return METRICS_CSV_HEADER.map((column) => full[column] ?? null);
   };
   const lines: Cell[][] = [[...METRICS_CSV_HEADER]];
+  const totalPlans = metrics.funnel.reduce((sum, f) => sum + f.plans, 0);
   lines.push(
     row({
       层级: '汇总',
@@ -268,9 +285,15 @@ export function metricsCsv(
       '好评率(%)': pct(metrics.goodRatingRate),
       '材料精简率(%)': pct(metrics.averageMaterialReduction),
       '时限压缩率(%)': pct(metrics.averageTimeCompression),
+      '免提交率(%)': pct(metrics.exemptionRate),
+      ...Object.fromEntries(metrics.channels.map((c) => [CHANNEL_COLUMN[c.channel], num(c.applications)])),
+      导办方案数: num(totalPlans),
+      '方案转化率(%)': pct(totalPlans === 0 ? null : metrics.funnel.reduce((sum, f) => sum + f.applications, 0) / totalPlans),
     }),
   );
+  const funnelOf = new Map(metrics.funnel.map((f) => [f.topicCode, f]));
   for (const t of metrics.topics) {
+    const funnel = funnelOf.get(t.topicCode);
     const count = (grade: number) => num(t.ratings.find((r) => r.grade === grade)?.count ?? 0);
     lines.push(
       row({
@@ -291,6 +314,8 @@ export function metricsCsv(
         '5分 非常满意': count(5),
         '材料精简率(%)': pct(t.materialReduction),
         '时限压缩率(%)': pct(t.timeCompression),
+        导办方案数: funnel ? num(funnel.plans) : null,
+        '方案转化率(%)': funnel ? pct(funnel.conversionRate) : null,
       }),
     );
   }
@@ -303,6 +328,23 @@ export function metricsCsv(
         事项办件数: num(d.cases),
         逾期件数: num(d.overdueCases),
         '按时办结率(%)': pct(d.onTimeRate),
+      }),
+    );
+  }
+  for (const m of metrics.monthly ?? []) {
+    lines.push(
+      row({
+        层级: '月度',
+        编码: m.month,
+        名称: `${m.month.slice(0, 4)}年${Number(m.month.slice(5))}月`,
+        申办件数: num(m.applications),
+        '按时办结率(%)': pct(m.onTimeRate),
+        '好评率(%)': pct(m.goodRatingRate),
+        评价数: num(m.ratings),
+        '材料精简率(%)': pct(m.materialReduction),
+        '时限压缩率(%)': pct(m.timeCompression),
+        '免提交率(%)': pct(m.exemptionRate),
+        导办方案数: num(m.plans),
       }),
     );
   }

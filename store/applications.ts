@@ -5,6 +5,7 @@
  */
 import type { CaseStatus } from '../domain/application-status.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
+import type { ApplicationChannel } from '../domain/channel.ts';
 import type { DeliveryMethod, Provision } from '../domain/submission.ts';
 import { toCase, type CaseRecord, type CaseRow } from './cases.ts';
 import type { Queryable } from './database.ts';
@@ -29,6 +30,8 @@ export interface ApplicationRecord {
   answers: Record<string, unknown>;
   form: Record<string, string | number | boolean>;
   deliveryMethod: DeliveryMethod;
+  /** Where it was made (store/migrations/009: PC for those stored before the channel was kept). */
+  channel: ApplicationChannel;
   idempotencyKey: string;
   /** SHA-256 of the canonical submission stored under the key (domain/idempotency.ts); null for applications stored before it was kept. */
   requestFingerprint: string | null;
@@ -65,7 +68,7 @@ export interface Page<T> {
 
 const APPLICATION_COLUMNS = `id, applicant, applicant_kind, applicant_name, topic_code, topic_name, topic_version, region,
   answers, form, delivery_method, idempotency_key, materials_before, materials_to_submit, legal_days_total,
-  committed_days, submitted_at, updated_at, request_fingerprint`;
+  committed_days, submitted_at, updated_at, request_fingerprint, channel`;
 
 
 type Row = Record<string, any>;
@@ -90,6 +93,7 @@ const toApplication = (r: Row): ApplicationRecord => ({
   submittedAt: r.submitted_at,
   updatedAt: r.updated_at,
   requestFingerprint: r.request_fingerprint ?? null,
+  channel: r.channel,
 });
 
 
@@ -98,11 +102,11 @@ export async function insertApplication(tx: Queryable, next: NewApplication, now
   const a = next.application;
   await tx.query(
     `INSERT INTO applications (${APPLICATION_COLUMNS})
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$18)`,
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$18,$19)`,
     [
       a.id, a.applicant, a.applicantKind, a.applicantName, a.topicCode, a.topicName, a.topicVersion, a.region,
       JSON.stringify(a.answers), JSON.stringify(a.form), a.deliveryMethod, a.idempotencyKey, a.materialsBefore,
-      a.materialsToSubmit, a.legalDaysTotal, a.committedDays, now, a.requestFingerprint,
+      a.materialsToSubmit, a.legalDaysTotal, a.committedDays, now, a.requestFingerprint, a.channel,
     ],
   );
   for (const m of next.materials) {

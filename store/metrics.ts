@@ -15,7 +15,8 @@
 import { mapLimit } from '../lib/concurrency.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { CaseStatus } from '../domain/application-status.ts';
-import type { ApplicationFacts, CaseFacts, RatingFacts } from '../domain/metrics.ts';
+import { chinaDateOf } from '../lib/china-date.ts';
+import type { ApplicationFacts, CaseFacts, PlanCountFacts, RatingFacts } from '../domain/metrics.ts';
 import type { Queryable } from './database.ts';
 
 /** A region and a period [from, to). `region` null = every region. */
@@ -27,7 +28,6 @@ export interface MetricsPeriod {
 
 export interface PeriodApplication extends ApplicationFacts {
   region: string;
-  submittedAt: Date;
 }
 
 export interface PeriodCase extends CaseFacts {
@@ -36,7 +36,6 @@ export interface PeriodCase extends CaseFacts {
 
 export interface PeriodRating extends RatingFacts {
   applicationId: string;
-  createdAt: string;
 }
 
 type Row = Record<string, any>;
@@ -44,8 +43,12 @@ type Row = Record<string, any>;
 /** The region's applications submitted in [from, to), oldest first. */
 export async function periodApplications(db: Queryable, period: MetricsPeriod): Promise<PeriodApplication[]> {
   const { rows } = await db.query<Row>(
-    `SELECT id, topic_code, region, materials_before, materials_to_submit, legal_days_total, committed_days, submitted_at
-       FROM applications
+    `SELECT id, topic_code, region, materials_before, materials_to_submit, legal_days_total, committed_days, submitted_at, channel,
+            (SELECT count(*)::int FROM application_materials m
+              WHERE m.application_id = a.id AND (m.provision IS NOT NULL OR m.exemption IS NOT NULL)) AS materials_needed,
+            (SELECT count(*)::int FROM application_materials m
+              WHERE m.application_id = a.id AND m.exemption IS NOT NULL) AS materials_exempt
+       FROM applications a
       WHERE ($1::text IS NULL OR region = $1::text) AND submitted_at >= $2 AND submitted_at < $3
       ORDER BY submitted_at, id`,
     [period.region, period.from, period.to],
@@ -58,7 +61,10 @@ export async function periodApplications(db: Queryable, period: MetricsPeriod): 
     materialsToSubmit: r.materials_to_submit,
     legalDaysTotal: r.legal_days_total,
     committedDays: r.committed_days,
-    submittedAt: r.submitted_at,
+    channel: r.channel,
+    materialsNeeded: r.materials_needed,
+    materialsExempt: r.materials_exempt,
+    submittedAt: (r.submitted_at as Date).toISOString(),
   }));
 }
 
@@ -114,4 +120,33 @@ export async function periodRatings(
 function inPeriod(createdAt: string, period: Pick<MetricsPeriod, 'from' | 'to'>): boolean {
   const at = Date.parse(createdAt);
   return at >= period.from.getTime() && at < period.to.getTime();
+}
+
+/**
+ * Counts one personal plan computed for a signed-in applicant of `topicCode`
+ * on China-time day `day` (YYYY-MM-DD): one counter row per topic and day,
+ * never who asked.
+ */
+export async function countPlan(db: Queryable, plan: { topicCode: string; region: string; day: string }): Promise<void> {
+  await db.query(
+    `INSERT INTO plan_counts (topic_code, region, day, plans) VALUES ($1, $2, $3::date, 1)
+     ON CONFLICT (topic_code, day) DO UPDATE SET plans = plan_counts.plans + 1`,
+    [plan.topicCode, plan.region, plan.day],
+  );
+}
+
+/** The plan counters of the region's topics for the China-time days that start in [from, to). */
+export async function periodPlanCounts(db: Queryable, period: MetricsPeriod): Promise<PlanCountFacts[]> {
+  const { rows } = await db.query<Row>(
+    `SELECT topic_code, to_char(day, 'YYYY-MM-DD') AS day, plans FROM plan_counts
+      WHERE ($1::text IS NULL OR region = $1::text) AND day >= $2::date AND day < $3::date
+      ORDER BY day, topic_code`,
+    [period.region, firstDayStartingIn(period.from), firstDayStartingIn(period.to)],
+  );
+  return rows.map((r) => ({ topicCode: r.topic_code, day: r.day, plans: r.plans }));
+}
+
+/** The first China-time day, YYYY-MM-DD, that starts at or after `instant`. */
+function firstDayStartingIn(instant: Date): string {
+  return chinaDateOf(new Date(instant.getTime() + 24 * 60 * 60 * 1000 - 1));
 }

@@ -17,12 +17,12 @@ import { assessReadiness } from '../domain/readiness.ts';
 import { widestSituation } from '../domain/widest.ts';
 import type { Queryable } from '../store/database.ts';
 import { latestOnlineUrlCheck, onlineUrlCheckOf } from '../store/guide-checks.ts';
-import { periodApplications, periodCases, periodRatings, type MetricsPeriod } from '../store/metrics.ts';
+import { periodApplications, periodCases, periodPlanCounts, periodRatings, type MetricsPeriod } from '../store/metrics.ts';
 import { compareWithOtherRegions } from './cross-region.ts';
 import { summariseFollowUps, type FollowUpSummary } from '../domain/follow-up.ts';
 import { periodFollowUps, periodWarningCounts, type WarningCount } from '../store/supervision.ts';
 
-export type { AssessmentMetrics, DepartmentMetrics, GradeCount, TopicMetrics } from '../domain/metrics.ts';
+export type { AssessmentMetrics, DepartmentMetrics, GradeCount, MonthMetrics, TopicFunnel, TopicMetrics } from '../domain/metrics.ts';
 
 /** The assessment metrics with the supervision figures: warnings by department, topic and level; the 差评 follow-ups. */
 export type SupervisedMetrics = AssessmentMetrics & { warnings: WarningCount[]; followUps: FollowUpSummary };
@@ -69,6 +69,8 @@ const TOPICS_AT_ONCE = 6;
  *   topics (any status) and for the topics of the period's applications.
  * - Warnings: the period's delivered cases by department, topic and stored
  *   level; follow-ups: those of the region's 差评 opened in [from, to).
+ * - Plans: the counters of the region's topics for the China-time days that
+ *   start in [from, to) (a period starting at 10:00 leaves that day out).
  *
  * @throws InvalidInputError (BAD_USER_INPUT) when from/to is not a valid
  *   instant or `to` is not after `from`; `UpstreamError`s when the registry
@@ -78,10 +80,11 @@ export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams
   const period = checkPeriod(params);
   const now = deps.now?.() ?? new Date();
 
-  const [summaries, applications, cases, warnings, followUps] = await Promise.all([
+  const [summaries, applications, cases, plans, warnings, followUps] = await Promise.all([
     deps.registry.topics(period.region),
     periodApplications(deps.db, period),
     periodCases(deps.db, period),
+    periodPlanCounts(deps.db, period),
     periodWarningCounts(deps.db, period),
     periodFollowUps(deps.db, period),
   ]);
@@ -90,7 +93,7 @@ export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams
     assessTopics(deps, summaries.filter((t) => t.status === 'PUBLISHED')),
     periodRatings(deps.evaluation, ratingTopics, period),
   ]);
-  return { ...computeMetrics({ topics, applications, cases, ratings, now }), warnings, followUps: summariseFollowUps(followUps, now) };
+  return { ...computeMetrics({ topics, applications, cases, ratings, plans, period, now }), warnings, followUps: summariseFollowUps(followUps, now) };
 }
 
 function checkPeriod(params: MetricsParams): MetricsPeriod {

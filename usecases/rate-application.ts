@@ -31,7 +31,8 @@ export interface RateApplicationInput {
   grade: number;
   /** Required (non-blank) for grades 1 and 2 (差评 must say why); at most 500 characters. */
   comment?: string | null;
-  channel: EvaluationChannel | string;
+  /** Where the rating is given; absent = the channel the application was made on. */
+  channel?: EvaluationChannel | string | null;
 }
 
 export interface RateApplicationDeps {
@@ -92,7 +93,7 @@ export async function rateApplication(
     stored = await deps.evaluation.rate({
       applicationId: application.id,
       topicCode: application.topicCode,
-      channel: rating.channel,
+      channel: rating.channel ?? application.channel,
       grade: rating.grade,
       comment: rating.comment,
       evaluatorId: applicant,
@@ -103,7 +104,7 @@ export async function rateApplication(
     if (!existing) throw alreadyRated();
     const copy = await storeLocalCopy(deps.db, application, existing);
     await openFollowUpOf(deps, copy);
-    const sameRating = existing.grade === rating.grade && existing.channel === rating.channel && existing.comment === rating.comment;
+    const sameRating = existing.grade === rating.grade && existing.channel === (rating.channel ?? application.channel) && existing.comment === rating.comment;
     if (!sameRating) throw alreadyRated();
     return copy;
   }
@@ -120,7 +121,8 @@ async function openFollowUpOf(deps: RateApplicationDeps, copy: EvaluationRecord)
 interface CheckedRating {
   grade: number;
   comment: string | null;
-  channel: EvaluationChannel;
+  /** null: not given, the application's own channel is passed on. */
+  channel: EvaluationChannel | null;
 }
 
 function checkInput(input: RateApplicationInput): CheckedRating {
@@ -139,12 +141,13 @@ function checkInput(input: RateApplicationInput): CheckedRating {
   if (comment !== null && comment.length > MAX_COMMENT_LENGTH) {
     problems.push({ field: 'comment', code: 'COMMENT_TOO_LONG', message: `the comment is longer than ${MAX_COMMENT_LENGTH} characters` });
   }
-  const channelOk = (EVALUATION_CHANNELS as readonly string[]).includes(input.channel);
+  const channel = input.channel ?? null;
+  const channelOk = channel === null || (EVALUATION_CHANNELS as readonly string[]).includes(channel);
   if (!channelOk) {
     problems.push({ field: 'channel', code: 'INVALID_CHANNEL', message: `channel must be one of ${EVALUATION_CHANNELS.join(', ')}` });
   }
   if (problems.length) throw new InvalidInputError(problems);
-  return { grade, comment, channel: input.channel as EvaluationChannel };
+  return { grade, comment, channel: channel as EvaluationChannel | null };
 }
 
 /** The rating the rating system holds for the application, looked up among its topic's ratings since submission. */

@@ -87,8 +87,7 @@ export async function receiptOf(deps: ReceiptDeps, actor: ReceiptActor, request:
       cases,
       matterCommittedDays: committedDays,
       departmentNames,
-      // Applications do not record their channel yet: every one so far was submitted online by the applicant.
-      channel: 'ONLINE',
+      channel: application.channel,
     },
     {
       issuedAt,

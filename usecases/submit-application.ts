@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
 import { InvalidInputError, readableAnswers, type RawAnswer } from '../domain/answers.ts';
 import { initialCaseStatus } from '../domain/application-status.ts';
+import { selfServiceChannel, type ApplicationChannel } from '../domain/channel.ts';
 import { idempotencyKeyProblem, isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
 import { applicantKindOf } from '../domain/personal.ts';
 import { buildPlan, type Exemption, type Plan } from '../domain/plan.ts';
@@ -43,6 +44,8 @@ export interface SubmitApplicationRequest {
   uploads: readonly UploadRef[];
   deferredMaterials: readonly string[];
   deliveryMethod: DeliveryMethod;
+  /** PC, MOBILE or KIOSK as the client says (default PC); WINDOW is refused (domain/channel.ts). */
+  channel?: string | null;
   idempotencyKey: string;
 }
 
@@ -82,6 +85,8 @@ export async function submitApplication(
   const applicant = actor.subject;
   const keyProblem = idempotencyKeyProblem(request.idempotencyKey);
   if (keyProblem) throw new InvalidInputError([keyProblem]);
+  // Window staff acting for the citizen make a WINDOW application; self-service front-ends name their own channel.
+  const channel = actor.assistedBy ? 'WINDOW' : selfServiceChannel(request.channel);
   const fingerprint = submissionFingerprint({ ...request, topicCode: request.topic.code });
   const existing = await findByIdempotencyKey(deps.db, applicant, request.idempotencyKey);
   if (existing) return { application: sameSubmissionOrRefuse(existing, fingerprint), created: false };
@@ -109,7 +114,7 @@ export async function submitApplication(
 
   const now = deps.now?.() ?? new Date();
   const id = newApplicationId(now);
-  const next = describeApplication(id, applicant, actor.name, request, plan, valid, fingerprint);
+  const next = describeApplication(id, applicant, actor.name, { ...request, channel }, plan, valid, fingerprint);
   try {
     await deps.db.transaction(async (tx) => {
       await insertApplication(tx, next, now);
@@ -170,7 +175,7 @@ function describeApplication(
   id: string,
   applicant: string,
   applicantName: string,
-  request: SubmitApplicationRequest,
+  request: SubmitApplicationRequest & { channel: ApplicationChannel },
   plan: Plan,
   valid: ValidSubmission,
   requestFingerprint: string,
@@ -190,6 +195,7 @@ function describeApplication(
       answers: { ...plan.answers },
       form: valid.form,
       deliveryMethod: request.deliveryMethod,
+      channel: request.channel,
       idempotencyKey: request.idempotencyKey,
       requestFingerprint,
       materialsBefore: plan.summary.materialsBefore,

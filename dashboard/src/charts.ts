@@ -3,13 +3,13 @@
  * used), drawn as SVG so that they stay sharp when printed or zoomed.
  */
 import * as echarts from 'echarts/core';
-import { BarChart, GaugeChart, HeatmapChart } from 'echarts/charts';
+import { BarChart, GaugeChart, HeatmapChart, LineChart } from 'echarts/charts';
 import { GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent } from 'echarts/components';
 import { SVGRenderer } from 'echarts/renderers';
-import type { AssessmentMetrics, DepartmentMetrics, TopicMetrics } from './types.ts';
+import type { AssessmentMetrics, AssessmentTrends, DepartmentMetrics, TopicMetrics } from './types.ts';
 import { GRADE_NAMES, GUIDABLE_TARGET, ONLINE_PROCESSABLE_TARGET, percent } from './labels.ts';
 
-echarts.use([BarChart, GaugeChart, HeatmapChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
+echarts.use([BarChart, GaugeChart, HeatmapChart, LineChart, GridComponent, LegendComponent, MarkLineComponent, TooltipComponent, VisualMapComponent, SVGRenderer]);
 
 export type ChartOption = echarts.EChartsCoreOption;
 
@@ -209,6 +209,92 @@ export function ratingBars(topics: readonly TopicMetrics[]): ChartOption {
         data: totals.map((value, i) => ({ value, itemStyle: { color: GRADE_COLORS[grades[i]!], borderRadius: [3, 3, 0, 0] } })),
         label: { show: true, position: 'top', color: COLORS.text, fontWeight: 600 },
       },
+    ],
+  };
+}
+
+const CHANNEL_NAMES: Record<AssessmentTrends['channels'][number]['channel'], string> = {
+  PC: '电脑端',
+  MOBILE: '移动端（指尖办）',
+  WINDOW: '窗口',
+  KIOSK: '自助终端',
+};
+
+/** The period's applications by channel, every channel listed. */
+export function channelBars(channels: AssessmentTrends['channels']): ChartOption {
+  const colors = [COLORS.blue, COLORS.teal, COLORS.amber, COLORS.green];
+  return {
+    ...base(),
+    tooltip: { trigger: 'axis', axisPointer: { type: 'shadow' } },
+    grid: { left: 8, right: 12, top: 24, bottom: 4, containLabel: true },
+    xAxis: { type: 'category', data: channels.map((c) => CHANNEL_NAMES[c.channel]), axisTick: { show: false }, axisLabel: { color: COLORS.text } },
+    yAxis: { type: 'value', minInterval: 1, axisLabel: { color: COLORS.muted }, splitLine: { lineStyle: { color: COLORS.grid } } },
+    series: [
+      {
+        name: '申请件数',
+        type: 'bar',
+        barMaxWidth: 42,
+        data: channels.map((c, i) => ({ value: c.applications, itemStyle: { color: colors[i % colors.length], borderRadius: [3, 3, 0, 0] } })),
+        label: { show: true, position: 'top', color: COLORS.text, fontWeight: 600 },
+      },
+    ],
+  };
+}
+
+/** Per topic: personal plans computed for signed-in applicants against applications submitted. */
+export function funnelBars(funnel: AssessmentTrends['funnel']): ChartOption {
+  const names = funnel.map((f) => f.topic.name);
+  const label = { show: true, position: 'right', fontSize: 11, color: COLORS.muted };
+  return {
+    ...base(),
+    tooltip: {
+      trigger: 'axis',
+      axisPointer: { type: 'shadow' },
+      formatter: (params: unknown) => {
+        const f = funnel[(params as Array<{ dataIndex: number }>)[0]!.dataIndex]!;
+        return `${f.topic.name}<br/>导办方案：${f.plans}　申请：${f.applications}<br/>转化率：${percent(f.conversionRate)}`;
+      },
+    },
+    legend: { top: 0, right: 8, itemWidth: 14, itemHeight: 10, textStyle: { fontFamily: FONT, color: COLORS.muted } },
+    grid: { left: 8, right: 40, top: 30, bottom: 4, containLabel: true },
+    xAxis: { type: 'value', minInterval: 1, axisLabel: { color: COLORS.muted }, splitLine: { lineStyle: { color: COLORS.grid } } },
+    yAxis: { type: 'category', data: names, inverse: true, axisTick: { show: false }, axisLabel: nameLabel },
+    series: [
+      { name: '导办方案（登录用户）', type: 'bar', barMaxWidth: 14, itemStyle: { color: COLORS.grey, borderRadius: [0, 3, 3, 0] }, label, data: funnel.map((f) => f.plans) },
+      { name: '提交申请', type: 'bar', barMaxWidth: 14, itemStyle: { color: COLORS.blue, borderRadius: [0, 3, 3, 0] }, label, data: funnel.map((f) => f.applications) },
+    ],
+  };
+}
+
+/** The monthly rates of the period as lines (percent), with the month's applications as bars behind them. */
+export function trendLines(monthly: AssessmentTrends['monthly']): ChartOption {
+  const months = monthly.map((m) => m.month);
+  const line = (name: string, color: string, values: Array<number | null>) => ({
+    name,
+    type: 'line',
+    connectNulls: false,
+    symbolSize: 6,
+    itemStyle: { color },
+    lineStyle: { width: 2, color },
+    data: values.map(pct),
+  });
+  return {
+    ...base(),
+    tooltip: { trigger: 'axis', valueFormatter: (v: unknown) => (typeof v === 'number' ? `${v}` : '—') },
+    legend: { top: 0, left: 8, itemWidth: 14, itemHeight: 10, textStyle: { fontFamily: FONT, color: COLORS.muted } },
+    grid: { left: 8, right: 8, top: 56, bottom: 4, containLabel: true },
+    xAxis: { type: 'category', data: months, axisTick: { show: false }, axisLabel: { color: COLORS.text } },
+    yAxis: [
+      { type: 'value', max: 100, axisLabel: { formatter: '{value}%', color: COLORS.muted }, splitLine: { lineStyle: { color: COLORS.grid } } },
+      { type: 'value', minInterval: 1, axisLabel: { color: COLORS.muted }, splitLine: { show: false } },
+    ],
+    series: [
+      { name: '申请件数', type: 'bar', yAxisIndex: 1, barMaxWidth: 28, itemStyle: { color: '#dfe7f3' }, data: monthly.map((m) => m.applications) },
+      line('材料精简率', COLORS.blue, monthly.map((m) => m.materialReduction)),
+      line('时限压缩率', COLORS.teal, monthly.map((m) => m.timeCompression)),
+      line('免提交率', '#7b5cc4', monthly.map((m) => m.exemptionRate)),
+      line('按时办结率', COLORS.green, monthly.map((m) => m.onTimeRate)),
+      line('好评率', COLORS.amber, monthly.map((m) => m.goodRatingRate)),
     ],
   };
 }

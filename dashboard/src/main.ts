@@ -8,9 +8,9 @@
  * server is put in the page as text, never as HTML.
  */
 import './style.css';
-import { departmentBars, draw, ratesGauges, ratingBars, readinessMatrix, reductionBars, resizeAll, type ChartOption } from './charts.ts';
+import { channelBars, departmentBars, draw, funnelBars, ratesGauges, trendLines, ratingBars, readinessMatrix, reductionBars, resizeAll, type ChartOption } from './charts.ts';
 import { GUIDABLE_TARGET, ONLINE_PROCESSABLE_TARGET, count, explainProblem, percent } from './labels.ts';
-import type { AssessmentMetrics, DashboardConfig } from './types.ts';
+import type { AssessmentMetrics, AssessmentTrends, DashboardConfig } from './types.ts';
 
 const config = JSON.parse(document.getElementById('dashboard-config')!.textContent ?? '{}') as DashboardConfig;
 const TOKEN_KEY = 'one-thing-gateway.dashboard.token';
@@ -113,6 +113,24 @@ interface GraphQLError {
 }
 
 async function fetchMetrics(token: string, region: string, period: Period): Promise<AssessmentMetrics> {
+  return fetchOperation<AssessmentMetrics>(token, 'AssessmentMetrics', config.operation, region, period);
+}
+
+/**
+ * The figures beyond the contract's operation. A gateway serving only the
+ * contract's operations (TRUSTED_DOCUMENTS=contract) refuses it: the reason is
+ * shown in those panels, and the rest of the dashboard stands.
+ */
+async function fetchTrends(token: string, region: string, period: Period): Promise<AssessmentTrends | ApiError> {
+  try {
+    return await fetchOperation<AssessmentTrends>(token, 'AssessmentTrends', config.trendsOperation, region, period);
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+}
+
+async function fetchOperation<T>(token: string, operationName: string, query: string, region: string, period: Period): Promise<T> {
   const variables = {
     region: region || null,
     from: `${period.from}T00:00:00${CHINA_OFFSET}`,
@@ -124,13 +142,13 @@ async function fetchMetrics(token: string, region: string, period: Period): Prom
       method: 'POST',
       credentials: 'omit',
       headers: { 'content-type': 'application/json', accept: 'application/json', authorization: `Bearer ${token}` },
-      body: JSON.stringify({ operationName: 'AssessmentMetrics', query: config.operation, variables }),
+      body: JSON.stringify({ operationName, query, variables }),
     });
   } catch {
     throw new ApiError('无法连接网关，请检查网络后重试。', 'other');
   }
   const requestId = response.headers.get('x-request-id');
-  let body: { data?: { metrics?: AssessmentMetrics | null } | null; errors?: GraphQLError[] } = {};
+  let body: { data?: { metrics?: T | null } | null; errors?: GraphQLError[] } = {};
   try {
     body = (await response.json()) as typeof body;
   } catch {
@@ -141,6 +159,7 @@ async function fetchMetrics(token: string, region: string, period: Period): Prom
   if (response.status === 401 || code === 'UNAUTHENTICATED') {
     throw new ApiError('令牌无效或已过期，请重新登录。', 'unauthenticated', requestId);
   }
+  if (code === 'OPERATION_NOT_TRUSTED') throw new ApiError('网关只受理前端契约中的操作（TRUSTED_DOCUMENTS=contract），此项指标暂不可用。', 'other', requestId);
   if (code === 'FORBIDDEN') throw new ApiError('此令牌没有查看评估指标的权限（需要评估员或管理员角色）。', 'forbidden', requestId);
   if (code === 'BAD_USER_INPUT') {
     const problems = error?.extensions?.problems?.map((p) => `${p.field}: ${p.message}`).join('；');
@@ -310,9 +329,9 @@ async function load(): Promise<void> {
   app.querySelector('[data-testid=subtitle]')!.textContent = `区划 ${state.region || '全部'} · ${state.period.from} 至 ${state.period.to}`;
   setStatus('loading', '正在读取评估指标…');
   try {
-    const metrics = await fetchMetrics(token, state.region, state.period);
+    const [metrics, trends] = await Promise.all([fetchMetrics(token, state.region, state.period), fetchTrends(token, state.region, state.period)]);
     setStatus('none');
-    await render(metrics);
+    await render(metrics, trends);
     document.body.dataset.state = 'ready';
   } catch (error) {
     document.body.dataset.state = 'error';
@@ -433,7 +452,9 @@ function topicsTable(metrics: AssessmentMetrics): HTMLElement {
   );
 }
 
-async function render(metrics: AssessmentMetrics): Promise<void> {
+async function render(metrics: AssessmentMetrics, trends: AssessmentTrends | ApiError): Promise<void> {
+  const trendsOr = (make: (t: AssessmentTrends) => HTMLElement): HTMLElement =>
+    trends instanceof ApiError ? empty(trends.message) : make(trends);
   const failing = metrics.topics.filter((t) => !t.guidable || !t.onlineProcessable).length;
   const ratingCount = metrics.topics.reduce((sum, t) => sum + t.ratings.reduce((s, r) => s + r.count, 0), 0);
   const kpis = h(
@@ -447,6 +468,7 @@ async function render(metrics: AssessmentMetrics): Promise<void> {
     kpi('kpi-good', '好评率', percent(metrics.goodRatingRate), `3–5 分 / 全部 ${count(ratingCount)} 条评价`),
     kpi('kpi-materials', '平均材料精简率', percent(metrics.averageMaterialReduction), '按申请件平均'),
     kpi('kpi-time', '平均时限压缩率', percent(metrics.averageTimeCompression), '按申请件平均'),
+    kpi('kpi-exempt', '免提交率', trends instanceof ApiError ? '—' : percent(trends.exemptionRate), '免提交材料 / 所需材料'),
   );
 
   const charts: Array<[HTMLElement, ChartOption]> = [];
@@ -488,6 +510,32 @@ async function render(metrics: AssessmentMetrics): Promise<void> {
         `好差评 1–5 分，共 ${count(ratingCount)} 条；好评率 ${percent(metrics.goodRatingRate)}`,
         ratingCount ? chart('chart-ratings', '评价等级分布', 260, ratingBars(topics)) : empty('所选周期内暂无评价。'),
       ),
+      panel(
+        '申请渠道分布',
+        '统计周期内提交的申请：电脑端、移动端、窗口、自助终端',
+        trendsOr((t) =>
+          t.channels.some((c) => c.applications > 0) ? chart('chart-channels', '各渠道申请件数', 260, channelBars(t.channels)) : empty('所选周期内暂无申请。'),
+        ),
+        false,
+        'panel-channels',
+      ),
+      panel(
+        '导办方案 → 申请转化',
+        '登录用户获取的完整导办方案数（不记录身份）与提交的申请数',
+        trendsOr((t) =>
+          t.funnel.length ? chart('chart-funnel', '各主题导办方案与申请', rowHeight(t.funnel.length, 46, 260), funnelBars(t.funnel)) : empty('该区划没有已发布的主题。'),
+        ),
+        false,
+        'panel-funnel',
+      ),
+      panel(
+        '月度趋势',
+        '按申请提交月份：材料精简率、时限压缩率、免提交率、按时办结率；好评率按评价月份',
+        trendsOr((t) => chart('chart-trends', '各项比率月度趋势', 320, trendLines(t.monthly))),
+        true,
+        'panel-trends',
+      ),
+      // Supervision panels go here: warnings by level and 差评 follow-up figures (the alerts work).
       panel('主题问题清单', '未达标主题的问题及整改方向', problemsTable(metrics), true, 'panel-problems'),
       panel('主题明细', '比率无可计算数据时显示“—”', topicsTable(metrics), true),
     ),

@@ -38,6 +38,24 @@ export interface AssessmentMetrics {
   departments: DepartmentMetrics[];
 }
 
+/** The answer of the gateway's AssessmentTrends operation (dashboard/page.ts). */
+export interface AssessmentTrends {
+  exemptionRate: number | null;
+  channels: Array<{ channel: 'PC' | 'MOBILE' | 'WINDOW' | 'KIOSK'; applications: number }>;
+  funnel: Array<{ topic: { code: string; name: string }; plans: number; applications: number; conversionRate: number | null }>;
+  monthly: Array<{
+    month: string;
+    applications: number;
+    plans: number;
+    ratings: number;
+    materialReduction: number | null;
+    timeCompression: number | null;
+    onTimeRate: number | null;
+    goodRatingRate: number | null;
+    exemptionRate: number | null;
+  }>;
+}
+
 /** A problem code's Chinese texts (domain/problem-texts.ts). */
 export interface ProblemText {
   title: string;
@@ -49,6 +67,8 @@ export interface DashboardConfig {
   endpoint: string;
   csvPath: string;
   operation: string;
+  /** The gateway's AssessmentTrends operation. */
+  trendsOperation: string;
   defaultRegion: string;
   /** The problem codes' texts, by code. */
   problemTexts: Record<string, ProblemText>;

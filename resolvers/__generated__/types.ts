@@ -5,7 +5,7 @@ import type { CertificateView as CertificateViewModel, MatterInTopic as MatterIn
 import type { Readiness as ReadinessModel } from '../../domain/readiness.ts';
 import type { PlanQuestion as PlanQuestionModel, PlanSummary as PlanSummaryModel } from '../../domain/plan.ts';
 import type { EvaluationRecord as EvaluationRecordModel } from '../../store/applications.ts';
-import type { AssessmentMetrics as AssessmentMetricsModel, TopicMetrics as TopicMetricsModel, DepartmentMetrics as DepartmentMetricsModel } from '../../domain/metrics.ts';
+import type { AssessmentMetrics as AssessmentMetricsModel, TopicMetrics as TopicMetricsModel, DepartmentMetrics as DepartmentMetricsModel, TopicFunnel as TopicFunnelModel, MonthMetrics as MonthMetricsModel } from '../../domain/metrics.ts';
 import type { ConnectorHealth as ConnectorHealthModel } from '../../connectors/approval/health.ts';
 import type { RegionReplicationCandidate as RegionReplicationCandidateModel } from '../../usecases/cross-region.ts';
 import type { RenderedFlowchart as RenderedFlowchartModel } from '../../usecases/flowchart.ts';
@@ -51,7 +51,7 @@ export type Application = {
   assistedBy: Maybe<AssistedBy>;
   /** One case per matter, in topic order. */
   cases: Array<Case>;
-  /** WINDOW when window staff submitted it for the applicant; set by the gateway, never taken from input. */
+  /** Where it was made. */
   channel: ApplicationChannel;
   deliveryMethod: DeliveryMethod;
   /** The applicant's rating, once given (一事一评). */
@@ -68,11 +68,18 @@ export type Application = {
   updatedAt: Scalars['DateTime']['output'];
 };
 
-/** Where an application was made. */
+/**
+ * Where an application was made (受理渠道). WINDOW is recorded by the gateway for
+ * applications made with window staff, never accepted from a client.
+ */
 export type ApplicationChannel =
+  /** A self-service kiosk (自助终端). */
   | 'KIOSK'
+  /** A phone app or mobile page (指尖办). */
   | 'MOBILE'
+  /** A PC web page (the default). */
   | 'PC'
+  /** The one-thing window in the service hall (一窗受理), with staff. */
   | 'WINDOW';
 
 export type ApplicationConnection = {
@@ -114,12 +121,20 @@ export type AssessmentMetrics = {
   averageMaterialReduction: Maybe<Scalars['Float']['output']>;
   /** Mean over the period's applications of 1 − committedDays / legalDaysTotal. */
   averageTimeCompression: Maybe<Scalars['Float']['output']>;
+  /** The period's applications by channel, every channel listed. */
+  channels: Array<ChannelCount>;
   departments: Array<DepartmentMetrics>;
+  /** 免提交率: exempt materials / needed materials (handed in, deferred or exempt), summed over the period's applications. */
+  exemptionRate: Maybe<Scalars['Float']['output']>;
   /** The follow-ups of the 差评 of the period's applications, opened in the period. */
   followUps: FollowUpSummary;
+  /** Plan → application funnel of each published topic, in the topics' order. */
+  funnel: Array<TopicFunnel>;
   goodRatingRate: Maybe<Scalars['Float']['output']>;
   /** Guidable / published topics (target 100 %). */
   guidableRate: Maybe<Scalars['Float']['output']>;
+  /** One entry per China-time month the period touches (BAD_USER_INPUT for a period of more than 120 months). */
+  monthly: Array<MonthMetrics>;
   onTimeRate: Maybe<Scalars['Float']['output']>;
   /** Online-processable / published topics (target ≥ 95 %). */
   onlineProcessableRate: Maybe<Scalars['Float']['output']>;
@@ -242,6 +257,13 @@ export type Certificate = {
   typeCode: Scalars['String']['output'];
   typeName: Scalars['String']['output'];
   validUntil: Maybe<Scalars['Date']['output']>;
+};
+
+/** How many of the period's applications were made on one channel. */
+export type ChannelCount = {
+  __typename?: 'ChannelCount';
+  applications: Scalars['Int']['output'];
+  channel: ApplicationChannel;
 };
 
 /** An upstream system the gateway talks to. Tokens are never shown. */
@@ -564,6 +586,26 @@ export type MeDataAccessLogArgs = {
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
+/** The application-based figures of one China-time month of the period, clipped to the period. */
+export type MonthMetrics = {
+  __typename?: 'MonthMetrics';
+  /** Applications submitted in the month (their cases count for the month they were submitted in). */
+  applications: Scalars['Int']['output'];
+  /** 免提交率 of the month's applications. */
+  exemptionRate: Maybe<Scalars['Float']['output']>;
+  from: Scalars['DateTime']['output'];
+  goodRatingRate: Maybe<Scalars['Float']['output']>;
+  materialReduction: Maybe<Scalars['Float']['output']>;
+  /** YYYY-MM. */
+  month: Scalars['String']['output'];
+  onTimeRate: Maybe<Scalars['Float']['output']>;
+  plans: Scalars['Int']['output'];
+  /** Ratings recorded in the month. */
+  ratings: Scalars['Int']['output'];
+  timeCompression: Maybe<Scalars['Float']['output']>;
+  to: Scalars['DateTime']['output'];
+};
+
 export type Mutation = {
   __typename?: 'Mutation';
   /** Window staff end their own session (WINDOW_STAFF). */
@@ -857,7 +899,8 @@ export type QuestionType =
 
 export type RateApplicationInput = {
   applicationId: Scalars['ID']['input'];
-  channel: EvaluationChannel;
+  /** Where the rating is given; omitted = the channel the application was made on. */
+  channel?: InputMaybe<EvaluationChannel>;
   comment?: InputMaybe<Scalars['String']['input']>;
   /** 5 非常满意, 4 满意, 3 基本满意, 2 不满意, 1 非常不满意; grades 1–2 need a comment. */
   grade: Scalars['Int']['input'];
@@ -982,6 +1025,8 @@ export type SourceChannel =
 
 export type SubmitApplicationInput = {
   answers: Array<AnswerInput>;
+  /** The front-end's channel: PC (default), MOBILE or KIOSK; WINDOW is refused (BAD_USER_INPUT on channel). */
+  channel?: InputMaybe<ApplicationChannel>;
   /** Codes of tolerant materials handed in later (容缺). */
   deferredMaterials?: InputMaybe<Array<Scalars['String']['input']>>;
   deliveryMethod: DeliveryMethod;
@@ -1058,6 +1103,18 @@ export type TopicFlowchartArgs = {
 export type TopicPlanArgs = {
   answers: Array<AnswerInput>;
   form?: InputMaybe<Array<FieldValueInput>>;
+};
+
+/** One topic's plan → application funnel of the period. */
+export type TopicFunnel = {
+  __typename?: 'TopicFunnel';
+  /** Applications submitted in the period. */
+  applications: Scalars['Int']['output'];
+  /** applications / plans; null without plans (above 1 when clients submit without asking for a plan). */
+  conversionRate: Maybe<Scalars['Float']['output']>;
+  /** Complete personal plans computed for signed-in applicants on the period's days (China time); counted without storing who. */
+  plans: Scalars['Int']['output'];
+  topic: Topic;
 };
 
 /** One topic's figures (rates are fractions from 0 to 1; null when there is nothing to divide by). */
@@ -1224,6 +1281,7 @@ export type ResolversTypes = {
   CaseResult: ResolverTypeWrapper<CaseResultViewModel>;
   CaseStatus: CaseStatus;
   Certificate: ResolverTypeWrapper<CertificateViewModel>;
+  ChannelCount: ResolverTypeWrapper<ChannelCount>;
   Connector: ResolverTypeWrapper<ConnectorViewModel>;
   ConnectorHealth: ResolverTypeWrapper<ConnectorHealthModel>;
   ConnectorKind: ConnectorKind;
@@ -1259,6 +1317,7 @@ export type ResolversTypes = {
   Matter: ResolverTypeWrapper<MatterInTopicModel>;
   MatterType: MatterType;
   Me: ResolverTypeWrapper<MeViewModel>;
+  MonthMetrics: ResolverTypeWrapper<MonthMetricsModel>;
   Mutation: ResolverTypeWrapper<{}>;
   Notice: ResolverTypeWrapper<Notice>;
   PageInfo: ResolverTypeWrapper<PageInfo>;
@@ -1292,6 +1351,7 @@ export type ResolversTypes = {
   SupplementMaterialsInput: SupplementMaterialsInput;
   SupplementMaterialsPayload: ResolverTypeWrapper<Omit<SupplementMaterialsPayload, 'application'> & { application: ResolversTypes['Application'] }>;
   Topic: ResolverTypeWrapper<TopicSummaryModel>;
+  TopicFunnel: ResolverTypeWrapper<TopicFunnelModel>;
   TopicMetrics: ResolverTypeWrapper<TopicMetricsModel>;
   TopicStatus: TopicStatus;
   UploadInput: UploadInput;
@@ -1317,6 +1377,7 @@ export type ResolversParentTypes = {
   CaseEdge: Omit<CaseEdge, 'node'> & { node: ResolversParentTypes['Case'] };
   CaseResult: CaseResultViewModel;
   Certificate: CertificateViewModel;
+  ChannelCount: ChannelCount;
   Connector: ConnectorViewModel;
   ConnectorHealth: ConnectorHealthModel;
   DataAccess: DataAccess;
@@ -1342,6 +1403,7 @@ export type ResolversParentTypes = {
   Int: Scalars['Int']['output'];
   Matter: MatterInTopicModel;
   Me: MeViewModel;
+  MonthMetrics: MonthMetricsModel;
   Mutation: {};
   Notice: Notice;
   PageInfo: PageInfo;
@@ -1369,6 +1431,7 @@ export type ResolversParentTypes = {
   SupplementMaterialsInput: SupplementMaterialsInput;
   SupplementMaterialsPayload: Omit<SupplementMaterialsPayload, 'application'> & { application: ResolversParentTypes['Application'] };
   Topic: TopicSummaryModel;
+  TopicFunnel: TopicFunnelModel;
   TopicMetrics: TopicMetricsModel;
   UploadInput: UploadInput;
   VerifiedReceipt: VerifiedReceiptModel;
@@ -1415,10 +1478,14 @@ export type AssessmentMetricsResolvers<ContextType = GatewayContext, ParentType 
   applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   averageMaterialReduction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   averageTimeCompression?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  channels?: Resolver<Array<ResolversTypes['ChannelCount']>, ParentType, ContextType>;
   departments?: Resolver<Array<ResolversTypes['DepartmentMetrics']>, ParentType, ContextType>;
+  exemptionRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   followUps?: Resolver<ResolversTypes['FollowUpSummary'], ParentType, ContextType>;
+  funnel?: Resolver<Array<ResolversTypes['TopicFunnel']>, ParentType, ContextType>;
   goodRatingRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   guidableRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  monthly?: Resolver<Array<ResolversTypes['MonthMetrics']>, ParentType, ContextType>;
   onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   onlineProcessableRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
   topicCount?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
@@ -1500,6 +1567,12 @@ export type CertificateResolvers<ContextType = GatewayContext, ParentType extend
   typeCode?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   typeName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   validUntil?: Resolver<Maybe<ResolversTypes['Date']>, ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ChannelCountResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ChannelCount'] = ResolversParentTypes['ChannelCount']> = {
+  applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  channel?: Resolver<ResolversTypes['ApplicationChannel'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1657,6 +1730,21 @@ export type MeResolvers<ContextType = GatewayContext, ParentType extends Resolve
   name?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
   subjectId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type MonthMetricsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['MonthMetrics'] = ResolversParentTypes['MonthMetrics']> = {
+  applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  exemptionRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  from?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  goodRatingRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  materialReduction?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  month?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  onTimeRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  plans?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  ratings?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  timeCompression?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  to?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1863,6 +1951,14 @@ export type TopicResolvers<ContextType = GatewayContext, ParentType extends Reso
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type TopicFunnelResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TopicFunnel'] = ResolversParentTypes['TopicFunnel']> = {
+  applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  conversionRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
+  plans?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
+  topic?: Resolver<ResolversTypes['Topic'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
 export type TopicMetricsResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['TopicMetrics'] = ResolversParentTypes['TopicMetrics']> = {
   applications?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   goodRatingRate?: Resolver<Maybe<ResolversTypes['Float']>, ParentType, ContextType>;
@@ -1911,6 +2007,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   CaseEdge?: CaseEdgeResolvers<ContextType>;
   CaseResult?: CaseResultResolvers<ContextType>;
   Certificate?: CertificateResolvers<ContextType>;
+  ChannelCount?: ChannelCountResolvers<ContextType>;
   Connector?: ConnectorResolvers<ContextType>;
   ConnectorHealth?: ConnectorHealthResolvers<ContextType>;
   DataAccess?: DataAccessResolvers<ContextType>;
@@ -1930,6 +2027,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   GradeCount?: GradeCountResolvers<ContextType>;
   Matter?: MatterResolvers<ContextType>;
   Me?: MeResolvers<ContextType>;
+  MonthMetrics?: MonthMetricsResolvers<ContextType>;
   Mutation?: MutationResolvers<ContextType>;
   Notice?: NoticeResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -1952,6 +2050,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   SubmitApplicationPayload?: SubmitApplicationPayloadResolvers<ContextType>;
   SupplementMaterialsPayload?: SupplementMaterialsPayloadResolvers<ContextType>;
   Topic?: TopicResolvers<ContextType>;
+  TopicFunnel?: TopicFunnelResolvers<ContextType>;
   TopicMetrics?: TopicMetricsResolvers<ContextType>;
   VerifiedReceipt?: VerifiedReceiptResolvers<ContextType>;
   WarningCount?: WarningCountResolvers<ContextType>;

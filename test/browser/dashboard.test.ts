@@ -27,6 +27,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the assessment dashboard in Chromium', () => {
   let gateway: TestGateway;
   let browser: TestBrowser;
   let base: string;
+  let exemptShare: number;
 
   beforeAll(async () => {
     gateway = await startTestGateway(
@@ -40,7 +41,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the assessment dashboard in Chromium', () => {
       },
     );
     base = gateway.gateway.url;
-    await submitAndWaitForDecisions(gateway);
+    exemptShare = await submitAndWaitForDecisions(gateway);
     browser = await openBrowser();
   }, 90_000);
   afterAll(async () => {
@@ -68,7 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the assessment dashboard in Chromium', () => {
     expect(await page.getByTestId('kpi-guidable').getAttribute('class')).toContain('bad');
 
     // Every chart is drawn (SVG), with the topics' and departments' names in it.
-    for (const chart of ['chart-rates', 'chart-readiness', 'chart-reduction', 'chart-departments', 'chart-ratings']) {
+    for (const chart of ['chart-rates', 'chart-readiness', 'chart-reduction', 'chart-departments', 'chart-ratings', 'chart-channels', 'chart-funnel', 'chart-trends']) {
       expect(await page.locator(`[data-testid="${chart}"] svg`).count(), chart).toBe(1);
     }
     const readiness = await page.getByTestId('chart-readiness').textContent();
@@ -90,6 +91,20 @@ describe.skipIf(!HAVE_CHROMIUM)('the assessment dashboard in Chromium', () => {
     const topics = (await page.getByTestId('topics').textContent())!;
     expect(topics).toContain('CN-YJS-XSECS');
 
+    // 免提交率 of the one application: its exempt materials over the materials it needed, as the application lists them.
+    await expect(page.getByTestId('kpi-exempt').textContent()).resolves.toContain(`${(Math.round(exemptShare * 1000) / 10).toFixed(1)}%`);
+    // The application came from the phone; every channel is on the axis, the window included.
+    const channels = (await page.getByTestId('chart-channels').textContent())!;
+    for (const name of ['电脑端', '移动端（指尖办）', '窗口', '自助终端']) expect(channels).toContain(name);
+    // The funnel: two complete plans for the signed-in father, one application, topic by topic.
+    const funnel = (await page.getByTestId('chart-funnel').textContent())!;
+    for (const words of ['新生儿出生一件事', '导办方案（登录用户）', '提交申请']) expect(funnel).toContain(words);
+    expect(await page.locator('[data-testid="chart-funnel"] svg path').count()).toBeGreaterThan(2);
+    // One point per month of this year so far, each rate a line.
+    const month = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 7);
+    const trends = (await page.getByTestId('chart-trends').textContent())!;
+    for (const words of [`${year}-01`, month, '材料精简率', '时限压缩率', '免提交率', '按时办结率', '好评率']) expect(trends).toContain(words);
+
     // The token stays in this tab's sessionStorage, nowhere else.
     const storage = await page.evaluate('({ session: Object.values(sessionStorage), local: localStorage.length, cookies: document.cookie })');
     expect(storage).toEqual({ session: [gateway.tokenOf('EVALUATOR')], local: 0, cookies: '' });
@@ -110,6 +125,8 @@ describe.skipIf(!HAVE_CHROMIUM)('the assessment dashboard in Chromium', () => {
     await expect(page.getByTestId('subtitle').textContent()).resolves.toContain(`${year}-01-01 至 ${year}-12-31`);
     await expect(page.getByTestId('kpi-applications').textContent()).resolves.toContain('0');
     expect(await page.getByText('所选周期内暂无办件。').count()).toBe(1);
+    expect(await page.getByText('所选周期内暂无申请。').count()).toBe(1);
+    await expect(page.getByTestId('kpi-exempt').textContent()).resolves.toContain('—');
   }, 30_000);
 
   it('refuses a token without the evaluator role, and sends an invalid one back to the login', async () => {
@@ -135,9 +152,14 @@ if (!HAVE_CHROMIUM) {
   });
 }
 
-/** One newborn application, delivered to its departments and decided, so that the period has cases and figures. */
-async function submitAndWaitForDecisions(gateway: TestGateway): Promise<void> {
+/**
+ * Two complete plans, then one newborn application from the phone, delivered to its departments and decided, so that
+ * the period has cases and figures. Returns the application's share of exempt materials (免提交率).
+ */
+async function submitAndWaitForDecisions(gateway: TestGateway): Promise<number> {
   const token = await gateway.mint({ sub: FATHER, name: '陈晓明', role: 'APPLICANT' });
+  const answers = newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']);
+  for (let i = 0; i < 2; i++) await gateway.graphql(contractOperation('SituationPlan'), { code: 'CN-YJS-XSECS', answers, form: [] }, token);
   const uploaded = await fetch(`${gateway.gateway.url}/uploads`, {
     method: 'POST',
     headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
@@ -149,11 +171,12 @@ async function submitAndWaitForDecisions(gateway: TestGateway): Promise<void> {
     {
       input: {
         topicCode: 'CN-YJS-XSECS',
-        answers: newbornAnswers(['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD']),
+        answers,
         form: newbornForm(SERVICE_FIELDS),
         uploads: ['M-SFZ', 'M-FMJL', 'M-ZP'].map((materialCode) => ({ materialCode, fileRef })),
         deferredMaterials: ['M-SZJZJL'],
         deliveryMethod: 'POST',
+        channel: 'MOBILE',
         idempotencyKey: 'dashboard-browser-test',
       },
     },
@@ -165,7 +188,11 @@ async function submitAndWaitForDecisions(gateway: TestGateway): Promise<void> {
   while (Date.now() < deadline) {
     const { body } = await gateway.graphql(contractOperation('ApplicationStatus'), { id }, token);
     const cases = (body.data?.application?.cases ?? []) as Array<{ decidedAt: string | null }>;
-    if (cases.filter((c) => c.decidedAt).length >= 3) return;
+    if (cases.filter((c) => c.decidedAt).length >= 3) {
+      const materials = body.data.application.materials as Array<{ provision: string | null; exemption: unknown }>;
+      const needed = materials.filter((m) => m.provision !== null || m.exemption !== null);
+      return needed.filter((m) => m.exemption !== null).length / needed.length;
+    }
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   throw new Error('the cases were not decided in time');

@@ -8,8 +8,11 @@ import {
   averageTimeCompression,
   computeMetrics,
   departmentMetrics,
+  exemptionRate,
   goodRatingRate,
+  monthlySeries,
   onTimeRate,
+  periodMonths,
   ratingDistribution,
   type ApplicationFacts,
   type CaseFacts,
@@ -43,8 +46,14 @@ const application = (id: string, topicCode: string, plan: Partial<ApplicationFac
   materialsToSubmit: 0,
   legalDaysTotal: 0,
   committedDays: 0,
+  channel: 'PC',
+  materialsNeeded: 0,
+  materialsExempt: 0,
+  submittedAt: '2026-03-01T02:00:00.000Z',
   ...plan,
 });
+
+const AT = '2026-03-02T00:00:00Z';
 
 const kase = (applicationId: string, departmentCode: string, c: Partial<CaseFacts>): CaseFacts => ({
   applicationId,
@@ -56,6 +65,7 @@ const kase = (applicationId: string, departmentCode: string, c: Partial<CaseFact
 });
 
 const NOW = new Date('2026-03-10T00:00:00Z');
+const MARCH = { from: new Date('2026-03-01T00:00:00+08:00'), to: new Date('2026-04-01T00:00:00+08:00') };
 
 describe('onTimeRate', () => {
   it('is the decided cases decided by their dueAt over the decided cases', () => {
@@ -90,7 +100,7 @@ describe('onTimeRate', () => {
 
 describe('ratings', () => {
   it('counts every grade from 1 to 5, zero counts included', () => {
-    expect(ratingDistribution([{ topicCode: 'T', grade: 5 }, { topicCode: 'T', grade: 5 }, { topicCode: 'T', grade: 2 }])).toEqual([
+    expect(ratingDistribution([{ topicCode: 'T', grade: 5, createdAt: AT }, { topicCode: 'T', grade: 5, createdAt: AT }, { topicCode: 'T', grade: 2, createdAt: AT }])).toEqual([
       { grade: 1, count: 0 },
       { grade: 2, count: 1 },
       { grade: 3, count: 0 },
@@ -101,7 +111,7 @@ describe('ratings', () => {
   });
 
   it('takes grades 3 to 5 as good ratings (好评率), 基本满意 included', () => {
-    const grades = [1, 2, 3, 4, 5, 3].map((grade) => ({ topicCode: 'T', grade }));
+    const grades = [1, 2, 3, 4, 5, 3].map((grade) => ({ topicCode: 'T', grade, createdAt: AT }));
     // 3, 4, 5, 3 are good: 4 of 6.
     expect(goodRatingRate(grades)).toBeCloseTo(4 / 6, 12);
     expect(goodRatingRate([])).toBeNull();
@@ -167,12 +177,12 @@ describe('computeMetrics', () => {
     kase('A9', 'D9', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-09T00:00:00Z' }), // not of the period
   ];
   const ratings = [
-    { topicCode: 'T1', grade: 5 },
-    { topicCode: 'T1', grade: 3 },
-    { topicCode: 'T1', grade: 2 },
-    { topicCode: 'T4', grade: 1 },
+    { topicCode: 'T1', grade: 5, createdAt: AT },
+    { topicCode: 'T1', grade: 3, createdAt: AT },
+    { topicCode: 'T1', grade: 2, createdAt: AT },
+    { topicCode: 'T4', grade: 1, createdAt: AT },
   ];
-  const metrics = computeMetrics({ topics, applications, cases, ratings, now: NOW });
+  const metrics = computeMetrics({ topics, applications, cases, ratings, plans: [], period: MARCH, now: NOW });
 
   it('counts the published topics and the shares of them that are guidable and online-processable', () => {
     expect(metrics.topicCount).toBe(3);
@@ -239,7 +249,7 @@ describe('computeMetrics', () => {
   });
 
   it('gives zero counts and null rates, never NaN, for a period with no data', () => {
-    expect(computeMetrics({ topics: [], applications: [], cases: [], ratings: [], now: NOW })).toEqual({
+    expect(computeMetrics({ topics: [], applications: [], cases: [], ratings: [], plans: [], period: MARCH, now: NOW })).toEqual({
       topicCount: 0,
       guidableRate: null,
       onlineProcessableRate: null,
@@ -250,12 +260,117 @@ describe('computeMetrics', () => {
       averageTimeCompression: null,
       topics: [],
       departments: [],
+      exemptionRate: null,
+      channels: [
+        { channel: 'PC', applications: 0 },
+        { channel: 'MOBILE', applications: 0 },
+        { channel: 'WINDOW', applications: 0 },
+        { channel: 'KIOSK', applications: 0 },
+      ],
+      funnel: [],
+      monthly: [
+        {
+          month: '2026-03',
+          from: MARCH.from,
+          to: MARCH.to,
+          applications: 0,
+          plans: 0,
+          ratings: 0,
+          materialReduction: null,
+          timeCompression: null,
+          onTimeRate: null,
+          goodRatingRate: null,
+          exemptionRate: null,
+        },
+      ],
     });
-    const quiet = computeMetrics({ topics: [topic('T1')], applications: [], cases: [], ratings: [], now: NOW });
+    const quiet = computeMetrics({ topics: [topic('T1')], applications: [], cases: [], ratings: [], plans: [], period: MARCH, now: NOW });
     expect(quiet).toMatchObject({ topicCount: 1, guidableRate: 1, onlineProcessableRate: 1, applications: 0, onTimeRate: null });
     expect(quiet.topics[0]).toMatchObject({ applications: 0, onTimeRate: null, goodRatingRate: null });
     const numbers = (value: unknown): number[] =>
       typeof value === 'number' ? [value] : value && typeof value === 'object' ? Object.values(value).flatMap(numbers) : [];
     expect(numbers(quiet).filter((n) => !Number.isFinite(n))).toEqual([]);
+  });
+});
+
+describe('免提交率, channels and the funnel', () => {
+  const applications = [
+    // 3 of 12 needed materials exempt, then 1 of 4, then none needed at all.
+    application('A1', 'T1', { channel: 'MOBILE', materialsNeeded: 12, materialsExempt: 3 }),
+    application('A2', 'T1', { channel: 'PC', materialsNeeded: 4, materialsExempt: 1 }),
+    application('A3', 'T2', { channel: 'MOBILE', materialsNeeded: 0, materialsExempt: 0 }),
+  ];
+  const plans = [
+    { topicCode: 'T1', day: '2026-03-01', plans: 3 },
+    { topicCode: 'T1', day: '2026-03-05', plans: 1 },
+    { topicCode: 'T9', day: '2026-03-05', plans: 7 }, // not a published topic of the region
+  ];
+  const metrics = computeMetrics({ topics: [topic('T1'), topic('T2')], applications, cases: [], ratings: [], plans, period: MARCH, now: NOW });
+
+  it('sums exempt materials over needed materials across the applications, not a mean of their rates', () => {
+    // (3 + 1 + 0) / (12 + 4 + 0) = 0.25; a mean of 0.25 and 0.25 would agree here, so check a skewed pair too.
+    expect(metrics.exemptionRate).toBe(0.25);
+    expect(exemptionRate([application('B1', 'T', { materialsNeeded: 1, materialsExempt: 1 }), application('B2', 'T', { materialsNeeded: 9 })])).toBe(0.1);
+  });
+
+  it('counts the applications of every channel, the window included at zero', () => {
+    expect(metrics.channels).toEqual([
+      { channel: 'PC', applications: 1 },
+      { channel: 'MOBILE', applications: 2 },
+      { channel: 'WINDOW', applications: 0 },
+      { channel: 'KIOSK', applications: 0 },
+    ]);
+  });
+
+  it('sets each published topic’s applications against the plans computed for it', () => {
+    expect(metrics.funnel).toEqual([
+      { topicCode: 'T1', topicName: 'T1一件事', plans: 4, applications: 2, conversionRate: 0.5 },
+      { topicCode: 'T2', topicName: 'T2一件事', plans: 0, applications: 1, conversionRate: null },
+    ]);
+  });
+});
+
+describe('the monthly series', () => {
+  it('gives the China-time months of the period, the first and last clipped to it', () => {
+    expect(periodMonths(new Date('2026-01-15T10:00:00+08:00'), new Date('2026-03-01T00:00:00+08:00'))).toEqual([
+      { month: '2026-01', from: new Date('2026-01-15T10:00:00+08:00'), to: new Date('2026-02-01T00:00:00+08:00') },
+      { month: '2026-02', from: new Date('2026-02-01T00:00:00+08:00'), to: new Date('2026-03-01T00:00:00+08:00') },
+    ]);
+    // 2025-12-31T20:00Z is already January 1st in China.
+    expect(periodMonths(new Date('2025-12-31T20:00:00Z'), new Date('2026-01-02T00:00:00Z'))!.map((m) => m.month)).toEqual(['2026-01']);
+  });
+
+  it('is not given for a period of more than ten years', () => {
+    expect(periodMonths(new Date('2016-01-01T00:00:00+08:00'), new Date('2026-01-01T00:00:00+08:00'))).toHaveLength(120);
+    expect(periodMonths(new Date('2016-01-01T00:00:00+08:00'), new Date('2026-01-01T00:00:01+08:00'))).toBeNull();
+  });
+
+  it('puts applications and their cases in the month they were submitted in, ratings and plans in theirs', () => {
+    const months = periodMonths(new Date('2026-01-01T00:00:00+08:00'), new Date('2026-03-01T00:00:00+08:00'))!;
+    const series = monthlySeries(months, {
+      applications: [
+        // January 31st 23:00 in China is still January, though February in no time zone west of it.
+        application('J1', 'T1', { submittedAt: '2026-01-31T15:00:00.000Z', materialsBefore: 4, materialsToSubmit: 1, materialsNeeded: 4, materialsExempt: 2 }),
+        application('F1', 'T1', { submittedAt: '2026-01-31T16:00:00.000Z', materialsBefore: 2, materialsToSubmit: 2, legalDaysTotal: 10, committedDays: 5 }),
+      ],
+      cases: [
+        // Decided late in February, but J1 is January's.
+        kase('J1', 'D1', { status: 'APPROVED', dueAt: '2026-02-03T00:00:00Z', decidedAt: '2026-02-04T00:00:00Z' }),
+        kase('F1', 'D1', { status: 'APPROVED', dueAt: '2026-02-10T00:00:00Z', decidedAt: '2026-02-04T00:00:00Z' }),
+      ],
+      ratings: [
+        { topicCode: 'T1', grade: 1, createdAt: '2026-02-05T00:00:00Z' },
+        { topicCode: 'T1', grade: 4, createdAt: '2026-02-06T00:00:00Z' },
+      ],
+      plans: [
+        { topicCode: 'T1', day: '2026-01-31', plans: 2 },
+        { topicCode: 'T1', day: '2026-02-01', plans: 5 },
+      ],
+    });
+
+    expect(series.map(({ from, to, ...figures }) => figures)).toEqual([
+      { month: '2026-01', applications: 1, plans: 2, ratings: 0, materialReduction: 0.75, timeCompression: null, onTimeRate: 0, goodRatingRate: null, exemptionRate: 0.5 },
+      { month: '2026-02', applications: 1, plans: 5, ratings: 2, materialReduction: 0, timeCompression: 0.5, onTimeRate: 1, goodRatingRate: 0.5, exemptionRate: null },
+    ]);
   });
 });

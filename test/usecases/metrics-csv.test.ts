@@ -56,6 +56,23 @@ const METRICS: AssessmentMetrics = {
     { departmentCode: 'WJJ-440514', cases: 9, overdueCases: 2, onTimeRate: 0.75 },
     { departmentCode: '@SUM(A1)', cases: 1, overdueCases: 0, onTimeRate: null },
   ],
+  exemptionRate: 0.25, // 25.0
+  channels: [
+    { channel: 'PC', applications: 5 },
+    { channel: 'MOBILE', applications: 6 },
+    { channel: 'WINDOW', applications: 0 },
+    { channel: 'KIOSK', applications: 1 },
+  ],
+  funnel: [
+    { topicCode: 'CN-YJS-XSECS', topicName: '新生儿出生一件事', plans: 14, applications: 7, conversionRate: 0.5 },
+    { topicCode: 'T-EVIL', topicName: '=HYPERLINK', plans: 2, applications: 0, conversionRate: 0 },
+  ],
+  monthly: [
+    { month: '2026-01', from: new Date('2025-12-31T16:00:00Z'), to: new Date('2026-01-31T16:00:00Z'), applications: 0, plans: 0, ratings: 0,
+      materialReduction: null, timeCompression: null, onTimeRate: null, goodRatingRate: null, exemptionRate: null },
+    { month: '2026-02', from: new Date('2026-01-31T16:00:00Z'), to: new Date('2026-02-28T16:00:00Z'), applications: 12, plans: 16, ratings: 7,
+      materialReduction: 0.5, timeCompression: -0.05, onTimeRate: 0.8755, goodRatingRate: 6 / 7, exemptionRate: 0.25 },
+  ],
 };
 
 let server: Server;
@@ -153,8 +170,10 @@ describe('GET /exports/metrics.csv', () => {
       ['主题', 'T-EVIL'],
       ['部门', 'WJJ-440514'],
       ['部门', "'@SUM(A1)"],
+      ['月度', '2026-01'],
+      ['月度', '2026-02'],
     ]);
-    const [summary, newborn, evil, health] = rows.slice(1) as [string[], string[], string[], string[]];
+    const [summary, newborn, evil, health, , january, february] = rows.slice(1) as string[][] as [string[], string[], string[], string[], string[], string[], string[]];
     expect(at(summary, '区域')).toBe('440514');
     expect(at(summary, '统计期间起（含）')).toBe('2026-01-01T00:00:00+08:00');
     expect(at(summary, '统计期间止（不含）')).toBe('2026-04-01T00:00:00+08:00');
@@ -167,6 +186,10 @@ describe('GET /exports/metrics.csv', () => {
     expect(at(summary, '材料精简率(%)')).toBe('50.0');
     expect(at(summary, '时限压缩率(%)')).toBe('-5.0');
     expect(at(summary, '可导办')).toBe('');
+    expect(at(summary, '免提交率(%)')).toBe('25.0');
+    expect(['电脑端申办件数', '移动端申办件数', '窗口申办件数', '自助终端申办件数'].map((c) => at(summary, c as never))).toEqual(['5', '6', '0', '1']);
+    // 16 plans, 7 applications after them.
+    expect([at(summary, '导办方案数'), at(summary, '方案转化率(%)')]).toEqual(['16', '43.8']);
 
     expect(at(newborn, '名称')).toBe('新生儿出生一件事');
     expect([at(newborn, '可导办'), at(newborn, '可网办'), at(newborn, '问题')]).toEqual(['是', '是', '']);
@@ -174,6 +197,7 @@ describe('GET /exports/metrics.csv', () => {
     expect(at(newborn, '评价数')).toBe('7');
     expect(['1分 非常不满意', '2分 不满意', '3分 基本满意', '4分 满意', '5分 非常满意'].map((c) => at(newborn, c as never))).toEqual(['0', '1', '0', '2', '4']);
     expect([at(newborn, '材料精简率(%)'), at(newborn, '时限压缩率(%)')]).toEqual(['60.0', '75.0']);
+    expect([at(newborn, '导办方案数'), at(newborn, '方案转化率(%)')]).toEqual(['14', '50.0']);
 
     expect(at(evil, '问题')).toBe('名称不符合命名规范(NAME_NOT_STANDARD)；网上申办地址无法访问(ONLINE_URL_UNREACHABLE)');
     expect([at(evil, '材料精简率(%)'), at(evil, '时限压缩率(%)'), at(evil, '按时办结率(%)')]).toEqual(['', '0.0', '']);
@@ -184,6 +208,11 @@ describe('GET /exports/metrics.csv', () => {
       '2',
       '75.0',
     ]);
+
+    expect([at(january, '名称'), at(january, '申办件数'), at(january, '免提交率(%)'), at(january, '按时办结率(%)')]).toEqual(['2026年1月', '0', '', '']);
+    expect(
+      (['申办件数', '导办方案数', '评价数', '材料精简率(%)', '时限压缩率(%)', '按时办结率(%)', '好评率(%)', '免提交率(%)'] as const).map((c) => at(february, c)),
+    ).toEqual(['12', '16', '7', '50.0', '-5.0', '87.6', '85.7', '25.0']);
   });
 
   it('quotes fields with commas, quotes and line breaks (RFC 4180) and defuses cells a spreadsheet would run as formulas', async () => {

@@ -92,6 +92,17 @@ describe.each(backends.map((b) => [b.kind, b] as const))('rateApplication on the
     expect(await localCopies(db, id)).toHaveLength(1);
   });
 
+  it('passes the channel the application was made on when the rating names none', async () => {
+    db = await openFresh(backend);
+    const id = await application(db, ['APPROVED']);
+    await db.query(`UPDATE applications SET channel = 'KIOSK' WHERE id = $1`, [id]);
+
+    const rated = await rate(ZHANG_SAN, { applicationId: id, grade: 4 });
+
+    expect(rated.channel).toBe('KIOSK');
+    expect((await remoteRatingsOf(id)).map((r) => r.channel)).toEqual(['KIOSK']);
+  });
+
   it('accepts a rejected or partially rejected application: decided is decided', async () => {
     db = await openFresh(backend);
     const rejected = await application(db, ['REJECTED']);
