@@ -22,6 +22,7 @@ import {
   type SettledDependents,
 } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
+import { recordCaseEvents } from '../store/application-events.ts';
 import { BackgroundLoop, describeError, positive, positiveInteger, silentLogger, type DeliveryDeps } from './support.ts';
 
 /** What {@link applyCaseUpdate} did. */
@@ -86,6 +87,7 @@ export async function applyCaseUpdate(
       return { outcome: 'ignored', ignoredBecause: decision, case: local, settled: NOTHING_SETTLED };
     }
     const updated = await applyRemoteCase(tx, local, remoteCase, { now });
+    if (updated) await recordCaseEvents(tx, local, updated, now); // the citizen's push messages, committed with the change
     if (!updated) return { outcome: 'unchanged', case: local, settled: NOTHING_SETTLED };
     const settled = DECIDED.has(updated.status) ? await settleDependents(tx, updated.applicationId, { now }) : NOTHING_SETTLED;
     return { outcome: 'updated', case: updated, settled };

@@ -98,6 +98,15 @@ export interface GatewayConfig {
   publicBaseUrl: string | null;
   /** The one-thing window printed on notices of topics that name none themselves (WINDOW_ADDRESS). Default none. */
   defaultWindowAddress: string | null;
+  /**
+   * Live status subscriptions (`applicationUpdated` over SSE at
+   * /graphql/stream): at most `maxPerSubject` open at once per signed-in
+   * person, per gateway instance (MAX_SUBSCRIPTIONS_PER_SUBJECT, default 5);
+   * an SSE comment every `heartbeatMs` milliseconds keeps proxies from
+   * closing a quiet stream, and the table is read again then in case a
+   * notification was lost (SUBSCRIPTION_HEARTBEAT_MS, default 15000).
+   */
+  subscriptions: { maxPerSubject: number; heartbeatMs: number };
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -299,6 +308,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     deferredMaterialDays: integer('DEFERRED_MATERIAL_DAYS', 5, 1, 60),
     publicBaseUrl: null,
     defaultWindowAddress: text('WINDOW_ADDRESS') ?? null,
+    subscriptions: {
+      maxPerSubject: integer('MAX_SUBSCRIPTIONS_PER_SUBJECT', 5, 1, 1000),
+      heartbeatMs: integer('SUBSCRIPTION_HEARTBEAT_MS', 15_000, 10, 300_000),
+    },
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),
