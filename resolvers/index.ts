@@ -9,10 +9,11 @@ import { meResolvers } from './me.ts';
 import { planResolvers } from './plan.ts';
 import { DateScalar, DateTime } from './scalars.ts';
 import { supervisionResolvers } from './supervision.ts';
+import { liveResolvers } from './live.ts';
 
 /** Every resolver of the schema, merged by type. */
 export function buildResolvers(): Resolvers {
-  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, supervisionResolvers, documentResolvers];
+  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, supervisionResolvers, documentResolvers, liveResolvers];
   const merged: Record<string, Record<string, unknown>> = {};
   for (const part of parts) {
     for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...fields };

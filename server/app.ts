@@ -19,6 +19,7 @@ import { assessmentMetrics } from '../usecases/metrics.ts';
 import { regionReplicationBacklog } from '../usecases/cross-region.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import { routeDocuments } from './document-routes.ts';
+import { createSubscriptionRoute, SUBSCRIPTIONS_PATH } from './subscriptions.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
 // >>> resilience, security and speed
@@ -95,8 +96,9 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
   const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
   // <<< resilience, security and speed
+  const schema = buildSchema();
   const apollo = new ApolloServer<GatewayContext>({
-    schema: buildSchema(),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // operations and observability: server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
@@ -121,6 +123,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   await apollo.start();
 
   const identify = (req: IncomingMessage): Promise<Viewer> => services.verifier.identify(req.headers.authorization);
+  const subscriptions = createSubscriptionRoute({ services, schema, formatError: formatError(logger), identify });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL) {
     const headers = new HeaderMap();
@@ -193,6 +196,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       if (url.pathname === '/metrics') return await observability.handleMetrics(req, res);
       // <<< operations and observability
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
+      if (url.pathname === SUBSCRIPTIONS_PATH) return await subscriptions.handle(req, res, requestId);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/uploads') {
         return await handleUpload(req, res, {
@@ -250,6 +254,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     async stop() {
       // >>> operations and observability: readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
       observability.beginDrain();
+      const streamsEnded = subscriptions.close(); // live status streams end now: their clients resume elsewhere with Last-Event-ID
       await new Promise<void>((resolve) => {
         // Keep-alive connections are closed as soon as their request is answered.
         const idle = setInterval(() => server.closeIdleConnections(), 100);
@@ -261,6 +266,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
         // A client that never finishes its request must not hold the shutdown hostage.
         setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs).unref();
       });
+      await streamsEnded;
       await apollo.stop();
       await services.close();
       await observability.shutdown();
