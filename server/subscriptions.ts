@@ -69,7 +69,7 @@ export function createSubscriptionRoute(options: SubscriptionRouteOptions): Subs
     }),
     onNext: (ctx, _req, result) => {
       // The formatted errors go out as JSON like GraphQLErrors would: the types differ, the wire does not.
-      const errors = result.errors?.map((e) => formatError(e instanceof GraphQLError ? e.toJSON() : { message: String(e) }, e));
+      const errors = result.errors?.map((e) => withoutHttp(formatError(e instanceof GraphQLError ? e.toJSON() : { message: String(e) }, e)));
       const eventId = ctx.live?.sendingEventId;
       if (ctx.live) ctx.live.sendingEventId = null;
       return {
@@ -131,6 +131,13 @@ export function createSubscriptionRoute(options: SubscriptionRouteOptions): Subs
       await feed.close();
     },
   };
+}
+
+/** An HTTP status in `extensions.http` is for Apollo's answer; on a stream already open it means nothing. */
+function withoutHttp(error: GraphQLFormattedError): GraphQLFormattedError {
+  if (!error.extensions || !('http' in error.extensions)) return error;
+  const { http: _http, ...extensions } = error.extensions;
+  return { ...error, extensions };
 }
 
 const NEXT = 'event: next\ndata: ';
