@@ -43,6 +43,7 @@ describe('loadConfig', () => {
       deferredMaterialDays: 5,
       publicBaseUrl: null,
       defaultWindowAddress: null,
+      subscriptions: { maxPerSubject: 5, heartbeatMs: 15_000 },
       queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
       trustedDocuments: 'off',
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },
