@@ -39,6 +39,7 @@ import {
   type CaseRecord,
   type SupplementRecord,
 } from '../store/cases.ts';
+import { recordCaseEvents } from '../store/application-events.ts';
 import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import {
   BackgroundLoop,
@@ -220,6 +221,7 @@ export class DeliveryWorker {
     await this.#deps.db.transaction(async (tx) => {
       await lockApplication(tx, c.applicationId);
       const recorded = await recordDelivered(tx, c.id, remote, { now, nextPollAt: new Date(now.getTime() + this.#firstPollAfterMs) });
+      if (recorded) await recordCaseEvents(tx, c, recorded, now); // the citizen's push messages, committed with the delivery
       // Decided already (delivered late, after a crash): its dependents can go, or must be withdrawn.
       if (recorded && DECIDED.has(recorded.status)) await settleDependents(tx, c.applicationId, { now });
     });

@@ -78,6 +78,22 @@ export class ForbiddenError extends GatewayError {
   }
 }
 
+/** Nothing of the caller's has this id: said the same way whether it exists for someone else or not at all. */
+export class NotFoundError extends GatewayError {
+  readonly code = 'NOT_FOUND' as const;
+  constructor(message: string) {
+    super(message, {}, 'NOT_FOUND');
+  }
+}
+
+/** The caller already has as many live subscriptions open as allowed (`limit`); one must end first. */
+export class TooManySubscriptionsError extends GatewayError {
+  readonly code = 'RATE_LIMITED' as const;
+  constructor(readonly limit: number) {
+    super(`At most ${limit} live subscriptions may be open at once; close one first`, { limit }, 'RATE_LIMITED');
+  }
+}
+
 export class RateLimitedError extends GatewayError {
   readonly code = 'RATE_LIMITED' as const;
   constructor(retryAfterSeconds: number) {

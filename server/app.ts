@@ -19,6 +19,7 @@ import { assessmentMetrics } from '../usecases/metrics.ts';
 import { regionReplicationBacklog } from '../usecases/cross-region.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import { routeDocuments } from './document-routes.ts';
+import { createSubscriptionRoute, SUBSCRIPTIONS_PATH } from './subscriptions.ts';
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ASSISTANCE_SESSION_HEADER, identifyCaller } from './assistance.ts';
@@ -98,8 +99,9 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
   const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
   // <<< resilience, security and speed
+  const schema = buildSchema();
   const apollo = new ApolloServer<GatewayContext>({
-    schema: buildSchema(),
+    schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
     // operations and observability: server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
@@ -126,6 +128,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   // Window staff with an assistance session act for the citizen (server/assistance.ts).
   const identify = (req: IncomingMessage): Promise<Viewer> =>
     identifyCaller(services, req.headers.authorization, req.headers[ASSISTANCE_SESSION_HEADER]);
+  const subscriptions = createSubscriptionRoute({ services, schema, formatError: formatError(logger), identify });
 
   async function handleGraphQL(req: IncomingMessage, res: ServerResponse, requestId: string, url: URL) {
     const headers = new HeaderMap();
@@ -198,6 +201,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       if (url.pathname === '/metrics') return await observability.handleMetrics(req, res);
       // <<< operations and observability
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
+      if (url.pathname === SUBSCRIPTIONS_PATH) return await subscriptions.handle(req, res, requestId);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/uploads') {
         let uploader: Viewer = { kind: 'anonymous' };
@@ -263,6 +267,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     async stop() {
       // >>> operations and observability: readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
       observability.beginDrain();
+      const streamsEnded = subscriptions.close(); // live status streams end now: their clients resume elsewhere with Last-Event-ID
       await new Promise<void>((resolve) => {
         // Keep-alive connections are closed as soon as their request is answered.
         const idle = setInterval(() => server.closeIdleConnections(), 100);
@@ -274,6 +279,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
         // A client that never finishes its request must not hold the shutdown hostage.
         setTimeout(() => server.closeAllConnections(), config.shutdownGraceMs).unref();
       });
+      await streamsEnded;
       await apollo.stop();
       await services.close();
       await observability.shutdown();

@@ -121,6 +121,15 @@ export interface GatewayConfig {
   followUpDeadlines: FollowUpDeadlines;
   /** How long a window staff member's assistance session lasts, in hours (ASSISTANCE_SESSION_HOURS, 1–12). Default 2. */
   assistanceSessionHours: number;
+  /**
+   * Live status subscriptions (`applicationUpdated` over SSE at
+   * /graphql/stream): at most `maxPerSubject` open at once per signed-in
+   * person, per gateway instance (MAX_SUBSCRIPTIONS_PER_SUBJECT, default 5);
+   * an SSE comment every `heartbeatMs` milliseconds keeps proxies from
+   * closing a quiet stream, and the table is read again then in case a
+   * notification was lost (SUBSCRIPTION_HEARTBEAT_MS, default 15000).
+   */
+  subscriptions: { maxPerSubject: number; heartbeatMs: number };
   // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
@@ -329,6 +338,10 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       closeDays: integer('FOLLOW_UP_CLOSE_DAYS', DEFAULT_FOLLOW_UP_DEADLINES.closeDays, 1, 365),
     },
     assistanceSessionHours: integer('ASSISTANCE_SESSION_HOURS', 2, 1, 12),
+    subscriptions: {
+      maxPerSubject: integer('MAX_SUBSCRIPTIONS_PER_SUBJECT', 5, 1, 1000),
+      heartbeatMs: integer('SUBSCRIPTION_HEARTBEAT_MS', 15_000, 10, 300_000),
+    },
     // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),

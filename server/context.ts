@@ -12,6 +12,7 @@ import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
 import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
 import type { GatewayServices } from './services.ts';
 import type { Viewer } from '../domain/actor.ts';
+import type { FollowApplicationDeps } from '../usecases/follow-application.ts';
 
 export type { Role, Viewer } from '../domain/actor.ts';
 export type { AssistedBy } from '../domain/assistance.ts';
@@ -37,6 +38,16 @@ export interface GatewayContext {
   /** `null` for anonymous callers: they never cause a personal look-up. */
   personal: PersonalLoaders | null;
   logger: Logger;
+  /** Only on the live status stream (server/subscriptions.ts): what the subscription reads from and where it resumes. */
+  live?: LiveStreamContext;
+}
+
+export interface LiveStreamContext {
+  deps: FollowApplicationDeps;
+  /** The Last-Event-ID the client sent; null when none. */
+  lastEventId: string | null;
+  /** The id of the event being sent now, for the SSE `id:` field. */
+  sendingEventId: string | null;
 }
 
 export function createContext(services: GatewayServices, requestId: string, viewer: Viewer): GatewayContext {

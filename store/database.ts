@@ -54,6 +54,17 @@ export interface Database extends Queryable {
    * @returns what fn returns, after COMMIT succeeded.
    */
   transaction<T>(fn: (tx: Queryable) => Promise<T>): Promise<T>;
+  /**
+   * Calls `onNotify` with the payload of every `pg_notify(channel, …)` on
+   * this database until the returned function is called; resolves once
+   * listening. A notification sent in a transaction arrives after its
+   * COMMIT, in every process listening (PostgreSQL: other gateway
+   * instances too; embedded: this process). PostgreSQL listens on one
+   * connection of its own, outside the pool, opened again after a loss;
+   * what was sent meanwhile is missed, so listeners must also catch up on
+   * their own from time to time.
+   */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Waits for running work, then closes the database (and releases the data directory). */
   close(): Promise<void>;
 }
@@ -153,6 +164,7 @@ interface Backend {
   query<R>(sql: string, params: readonly unknown[] | undefined): Promise<Result<R>>;
   /** Runs fn with one connection of its own (the embedded one: exclusively). */
   withConnection<T>(fn: (conn: MigrationConnection, discard: () => void) => Promise<T>): Promise<T>;
+  listen: Database['listen'];
   close(): Promise<void>;
 }
 
@@ -212,6 +224,11 @@ class Db implements Database {
     });
   }
 
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    if (this.#closed) return Promise.reject(new Error('the database is closed'));
+    return this.#backend.listen(channel, onNotify);
+  }
+
   close(): Promise<void> {
     return (this.#closed ??= this.#backend.close());
   }
@@ -265,10 +282,12 @@ function openPostgres(url: string, poolSize: number, schema: string | undefined)
   // without a listener the 'error' event would crash the process.
   pool.on('error', (error) => process.emitWarning(`PostgreSQL connection lost: ${error.message}`));
   let closed: Promise<void> | undefined;
+  const notifications = new PostgresNotifications(url);
   return {
     kind: 'postgres',
     inTransaction: new AsyncLocalStorage<TxState>(),
     query: (sql, params) => pgQuery(pool, sql, params),
+    listen: (channel, onNotify) => notifications.listen(channel, onNotify),
     async withConnection(fn) {
       const client = await pool.connect();
       let broken = false;
@@ -282,8 +301,96 @@ function openPostgres(url: string, poolSize: number, schema: string | undefined)
         client.release(broken);
       }
     },
-    close: () => (closed ??= pool.end()),
+    close: () => (closed ??= Promise.all([notifications.close(), pool.end()]).then(() => undefined)),
   };
+}
+
+const LISTEN_RECONNECT_MS = 1000;
+
+/** The LISTEN side of one PostgreSQL handle: one connection for all its channels. */
+class PostgresNotifications {
+  readonly #url: string;
+  readonly #listeners = new Map<string, Set<(payload: string) => void>>();
+  #client: Promise<pg.Client> | null = null;
+  #reconnect: NodeJS.Timeout | null = null;
+  #closed = false;
+
+  constructor(url: string) {
+    this.#url = url;
+  }
+
+  async listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>> {
+    let callbacks = this.#listeners.get(channel);
+    const first = !callbacks;
+    if (!callbacks) this.#listeners.set(channel, (callbacks = new Set()));
+    callbacks.add(onNotify);
+    const client = await this.#connected();
+    if (first) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    return async () => {
+      callbacks.delete(onNotify);
+      if (callbacks.size > 0 || this.#listeners.get(channel) !== callbacks) return;
+      this.#listeners.delete(channel);
+      const current = await this.#client?.catch(() => null);
+      await current?.query(`UNLISTEN ${quoteIdent(channel)}`).catch(() => undefined);
+    };
+  }
+
+  #connected(): Promise<pg.Client> {
+    if (this.#closed) return Promise.reject(new Error('the database is closed'));
+    this.#client ??= this.#connect();
+    return this.#client;
+  }
+
+  async #connect(): Promise<pg.Client> {
+    const client = new pg.Client({ connectionString: this.#url, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+    client.on('notification', (message) => {
+      for (const callback of this.#listeners.get(message.channel) ?? []) callback(message.payload ?? '');
+    });
+    const lost = () => {
+      if (this.#closed || !this.#client) return;
+      this.#client = null;
+      client.end().catch(() => undefined);
+      this.#reconnect ??= setTimeout(() => {
+        this.#reconnect = null;
+        if (this.#listeners.size > 0) void this.#relisten();
+      }, LISTEN_RECONNECT_MS);
+      this.#reconnect.unref();
+    };
+    client.on('error', (error) => {
+      process.emitWarning(`PostgreSQL LISTEN connection lost: ${error.message}`);
+      lost();
+    });
+    client.on('end', lost);
+    try {
+      await client.connect();
+    } catch (error) {
+      this.#client = null;
+      throw error;
+    }
+    return client;
+  }
+
+  async #relisten(): Promise<void> {
+    try {
+      const client = await this.#connected();
+      for (const channel of this.#listeners.keys()) await client.query(`LISTEN ${quoteIdent(channel)}`);
+    } catch {
+      // Still unreachable: the next loss handler or listen() tries again; listeners catch up on their own meanwhile.
+      this.#reconnect ??= setTimeout(() => {
+        this.#reconnect = null;
+        void this.#relisten();
+      }, LISTEN_RECONNECT_MS);
+      this.#reconnect.unref();
+    }
+  }
+
+  async close(): Promise<void> {
+    this.#closed = true;
+    if (this.#reconnect) clearTimeout(this.#reconnect);
+    const client = await this.#client?.catch(() => null);
+    this.#client = null;
+    await client?.end().catch(() => undefined);
+  }
 }
 
 // ---------------------------------------------------------------- embedded
@@ -418,6 +525,10 @@ async function openEmbedded(dataDir: string, schema: string | undefined): Promis
     inTransaction: engine.inTransaction,
     query: (sql, params) => exclusive(() => engine.conn.query(sql, params)),
     withConnection: (fn) => exclusive(() => fn(engine.conn, () => undefined)),
+    async listen(channel, onNotify) {
+      const unlisten = await engine.mutex.run(() => engine.pglite.listen(channel, onNotify));
+      return () => engine.mutex.run(() => (engine.pglite.closed ? Promise.resolve() : unlisten()));
+    },
     close: () =>
       (closed ??= engine.mutex.run(async () => {
         if (--engine.handles > 0) return;

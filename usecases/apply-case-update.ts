@@ -18,6 +18,7 @@ import {
   type SettledDependents,
 } from '../store/cases.ts';
 import type { Database } from '../store/database.ts';
+import { recordCaseEvents } from '../store/application-events.ts';
 
 export interface ApplyCaseUpdateDeps {
   db: Database;
@@ -96,6 +97,7 @@ export async function applyCaseUpdate(
       return { outcome: 'ignored', ignoredBecause: decision, case: local, settled: NOTHING_SETTLED };
     }
     const updated = await applyRemoteCase(tx, local, remoteCase, { now });
+    if (updated) await recordCaseEvents(tx, local, updated, now); // the citizen's push messages, committed with the change
     if (!updated) return { outcome: 'unchanged', case: local, settled: NOTHING_SETTLED };
     const settled = isDecided(updated.status) ? await settleDependents(tx, updated.applicationId, { now }) : NOTHING_SETTLED;
     return { outcome: 'updated', case: updated, settled };

@@ -12,6 +12,7 @@ import type { RenderedFlowchart as RenderedFlowchartModel } from '../../usecases
 import type { IssuedReceipt as IssuedReceiptModel, ReceiptVerification as ReceiptVerificationModel, VerifiedReceipt as VerifiedReceiptModel } from '../../usecases/receipt.ts';
 import type { WarningCount as WarningCountModel, FollowUpRecord as FollowUpRecordModel } from '../../store/supervision.ts';
 import type { AssistanceSessionRecord as AssistanceSessionRecordModel } from '../../store/assistance.ts';
+import type { ApplicationEventRecord as ApplicationEventRecordModel } from '../../store/application-events.ts';
 import type { GatewayContext } from '../../server/context.ts';
 export type Maybe<T> = T | null;
 export type InputMaybe<T> = Maybe<T>;
@@ -93,6 +94,40 @@ export type ApplicationEdge = {
   cursor: Scalars['String']['output'];
   node: Application;
 };
+
+/** One push message about an application, recorded when the change happened and kept. */
+export type ApplicationEvent = {
+  __typename?: 'ApplicationEvent';
+  applicationId: Scalars['ID']['output'];
+  at: Scalars['DateTime']['output'];
+  /** The gateway's id of the case that changed. */
+  caseId: Scalars['ID']['output'];
+  department: Maybe<Department>;
+  /** Grows with every message of the application; also the SSE event id: send the last one seen as Last-Event-ID when reconnecting. */
+  id: Scalars['ID']['output'];
+  kind: ApplicationEventKind;
+  matterCode: Scalars['ID']['output'];
+  matterName: Scalars['String']['output'];
+  /** The case's status after the change. */
+  status: CaseStatus;
+  /** The message to show, in Chinese. */
+  text: Scalars['String']['output'];
+};
+
+/** What happened to a case, as the citizen's app shows it in a push message (指尖办). */
+export type ApplicationEventKind =
+  /** The department accepted the case (受理). */
+  | 'ACCEPTED'
+  /** The case was decided: approved, rejected or withdrawn (see status). */
+  | 'DECIDED'
+  /** The department is reviewing the case. */
+  | 'IN_REVIEW'
+  /** The department's system received the case. */
+  | 'RECEIVED'
+  /** The result certificate was issued (出证). */
+  | 'RESULT_ISSUED'
+  /** The department asks for more materials (补正). */
+  | 'SUPPLEMENT_REQUIRED';
 
 export type ApplicationMaterial = {
   __typename?: 'ApplicationMaterial';
@@ -1042,6 +1077,22 @@ export type SubmitApplicationPayload = {
   application: Application;
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * The push messages of one of your applications, as they happen. Served over
+   * Server-Sent Events at /graphql/stream (GraphQL over SSE, distinct
+   * connections); send Last-Event-ID to be replayed what you missed. Someone
+   * else's application, or none with this id: NOT_FOUND.
+   */
+  applicationUpdated: ApplicationEvent;
+};
+
+
+export type SubscriptionApplicationUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type SupplementMaterialsInput = {
   applicationId: Scalars['ID']['input'];
   idempotencyKey: Scalars['String']['input'];
@@ -1267,6 +1318,8 @@ export type ResolversTypes = {
   ApplicationChannel: ApplicationChannel;
   ApplicationConnection: ResolverTypeWrapper<Omit<ApplicationConnection, 'edges'> & { edges: Array<ResolversTypes['ApplicationEdge']> }>;
   ApplicationEdge: ResolverTypeWrapper<Omit<ApplicationEdge, 'node'> & { node: ResolversTypes['Application'] }>;
+  ApplicationEvent: ResolverTypeWrapper<ApplicationEventRecordModel>;
+  ApplicationEventKind: ApplicationEventKind;
   ApplicationMaterial: ResolverTypeWrapper<ApplicationMaterialViewModel>;
   ApplicationStatus: ApplicationStatus;
   AssessmentMetrics: ResolverTypeWrapper<AssessmentMetricsModel>;
@@ -1348,6 +1401,7 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   SubmitApplicationInput: SubmitApplicationInput;
   SubmitApplicationPayload: ResolverTypeWrapper<Omit<SubmitApplicationPayload, 'application'> & { application: ResolversTypes['Application'] }>;
+  Subscription: ResolverTypeWrapper<{}>;
   SupplementMaterialsInput: SupplementMaterialsInput;
   SupplementMaterialsPayload: ResolverTypeWrapper<Omit<SupplementMaterialsPayload, 'application'> & { application: ResolversTypes['Application'] }>;
   Topic: ResolverTypeWrapper<TopicSummaryModel>;
@@ -1366,6 +1420,7 @@ export type ResolversParentTypes = {
   Application: ApplicationViewModel;
   ApplicationConnection: Omit<ApplicationConnection, 'edges'> & { edges: Array<ResolversParentTypes['ApplicationEdge']> };
   ApplicationEdge: Omit<ApplicationEdge, 'node'> & { node: ResolversParentTypes['Application'] };
+  ApplicationEvent: ApplicationEventRecordModel;
   ApplicationMaterial: ApplicationMaterialViewModel;
   AssessmentMetrics: AssessmentMetricsModel;
   AssistanceGrant: AssistanceGrant;
@@ -1428,6 +1483,7 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   SubmitApplicationInput: SubmitApplicationInput;
   SubmitApplicationPayload: Omit<SubmitApplicationPayload, 'application'> & { application: ResolversParentTypes['Application'] };
+  Subscription: {};
   SupplementMaterialsInput: SupplementMaterialsInput;
   SupplementMaterialsPayload: Omit<SupplementMaterialsPayload, 'application'> & { application: ResolversParentTypes['Application'] };
   Topic: TopicSummaryModel;
@@ -1463,6 +1519,20 @@ export type ApplicationConnectionResolvers<ContextType = GatewayContext, ParentT
 export type ApplicationEdgeResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ApplicationEdge'] = ResolversParentTypes['ApplicationEdge']> = {
   cursor?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   node?: Resolver<ResolversTypes['Application'], ParentType, ContextType>;
+  __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
+};
+
+export type ApplicationEventResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['ApplicationEvent'] = ResolversParentTypes['ApplicationEvent']> = {
+  applicationId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  at?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  caseId?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  department?: Resolver<Maybe<ResolversTypes['Department']>, ParentType, ContextType>;
+  id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['ApplicationEventKind'], ParentType, ContextType>;
+  matterCode?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
+  matterName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  status?: Resolver<ResolversTypes['CaseStatus'], ParentType, ContextType>;
+  text?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
@@ -1924,6 +1994,10 @@ export type SubmitApplicationPayloadResolvers<ContextType = GatewayContext, Pare
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  applicationUpdated?: SubscriptionResolver<ResolversTypes['ApplicationEvent'], "applicationUpdated", ParentType, ContextType, RequireFields<SubscriptionApplicationUpdatedArgs, 'id'>>;
+};
+
 export type SupplementMaterialsPayloadResolvers<ContextType = GatewayContext, ParentType extends ResolversParentTypes['SupplementMaterialsPayload'] = ResolversParentTypes['SupplementMaterialsPayload']> = {
   application?: Resolver<ResolversTypes['Application'], ParentType, ContextType>;
   __isTypeOf?: IsTypeOfResolverFn<ParentType, ContextType>;
@@ -1997,6 +2071,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   Application?: ApplicationResolvers<ContextType>;
   ApplicationConnection?: ApplicationConnectionResolvers<ContextType>;
   ApplicationEdge?: ApplicationEdgeResolvers<ContextType>;
+  ApplicationEvent?: ApplicationEventResolvers<ContextType>;
   ApplicationMaterial?: ApplicationMaterialResolvers<ContextType>;
   AssessmentMetrics?: AssessmentMetricsResolvers<ContextType>;
   AssistanceGrant?: AssistanceGrantResolvers<ContextType>;
@@ -2048,6 +2123,7 @@ export type Resolvers<ContextType = GatewayContext> = {
   RemoveConnectorPayload?: RemoveConnectorPayloadResolvers<ContextType>;
   ReplicationCandidate?: ReplicationCandidateResolvers<ContextType>;
   SubmitApplicationPayload?: SubmitApplicationPayloadResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   SupplementMaterialsPayload?: SupplementMaterialsPayloadResolvers<ContextType>;
   Topic?: TopicResolvers<ContextType>;
   TopicFunnel?: TopicFunnelResolvers<ContextType>;

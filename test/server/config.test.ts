@@ -47,6 +47,7 @@ describe('loadConfig', () => {
       alertWebhook: null,
       followUpDeadlines: { contactDays: 1, closeDays: 15 },
       assistanceSessionHours: 2,
+      subscriptions: { maxPerSubject: 5, heartbeatMs: 15_000 },
       queryLimits: { maxDepth: 12, maxAliases: 30, maxCost: 5000, maxTokens: 2000 },
       trustedDocuments: 'off',
       mutationRateLimit: { count: 30, perSeconds: 60, burst: 10 },

@@ -40,6 +40,7 @@ function counting(db: Database): { db: Database; count: () => number } {
         return db.query(sql, params);
       },
       transaction: (fn) => db.transaction(fn),
+      listen: (channel, onNotify) => db.listen(channel, onNotify),
       close: () => db.close(),
     },
     count: () => count,
