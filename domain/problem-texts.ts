@@ -47,7 +47,8 @@ export const DIFFERENCE_ASPECTS: Readonly<Record<string, string>> = {
   TIME_LIMIT: '办理时限',
 };
 
-const DIFFERENCE_CODES = ['DIFFERS_FROM_CITY', 'DIFFERS_FROM_DISTRICT'] as const;
+/** Whom a cross-region difference compares with. */
+const DIFFERENCE_SCOPES: Readonly<Record<string, string>> = { DIFFERS_FROM_CITY: '市级', DIFFERS_FROM_DISTRICT: '其他区县' };
 
 /**
  * Every text a page may need, keyed by the listed problem: the table above
@@ -57,10 +58,10 @@ const DIFFERENCE_CODES = ['DIFFERS_FROM_CITY', 'DIFFERS_FROM_DISTRICT'] as const
 export const LISTED_PROBLEM_TEXTS: Readonly<Record<string, ProblemText>> = {
   ...PROBLEM_TEXTS,
   ...Object.fromEntries(
-    DIFFERENCE_CODES.flatMap((code) =>
+    Object.entries(DIFFERENCE_SCOPES).flatMap(([code, scope]) =>
       Object.entries(DIFFERENCE_ASPECTS).map(([aspect, name]) => [
         `${code}:${aspect}`,
-        { title: `${PROBLEM_TEXTS[code]!.title}：${name}`, detail: PROBLEM_TEXTS[code]!.detail.replace('办理要素', name) },
+        { title: `${name}与${scope}不一致`, detail: PROBLEM_TEXTS[code]!.detail.replace('办理要素', name) },
       ]),
     ),
   ),
