@@ -5,24 +5,19 @@
 import type { Resolvers } from './__generated__/types.ts';
 import { assessmentMetrics } from '../usecases/metrics.ts';
 import { rateApplication } from '../usecases/rate-application.ts';
-import { withUserInput } from './plan.ts';
 
 export const assessmentResolvers: Resolvers = {
   Query: {
     metrics: (_root, { region, from, to }, { services }) =>
-      withUserInput(() =>
-        assessmentMetrics(
-          { registry: services.registry, db: services.db, evaluation: services.evaluation },
-          { region: region ?? null, from: new Date(from), to: new Date(to) },
-        ),
+      assessmentMetrics(
+        { registry: services.registry, db: services.db, evaluation: services.evaluation },
+        { region: region ?? null, from: new Date(from), to: new Date(to) },
       ),
   },
   Mutation: {
     rateApplication: async (_root, { input }, { services, viewer }) => {
       const applicant = viewer.kind === 'user' ? viewer.subject : '';
-      const evaluation = await withUserInput(() =>
-        rateApplication({ db: services.db, evaluation: services.evaluation }, applicant, input),
-      );
+      const evaluation = await rateApplication({ db: services.db, evaluation: services.evaluation }, applicant, input);
       return { evaluation };
     },
   },

@@ -2,24 +2,12 @@
  * The situation plan: unpack the answers, hand them with the topic and its
  * matters to the domain's `buildPlan`, and link the result for GraphQL.
  */
-import { InvalidInputError } from '../domain/answers.ts';
 import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
 import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
-import { BadUserInputError } from '../lib/errors.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
 import { certificateView, type MatterInTopic, type PlanView } from './models.ts';
-
-/** Runs a domain function, turning its input errors into the GraphQL error clients expect. */
-export async function withUserInput<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new BadUserInputError(error.message, error.problems);
-    throw error;
-  }
-}
 
 function presentPlan(
   { plan, prefill, materialErrors, prefillError }: PersonalPlan,
@@ -60,7 +48,7 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      return presentPlan(await withUserInput(() => planForViewer(ctx, detail, matters, answers, form)), detail);
+      return presentPlan(await planForViewer(ctx, detail, matters, answers, form), detail);
     },
   },
   Plan: {

@@ -8,8 +8,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createContext, type GatewayContext, type Viewer } from './context.ts';
 import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
 import { buildSchema } from './schema.ts';
@@ -20,9 +18,10 @@ import { regionReplicationBacklog } from '../usecases/cross-region.ts';
 import { handleCaseStatusWebhook } from '../delivery/webhooks.ts';
 import { routeDocuments } from './document-routes.ts';
 import type { GatewayServices } from './services.ts';
-import type { Logger } from '../lib/logger.ts';
+import { GatewayError } from '../lib/errors.ts';
+import { errorStatusPlugin, formatError, requestError } from './errors.ts';
 // >>> resilience, security and speed
-import { queryLimitRules, reclassifyLimitError } from './limits.ts';
+import { queryLimitRules, tokenLimitPlugin } from './limits.ts';
 import { textInputPlugin } from './text-inputs.ts';
 import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
 import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
@@ -32,7 +31,6 @@ import { createObservability, type Observability } from './observability/index.t
 import { ReadinessProbe } from './readiness.ts';
 import { createWebUi } from './explorer.ts';
 import type { DemoApplicant } from '../citizen/page.ts';
-import { withVariableProblem } from './variable-problems.ts';
 // <<< operations and observability
 
 export interface RunningGateway {
@@ -62,27 +60,6 @@ export interface StartOptions {
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/**
- * Keeps what clients may see: our own typed errors and GraphQL's own
- * (syntax, validation, variable coercion). Everything else becomes
- * INTERNAL_SERVER_ERROR, and the real cause goes to the log only.
- */
-export function formatError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const limited = reclassifyLimitError(formatted, error); // query limits: QUERY_TOO_COMPLEX (server/limits.ts)
-    if (limited) return limited;
-    const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError) return withVariableProblem(formatted, error);
-    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
-    return {
-      message: 'Internal server error',
-      ...(formatted.path ? { path: formatted.path } : {}),
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
-  };
-}
-
 export async function startGateway(services: GatewayServices, options: StartOptions = {}): Promise<RunningGateway> {
   const { config, logger } = services;
   // >>> operations and observability
@@ -104,9 +81,10 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     stopOnTerminationSignals: false,
     formatError: formatError(logger),
     validationRules: queryLimitRules(config.queryLimits),
-    parseOptions: { maxTokens: config.queryLimits.maxTokens },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      tokenLimitPlugin<GatewayContext>(config.queryLimits.maxTokens), // huge documents: QUERY_TOO_COMPLEX before parsing (server/limits.ts)
+      errorStatusPlugin<GatewayContext>(),
       textInputPlugin<GatewayContext>(), // control characters in any argument: BAD_USER_INPUT before execution (server/text-inputs.ts)
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
       observability.apolloPlugin<GatewayContext>(), // operations and observability: per-operation metrics and spans
@@ -146,7 +124,14 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress),
+      context: async () => {
+        try {
+          return rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress);
+        } catch (error) {
+          // Apollo Server takes the status of a failed context (401 for a bad token) from the GraphQLError.
+          throw error instanceof GatewayError ? requestError(error) : error;
+        }
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;

@@ -26,6 +26,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UnauthenticatedError, type ErrorCode } from '../lib/errors.ts';
 
 import type { Database } from '../store/database.ts';
 import { storeUpload } from '../store/uploads.ts';
@@ -119,7 +120,7 @@ function refuse(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   headers: Record<string, string> = {},
 ): void {
@@ -134,11 +135,8 @@ function isMultipart(req: IncomingMessage, body: Buffer): boolean {
   return start.startsWith('--') && /content-disposition:\s*form-data/i.test(start);
 }
 
-function isUnauthenticated(error: unknown): error is Error {
-  return (
-    error instanceof Error &&
-    (error as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED'
-  );
+function isUnauthenticated(error: unknown): error is UnauthenticatedError {
+  return error instanceof UnauthenticatedError;
 }
 
 /**
