@@ -21,7 +21,7 @@ import type { GatewayServices } from './services.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { errorStatusPlugin, formatError, requestError } from './errors.ts';
 // >>> resilience, security and speed
-import { queryLimitRules, tokenLimitPlugin } from './limits.ts';
+import { queryLimitRules, tokenLimitRefusal } from './limits.ts';
 import { textInputPlugin } from './text-inputs.ts';
 import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
 import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
@@ -79,11 +79,11 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     // operations and observability: server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
     // handlers would stop Apollo while requests are still being drained.
     stopOnTerminationSignals: false,
-    formatError: formatError(logger),
+    formatError: formatError(logger, { parseRefusal: (source) => tokenLimitRefusal(source, config.queryLimits.maxTokens) }),
     validationRules: queryLimitRules(config.queryLimits),
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
-      tokenLimitPlugin<GatewayContext>(config.queryLimits.maxTokens), // huge documents: QUERY_TOO_COMPLEX before parsing (server/limits.ts)
       errorStatusPlugin<GatewayContext>(),
       textInputPlugin<GatewayContext>(), // control characters in any argument: BAD_USER_INPUT before execution (server/text-inputs.ts)
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),

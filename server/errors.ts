@@ -72,6 +72,14 @@ export function requestError(error: GatewayError): GraphQLError {
   });
 }
 
+export interface FormatErrorOptions {
+  /**
+   * The typed refusal behind a document that failed to parse, when the
+   * parser stopped on purpose (the token limit), or null. Default: none.
+   */
+  parseRefusal?: (source: string) => GatewayError | null;
+}
+
 /** The typed error behind what Apollo Server hands to `formatError`, if there is one. */
 function typedErrorOf(error: unknown): GatewayError | null {
   const thrown = unwrapResolverError(error);
@@ -80,12 +88,17 @@ function typedErrorOf(error: unknown): GatewayError | null {
   return null;
 }
 
+function parseRefusalOf(error: unknown, options: FormatErrorOptions): GatewayError | null {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== 'GRAPHQL_PARSE_FAILED' || !error.source) return null;
+  return options.parseRefusal?.(error.source.body) ?? null;
+}
+
 /**
  * Apollo Server's `formatError`: typed errors with their extensions,
  * GraphQL's own (syntax, validation, variable coercion) as they are, every
  * other error masked as INTERNAL_SERVER_ERROR and logged.
  */
-export function formatError(logger: Logger) {
+export function formatError(logger: Logger, options: FormatErrorOptions = {}) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const where = {
       ...(formatted.locations ? { locations: formatted.locations } : {}),
@@ -93,6 +106,9 @@ export function formatError(logger: Logger) {
     };
     const typed = typedErrorOf(error);
     if (typed) return { message: typed.message, ...where, extensions: extensionsOf(typed) };
+    // Not where the parser stopped: the whole document is what is refused.
+    const refusal = parseRefusalOf(error, options);
+    if (refusal) return { message: refusal.message, extensions: extensionsOf(refusal) };
     if (unwrapResolverError(error) instanceof GraphQLError) return withVariableProblem(formatted, error);
     logger.error({ err: unwrapResolverError(error), path: formatted.path }, 'unexpected error while resolving');
     return { message: 'Internal server error', ...where, extensions: { code: 'INTERNAL_SERVER_ERROR' } };

@@ -12,9 +12,10 @@
  *   operation (SituationPlan) costs 1101, MyApplications and DepartmentCases
  *   at most ~1300 with the largest page;
  * - tokens (MAX_QUERY_TOKENS, default 2000): lexical tokens of the document,
- *   counted with graphql's own lexer by {@link tokenLimitPlugin} before Apollo
- *   parses it, so a huge document is refused before it is even parsed into
- *   an AST. The largest contract operation has about 200.
+ *   enforced by graphql's own parser (Apollo's `parseOptions.maxTokens`), so
+ *   a huge document is refused before it is even parsed into an AST;
+ *   {@link tokenLimitRefusal} tells that refusal from other syntax errors.
+ *   The largest contract operation has about 200.
  *
  * Depth, aliases and cost are GraphQL validation rules, added through
  * Apollo's `validationRules`: they run once per document (Apollo caches
@@ -29,7 +30,6 @@
  * it is allowed at all is INTROSPECTION's decision, and graphql's own
  * MaxIntrospectionDepthRule already bounds its nesting.
  */
-import type { ApolloServerPlugin } from '@apollo/server';
 import {
   GraphQLError,
   Kind,
@@ -57,7 +57,7 @@ import {
 } from 'graphql';
 import { QueryTooComplexError, type LimitKind } from '../lib/errors.ts';
 import { MAX_PAGE } from '../store/applications.ts';
-import { extensionsOf, requestError } from './errors.ts';
+import { extensionsOf } from './errors.ts';
 
 export type { LimitKind };
 
@@ -320,18 +320,12 @@ export function hasMoreTokensThan(query: string, max: number): boolean {
   return false;
 }
 
-/** The Apollo plugin refusing, before parsing, a document of more than `maxTokens` tokens. */
-export function tokenLimitPlugin<TContext extends object>(maxTokens: number): ApolloServerPlugin<TContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveSource({ source }) {
-          if (hasMoreTokensThan(source, maxTokens)) {
-            const message = `The document has more than ${maxTokens} tokens; the limit is ${maxTokens}`;
-            throw requestError(new QueryTooComplexError('tokens', maxTokens, null, message));
-          }
-        },
-      };
-    },
-  };
+/**
+ * The refusal behind a parse error of a document over the token limit
+ * (graphql's parser stops at `maxTokens`, Apollo reports GRAPHQL_PARSE_FAILED),
+ * or null when the document failed to parse for another reason.
+ */
+export function tokenLimitRefusal(source: string, maxTokens: number): QueryTooComplexError | null {
+  if (!hasMoreTokensThan(source, maxTokens)) return null;
+  return new QueryTooComplexError('tokens', maxTokens, null, `The document has more than ${maxTokens} tokens; the limit is ${maxTokens}`);
 }

@@ -1,4 +1,4 @@
-import { GraphQLError, locatedError } from 'graphql';
+import { GraphQLError, locatedError, parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import {
   BadUserInputError,
@@ -13,6 +13,7 @@ import {
 } from '../../lib/errors.ts';
 import { createLogger } from '../../lib/logger.ts';
 import { extensionsOf, formatError, requestError } from '../../server/errors.ts';
+import { tokenLimitRefusal } from '../../server/limits.ts';
 
 function recordingFormatError() {
   const lines: Record<string, unknown>[] = [];
@@ -94,6 +95,30 @@ describe('formatError', () => {
       message: 'The operation is nested 13 levels deep; the limit is 12',
       extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 12, actual: 13 },
     });
+  });
+
+  it('tells a document refused for its tokens from one that is not GraphQL', () => {
+    const parseOptions = { parseRefusal: (source: string) => tokenLimitRefusal(source, 2000) };
+    const refusal = (text: string) => {
+      try {
+        parse(text, { maxTokens: 2000 });
+      } catch (error) {
+        const apolloError = new GraphQLError((error as GraphQLError).message, {
+          source: (error as GraphQLError).source,
+          positions: (error as GraphQLError).positions,
+          originalError: error as GraphQLError,
+          extensions: { code: 'GRAPHQL_PARSE_FAILED' },
+        });
+        return formatError(createLogger({ level: 'silent' }), parseOptions)(apolloError.toJSON(), apolloError);
+      }
+      throw new Error('expected a parse error');
+    };
+
+    expect(refusal(`{ ${'a '.repeat(3000)} }`)).toEqual({
+      message: 'The document has more than 2000 tokens; the limit is 2000',
+      extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 2000 },
+    });
+    expect(refusal('{ topics {')).toMatchObject({ extensions: { code: 'GRAPHQL_PARSE_FAILED' } });
   });
 
   it('keeps GraphQL’s own errors, giving a bad variable its problem', () => {
