@@ -20,18 +20,14 @@ import { routeDocuments } from './document-routes.ts';
 import type { GatewayServices } from './services.ts';
 import { GatewayError } from '../lib/errors.ts';
 import { errorStatusPlugin, formatError, requestError } from './errors.ts';
-// >>> resilience, security and speed
 import { queryLimitRules, tokenLimitRefusal } from './limits.ts';
 import { textInputPlugin } from './text-inputs.ts';
 import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
 import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
-// <<< resilience, security and speed
-// >>> operations and observability
 import { createObservability, type Observability } from './observability/index.ts';
 import { ReadinessProbe } from './readiness.ts';
 import { createWebUi } from './explorer.ts';
 import type { DemoApplicant } from '../citizen/page.ts';
-// <<< operations and observability
 
 export interface RunningGateway {
   /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
@@ -43,40 +39,32 @@ export interface RunningGateway {
    * drains the outbox work in progress).
    */
   stop(): Promise<void>;
-  // >>> operations and observability
   /** Builds (or loads) the explorer's and the dashboard's bundles now, so that the first page is fast. */
   warmUp(): Promise<void>;
-  // <<< operations and observability
 }
 
-// >>> operations and observability
 export interface StartOptions {
   /** Metrics, traces and access logs; made here when not given (bootstrap makes it, to hook the upstream calls). */
   observability?: Observability;
   /** The sandbox's demo applicants, for the citizen page's sign-in; never given with real upstreams. Default none. */
   demoApplicants?: readonly DemoApplicant[];
 }
-// <<< operations and observability
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 export async function startGateway(services: GatewayServices, options: StartOptions = {}): Promise<RunningGateway> {
   const { config, logger } = services;
-  // >>> operations and observability
   const observability = options.observability ?? (await createObservability(config, logger));
   observability.observe(services);
   const readiness = new ReadinessProbe(services, { draining: () => observability.draining });
   const webUi = createWebUi({ config, logger, demoApplicants: options.demoApplicants ?? [] });
-  // <<< operations and observability
-  // >>> resilience, security and speed
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
   const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
-  // <<< resilience, security and speed
   const apollo = new ApolloServer<GatewayContext>({
     schema: buildSchema(),
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    // operations and observability: server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
+    // server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
     // handlers would stop Apollo while requests are still being drained.
     stopOnTerminationSignals: false,
     formatError: formatError(logger, { parseRefusal: (source) => tokenLimitRefusal(source, config.queryLimits.maxTokens) }),
@@ -87,7 +75,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       errorStatusPlugin<GatewayContext>(),
       textInputPlugin<GatewayContext>(), // control characters in any argument: BAD_USER_INPUT before execution (server/text-inputs.ts)
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
-      observability.apolloPlugin<GatewayContext>(), // operations and observability: per-operation metrics and spans
+      observability.apolloPlugin<GatewayContext>(), // per-operation metrics and spans
     ],
     logger: {
       debug: (message) => logger.debug(message),
@@ -165,18 +153,16 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
-    // >>> operations and observability: each request in its own scope (access log, metrics, traces, X-Request-Id upstream)
+    // Each request in its own scope: access log, metrics, traces, X-Request-Id upstream.
     void observability.serve(req, res, requestId, () => route(req, res, requestId));
   });
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    // <<< operations and observability
     try {
       const url = new URL(req.url ?? '/', 'http://gateway');
-      // >>> operations and observability: explorer, dashboard and their assets; readiness; metrics
+      // explorer, dashboard and their assets; readiness; metrics
       if (await webUi.handle(req, res, url)) return;
       if (url.pathname === '/readyz') return await readiness.handle(req, res);
       if (url.pathname === '/metrics') return await observability.handleMetrics(req, res);
-      // <<< operations and observability
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/uploads') {
@@ -233,7 +219,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     url,
     server,
     async stop() {
-      // >>> operations and observability: readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
+      // readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
       observability.beginDrain();
       await new Promise<void>((resolve) => {
         // Keep-alive connections are closed as soon as their request is answered.
@@ -249,8 +235,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       await apollo.stop();
       await services.close();
       await observability.shutdown();
-      // <<< operations and observability
     },
-    warmUp: () => webUi.warmUp(), // operations and observability
+    warmUp: () => webUi.warmUp(),
   };
 }
