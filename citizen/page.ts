@@ -18,7 +18,7 @@ import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskIdNumbers } from '../lib/mask.ts';
-import { escapeHtml, jsonForScript, type BrowserBundle, type BundleSpec } from '../server/explorer.ts';
+import { escapeHtml, jsonForScript, type BrowserBundle, type BundleSpec } from '../server/browser-bundle.ts';
 import { loadManifest, type TrustedManifest } from '../server/trusted-documents.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));

@@ -14,7 +14,7 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserBundle, BundleSpec } from '../server/explorer.ts';
+import type { BrowserBundle, BundleSpec } from '../server/browser-bundle.ts';
 import { LISTED_PROBLEM_TEXTS } from '../domain/problem-texts.ts';
 import { loadManifest } from '../server/trusted-documents.ts';
 

@@ -8,6 +8,7 @@
  * and every problem is reported at once, naming the question concerned.
  */
 import type { Question } from '../connectors/matter-registry/models.ts';
+import { InvalidInputError, type InputProblem } from '../lib/errors.ts';
 
 /** A typed answer: SINGLE → string, MULTI → string[], BOOLEAN → boolean, NUMBER → number. */
 export type AnswerValue = string | string[] | boolean | number;
@@ -25,34 +26,14 @@ export interface RawAnswer {
   values: readonly string[];
 }
 
-/**
- * One problem of the input. `field` locates it (`answers.<questionId>`);
- * `code` is machine-readable: UNKNOWN_QUESTION, DUPLICATE_ANSWER,
- * WRONG_VALUE_COUNT, NOT_AN_OPTION, DUPLICATE_VALUE, NOT_A_BOOLEAN,
- * NOT_A_NUMBER, OUT_OF_RANGE.
+/*
+ * One problem of the input is an `InputProblem`: `field` locates it
+ * (`answers.<questionId>`); `code` is machine-readable: UNKNOWN_QUESTION,
+ * DUPLICATE_ANSWER, WRONG_VALUE_COUNT, NOT_AN_OPTION, DUPLICATE_VALUE,
+ * NOT_A_BOOLEAN, NOT_A_NUMBER, OUT_OF_RANGE. `InvalidInputError` carries
+ * every problem found; both live with the gateway's other errors.
  */
-export interface InputProblem {
-  field: string;
-  code: string;
-  message: string;
-}
-
-/**
- * Bad input from the caller (GraphQL `BAD_USER_INPUT`). Carries every problem
- * found; the message names every field (question) concerned.
- */
-export class InvalidInputError extends Error {
-  /** The GraphQL error code this error maps to. */
-  readonly code = 'BAD_USER_INPUT';
-  /** Every problem found, in input order. Never empty. */
-  readonly problems: readonly InputProblem[];
-
-  constructor(problems: readonly InputProblem[]) {
-    super(`Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`);
-    this.name = 'InvalidInputError';
-    this.problems = Object.freeze([...problems]);
-  }
-}
+export { InvalidInputError, type InputProblem };
 
 /**
  * Plain decimal text: optional minus sign, digits, optional fraction

@@ -1,22 +1,39 @@
 /**
- * The gateway's error hierarchy. Every error a client may see is one of
- * these, with a stable `extensions.code`; anything else is masked as
- * INTERNAL_SERVER_ERROR by `formatError` and logged. Upstream bodies never
- * reach a client: only the upstream's name and the HTTP status do.
+ * The gateway's errors, as plain classes below the GraphQL layer: each has a
+ * stable `code` and, where it matters, the upstream's name or the input's
+ * problems. `formatError` (server/errors.ts) is the one place that turns them
+ * into what a client sees; anything that is not one of these is masked as
+ * INTERNAL_SERVER_ERROR and logged. Upstream bodies never reach a client:
+ * only the upstream's name and the HTTP status do.
  */
-import { GraphQLError } from 'graphql';
 
-export type ErrorCode =
-  | 'BAD_USER_INPUT'
-  | 'UNAUTHENTICATED'
-  | 'FORBIDDEN'
-  | 'NOT_FOUND'
-  | 'RATE_LIMITED'
-  | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_TIMEOUT'
-  | 'UPSTREAM_BAD_RESPONSE'
-  | 'UPSTREAM_REJECTED'
-  | 'INTERNAL_SERVER_ERROR';
+/**
+ * Every `extensions.code` a client can see: the gateway's own errors below,
+ * then the answers of its plain HTTP routes (uploads, webhooks, exports,
+ * documents, trusted documents). GraphQL's own codes (GRAPHQL_PARSE_FAILED,
+ * GRAPHQL_VALIDATION_FAILED) come from Apollo Server and are not listed.
+ */
+export const ERROR_CODES = [
+  'BAD_USER_INPUT',
+  'UNAUTHENTICATED',
+  'FORBIDDEN',
+  'RATE_LIMITED',
+  'QUERY_TOO_COMPLEX',
+  'UPSTREAM_UNAVAILABLE',
+  'UPSTREAM_TIMEOUT',
+  'UPSTREAM_BAD_RESPONSE',
+  'UPSTREAM_REJECTED',
+  'INTERNAL_SERVER_ERROR',
+  'BAD_REQUEST',
+  'NOT_FOUND',
+  'METHOD_NOT_ALLOWED',
+  'PAYLOAD_TOO_LARGE',
+  'UNSUPPORTED_MEDIA_TYPE',
+  'OPERATION_NOT_TRUSTED',
+  'PERSISTED_QUERY_NOT_FOUND',
+] as const;
+
+export type ErrorCode = (typeof ERROR_CODES)[number];
 
 /** The name of an upstream system, as it appears in `extensions.upstream`. */
 export type UpstreamName =
@@ -27,15 +44,17 @@ export type UpstreamName =
   | 'alert-webhook'
   | `approval:${string}`;
 
-export abstract class GatewayError extends GraphQLError {
+export abstract class GatewayError extends Error {
   abstract readonly code: ErrorCode;
 
-  protected constructor(message: string, extensions: Record<string, unknown>, code: ErrorCode) {
-    super(message, { extensions: { code, ...extensions } });
+  protected constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
   }
 }
 
-export interface InputProblemInfo {
+/** One problem of a caller's input; a BAD_USER_INPUT error lists every one found. */
+export interface InputProblem {
   /** Where the problem is, e.g. `answers.hasPlace` or `form.child.birthDate`. */
   field: string;
   /** A machine-readable reason, e.g. `NOT_AN_OPTION`. */
@@ -46,35 +65,40 @@ export interface InputProblemInfo {
 /** More problems than anyone reads: the rest are counted, not listed, so a hostile request cannot blow up the answer. */
 export const MAX_LISTED_PROBLEMS = 100;
 
+/** Bad input from the caller, with every problem found (in input order). */
 export class BadUserInputError extends GatewayError {
   readonly code = 'BAD_USER_INPUT' as const;
-  constructor(message: string, readonly problems: readonly InputProblemInfo[] = []) {
-    const listed = problems.slice(0, MAX_LISTED_PROBLEMS);
-    const omitted = problems.length - listed.length;
-    super(
-      omitted > 0 ? `${message.slice(0, 2000)} … and ${omitted} more problems` : message,
-      { ...(listed.length ? { problems: listed } : {}), ...(omitted > 0 ? { problemsOmitted: omitted } : {}) },
-      'BAD_USER_INPUT',
-    );
+  readonly problems: readonly InputProblem[];
+
+  constructor(message: string, problems: readonly InputProblem[] = []) {
+    const omitted = problems.length - MAX_LISTED_PROBLEMS;
+    super(omitted > 0 ? `${message.slice(0, 2000)} … and ${omitted} more problems` : message);
+    this.problems = Object.freeze([...problems]);
+  }
+}
+
+/** Bad input whose message names every field concerned; what the domain's rules throw. */
+export class InvalidInputError extends BadUserInputError {
+  constructor(problems: readonly InputProblem[]) {
+    super(`Invalid input: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
   }
 }
 
 export class UnauthenticatedError extends GatewayError {
   readonly code = 'UNAUTHENTICATED' as const;
   constructor(message = 'A valid bearer token is required') {
-    // Apollo Server answers HTTP 401 for this when it is thrown while building the context.
-    super(message, { http: { status: 401, headers: new Map([['www-authenticate', 'Bearer']]) } }, 'UNAUTHENTICATED');
+    super(message);
   }
 }
 
 export class ForbiddenError extends GatewayError {
   readonly code = 'FORBIDDEN' as const;
-  /**
-   * @param reason a machine-readable why, as `extensions.reason` (e.g. ASSISTANCE_SESSION_EXPIRED); none by default.
-   * @param httpStatus the HTTP status when thrown while the request's caller is identified (before any resolver runs).
-   */
-  constructor(message = 'Not allowed for this caller', reason?: string, httpStatus?: number) {
-    super(message, { ...(reason ? { reason } : {}), ...(httpStatus ? { http: { status: httpStatus } } : {}) }, 'FORBIDDEN');
+  /** @param reason a machine-readable why, as `extensions.reason` (e.g. ASSISTANCE_SESSION_EXPIRED); none by default. */
+  constructor(
+    message = 'Not allowed for this caller',
+    readonly reason?: string,
+  ) {
+    super(message);
   }
 }
 
@@ -82,7 +106,7 @@ export class ForbiddenError extends GatewayError {
 export class NotFoundError extends GatewayError {
   readonly code = 'NOT_FOUND' as const;
   constructor(message: string) {
-    super(message, {}, 'NOT_FOUND');
+    super(message);
   }
 }
 
@@ -90,14 +114,30 @@ export class NotFoundError extends GatewayError {
 export class TooManySubscriptionsError extends GatewayError {
   readonly code = 'RATE_LIMITED' as const;
   constructor(readonly limit: number) {
-    super(`At most ${limit} live subscriptions may be open at once; close one first`, { limit }, 'RATE_LIMITED');
+    super(`At most ${limit} live subscriptions may be open at once; close one first`);
   }
 }
 
 export class RateLimitedError extends GatewayError {
   readonly code = 'RATE_LIMITED' as const;
-  constructor(retryAfterSeconds: number) {
-    super('Too many requests; try again later', { retryAfterSeconds }, 'RATE_LIMITED');
+  constructor(readonly retryAfterSeconds: number) {
+    super('Too many requests; try again later');
+  }
+}
+
+/** Which limit of `server/limits.ts` an operation went over. */
+export type LimitKind = 'depth' | 'aliases' | 'cost' | 'tokens';
+
+/** An operation refused for asking too much; `actual` is null when counting stopped at the limit (tokens). */
+export class QueryTooComplexError extends GatewayError {
+  readonly code = 'QUERY_TOO_COMPLEX' as const;
+  constructor(
+    readonly limit: LimitKind,
+    readonly max: number,
+    readonly actual: number | null,
+    message: string,
+  ) {
+    super(message);
   }
 }
 
@@ -106,11 +146,9 @@ export abstract class UpstreamError extends GatewayError {
   protected constructor(
     message: string,
     readonly upstream: UpstreamName,
-    code: ErrorCode,
     readonly httpStatus?: number,
   ) {
-    // Not `extensions.http`: Apollo Server would take that as the status of our own response.
-    super(message, { upstream, ...(httpStatus ? { upstreamStatus: httpStatus } : {}) }, code);
+    super(message);
   }
 }
 
@@ -118,7 +156,7 @@ export abstract class UpstreamError extends GatewayError {
 export class UpstreamUnavailableError extends UpstreamError {
   readonly code = 'UPSTREAM_UNAVAILABLE' as const;
   constructor(upstream: UpstreamName, httpStatus?: number, readonly retryAfterMs?: number) {
-    super(`${upstream} is unavailable`, upstream, 'UPSTREAM_UNAVAILABLE', httpStatus);
+    super(`${upstream} is unavailable`, upstream, httpStatus);
   }
 }
 
@@ -126,7 +164,7 @@ export class UpstreamUnavailableError extends UpstreamError {
 export class UpstreamTimeoutError extends UpstreamError {
   readonly code = 'UPSTREAM_TIMEOUT' as const;
   constructor(upstream: UpstreamName, readonly deadlineMs: number) {
-    super(`${upstream} did not answer within ${deadlineMs} ms`, upstream, 'UPSTREAM_TIMEOUT');
+    super(`${upstream} did not answer within ${deadlineMs} ms`, upstream);
   }
 }
 
@@ -134,7 +172,7 @@ export class UpstreamTimeoutError extends UpstreamError {
 export class UpstreamBadResponseError extends UpstreamError {
   readonly code = 'UPSTREAM_BAD_RESPONSE' as const;
   constructor(upstream: UpstreamName, readonly detail: string, httpStatus?: number) {
-    super(`${upstream} answered outside its contract`, upstream, 'UPSTREAM_BAD_RESPONSE', httpStatus);
+    super(`${upstream} answered outside its contract`, upstream, httpStatus);
   }
 }
 
@@ -151,7 +189,7 @@ export class UpstreamRejectedError extends UpstreamError {
     readonly upstreamCode?: string,
     readonly upstreamMessage?: string,
   ) {
-    super(`${upstream} refused the request (HTTP ${httpStatus})`, upstream, 'UPSTREAM_REJECTED', httpStatus);
+    super(`${upstream} refused the request (HTTP ${httpStatus})`, upstream, httpStatus);
   }
 }
 

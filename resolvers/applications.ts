@@ -13,7 +13,8 @@ import { caseStatusDeps, submitApplicationDeps, supplementDeps } from '../server
 import {
   applicationsOf,
   casesOfDepartment,
-  decodeCursor,
+  isCursor,
+  findApplication,
   type ApplicationRecord,
   type CaseRecord,
 } from '../store/applications.ts';
@@ -25,7 +26,6 @@ import type { Resolvers } from './__generated__/types.ts';
 import { topicDetail, topicMatters } from './catalogue.ts';
 import type { ApplicationView, CaseView, MatterInTopic } from './models.ts';
 import { checkedPage } from './paging.ts';
-import { withUserInput } from './plan.ts';
 
 const applicantAudience: Audience = { kind: 'applicant' };
 
@@ -80,7 +80,7 @@ export const applicationResolvers: Resolvers = {
       const departmentCode = ctx.viewer.kind === 'user' ? ctx.viewer.department : undefined;
       if (!departmentCode) return { edges: [], pageInfo: { hasNextPage: false, endCursor: null } };
       const audience: Audience = { kind: 'department', departmentCode };
-      const page = await casesOfDepartment(ctx.services.db, departmentCode, { ...checkedPage({ first, after }, decodeCursor), status, warning });
+      const page = await casesOfDepartment(ctx.services.db, departmentCode, { ...checkedPage({ first, after }, isCursor), status, warning });
       const applications = await ctx.loaders.store.application.loadMany(page.items.map(({ node }) => node.applicationId));
       const edges = page.items.flatMap(({ cursor, node }, i) => {
         const record = applications[i];
@@ -94,30 +94,28 @@ export const applicationResolvers: Resolvers = {
   Mutation: {
     submitApplication: async (_root, { input }, ctx) => {
       const { topic, matters } = await loadTopicForSubmission(ctx, input.topicCode);
-      const { application, cases } = await withUserInput(() =>
-        submitApplication(submitApplicationDeps(ctx), ctx.viewer, {
-          topic,
-          matters,
-          answers: input.answers,
-          form: input.form,
-          uploads: input.uploads ?? [],
-          deferredMaterials: input.deferredMaterials ?? [],
-          deliveryMethod: input.deliveryMethod,
-          channel: input.channel,
-          idempotencyKey: input.idempotencyKey,
-        }),
-      );
+      const { application, cases } = await submitApplication(submitApplicationDeps(ctx), ctx.viewer, {
+        topic,
+        matters,
+        answers: input.answers,
+        form: input.form,
+        uploads: input.uploads ?? [],
+        deferredMaterials: input.deferredMaterials ?? [],
+        deliveryMethod: input.deliveryMethod,
+        channel: input.channel,
+        idempotencyKey: input.idempotencyKey,
+      });
       return { application: ownView(application, cases) };
     },
     supplementMaterials: async (_root, { input }, ctx) => {
-      const record = await withUserInput(() => supplementMaterials(supplementDeps(ctx), ctx.viewer, input));
+      const record = await supplementMaterials(supplementDeps(ctx), ctx.viewer, input);
       await recordAssistance(ctx.services, ctx.viewer, { action: 'SUPPLEMENT', ref: record.id });
       return { application: ownView(record) };
     },
   },
   Me: {
     applications: async (me, { first, after }, ctx) => {
-      const page = await applicationsOf(ctx.services.db, me.subject, checkedPage({ first, after }, decodeCursor));
+      const page = await applicationsOf(ctx.services.db, me.subject, checkedPage({ first, after }, isCursor));
       return {
         edges: page.items.map(({ cursor, node }) => ({ cursor, node: ownView(node) })),
         pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.endCursor },

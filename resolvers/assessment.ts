@@ -5,7 +5,6 @@
 import type { Resolvers } from './__generated__/types.ts';
 import { assessmentMetrics } from '../usecases/metrics.ts';
 import { rateApplication } from '../usecases/rate-application.ts';
-import { withUserInput } from './plan.ts';
 import { MAX_SERIES_MONTHS } from '../domain/metrics.ts';
 import { BadUserInputError } from '../lib/errors.ts';
 import type { GatewayContext } from '../server/context.ts';
@@ -27,26 +26,22 @@ async function topicOfMetrics(metrics: { topicCode: string; topicName: string },
 export const assessmentResolvers: Resolvers = {
   Query: {
     metrics: (_root, { region, from, to }, { services }) =>
-      withUserInput(() =>
-        assessmentMetrics(
-          { registry: services.registry, db: services.db, evaluation: services.evaluation },
-          { region: region ?? null, from: new Date(from), to: new Date(to) },
-        ),
+      assessmentMetrics(
+        { registry: services.registry, db: services.db, evaluation: services.evaluation },
+        { region: region ?? null, from: new Date(from), to: new Date(to) },
       ),
   },
   Mutation: {
     rateApplication: async (_root, { input }, { services, viewer }) => {
       const applicant = viewer.kind === 'user' ? viewer.subject : '';
-      const evaluation = await withUserInput(() =>
-        rateApplication(
-          {
-            db: services.db,
-            evaluation: services.evaluation,
-            followUps: { leadDepartmentOf: services.leadDepartmentOf, deadlines: services.config.followUpDeadlines },
-          },
-          applicant,
-          input,
-        ),
+      const evaluation = await rateApplication(
+        {
+          db: services.db,
+          evaluation: services.evaluation,
+          followUps: { leadDepartmentOf: services.leadDepartmentOf, deadlines: services.config.followUpDeadlines },
+        },
+        applicant,
+        input,
       );
       return { evaluation };
     },

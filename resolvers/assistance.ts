@@ -6,16 +6,15 @@ import { maskIdNumbers } from '../lib/mask.ts';
 import { assistanceDeps } from '../server/assistance.ts';
 import { assistanceOf, endAssistance, grantAssistance, startAssistance } from '../usecases/assistance.ts';
 import type { Resolvers } from './__generated__/types.ts';
-import { withUserInput } from './plan.ts';
 
 export const assistanceResolvers: Resolvers = {
   Mutation: {
     grantAssistance: async (_root, { topicCode }, ctx) => {
-      const granted = await withUserInput(() => grantAssistance(assistanceDeps(ctx.services), ctx.viewer, { topicCode }));
+      const granted = await grantAssistance(assistanceDeps(ctx.services), ctx.viewer, { topicCode });
       return { ...granted, expiresAt: granted.expiresAt.toISOString() };
     },
     startAssistance: (_root, { code, inPerson }, ctx) =>
-      withUserInput(() => startAssistance(assistanceDeps(ctx.services), ctx.viewer, { code, inPerson })),
+      startAssistance(assistanceDeps(ctx.services), ctx.viewer, { code, inPerson }),
     endAssistance: (_root, { sessionId }, ctx) => endAssistance(assistanceDeps(ctx.services), ctx.viewer, { sessionId }),
   },
   Me: {

@@ -10,7 +10,6 @@ import type { GatewayContext } from '../server/context.ts';
 import { followUpsOfApplications } from '../store/supervision.ts';
 import { listFollowUps, takeFollowUpStep, type FollowUpActor } from '../usecases/follow-ups.ts';
 import type { Resolvers } from './__generated__/types.ts';
-import { withUserInput } from './plan.ts';
 
 /** The caller as the follow-up use cases see it (authorization already let only ADMIN and DEPARTMENT_STAFF through). */
 function actorOf(ctx: GatewayContext): FollowUpActor {
@@ -34,12 +33,12 @@ const iso = (at: Date | null) => (at ? at.toISOString() : null);
 export const followUpResolvers: Resolvers = {
   Query: {
     followUps: (_root, { status, first }, ctx) =>
-      withUserInput(() => listFollowUps({ db: ctx.services.db }, actorOf(ctx), { status: status ?? null, first: first ?? null })),
+      listFollowUps({ db: ctx.services.db }, actorOf(ctx), { status: status ?? null, first: first ?? null }),
   },
   Mutation: {
     followUpStep: async (_root, { input }, ctx) => {
       try {
-        const followUp = await withUserInput(() => takeFollowUpStep({ db: ctx.services.db }, actorOf(ctx), input));
+        const followUp = await takeFollowUpStep({ db: ctx.services.db }, actorOf(ctx), input);
         return { followUp };
       } catch (error) {
         if (error instanceof NotLeadDepartmentError) throw new ForbiddenError(error.message);

@@ -3,7 +3,7 @@
  * token's subject; there is no argument that could name someone else.
  */
 import { maskIdNumbers } from '../lib/mask.ts';
-import { decodeAccessLogCursor, encodeAccessLogCursor } from '../store/access-log.ts';
+import { encodeAccessLogCursor, isAccessLogCursor } from '../store/access-log.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import type { Role } from '../server/context.ts';
 import { checkedPage } from './paging.ts';
@@ -16,7 +16,7 @@ export const meResolvers: Resolvers = {
   Me: {
     subjectId: (me) => me.subject,
     dataAccessLog: async (me, { first, after }, { services }) => {
-      const page = await services.accessLog.forSubject(me.subject, checkedPage({ first, after }, decodeAccessLogCursor));
+      const page = await services.accessLog.forSubject(me.subject, checkedPage({ first, after }, isAccessLogCursor));
       return {
         edges: page.entries.map((entry) => ({
           cursor: encodeAccessLogCursor(entry.id),

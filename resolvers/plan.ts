@@ -2,7 +2,6 @@
  * The situation plan: unpack the answers, hand them with the topic and its
  * matters to the domain's `buildPlan`, and link the result for GraphQL.
  */
-import { InvalidInputError } from '../domain/answers.ts';
 import { dataItemOf } from '../domain/personal.ts';
 import type { PlanMatter } from '../domain/plan.ts';
 import { personalPlanDeps } from '../server/usecase-deps.ts';
@@ -14,16 +13,6 @@ import { recordAssistance } from '../usecases/assistance.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
 import { certificateView, type MatterInTopic, type PlanView } from './models.ts';
-
-/** Runs a domain function, turning its input errors into the GraphQL error clients expect. */
-export async function withUserInput<T>(run: () => T | Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof InvalidInputError) throw new BadUserInputError(error.message, error.problems);
-    throw error;
-  }
-}
 
 function presentPlan(
   { plan, prefill, materialErrors, prefillError }: PersonalPlan,
@@ -64,7 +53,7 @@ export const planResolvers: Resolvers = {
     plan: async (topic, { answers, form }, ctx) => {
       const detail = await topicDetail(topic, ctx);
       const matters = await topicMatters(detail, ctx);
-      const personal = await withUserInput(() => planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form }));
+      const personal = await planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form });
       // The funnel is a statistic: a counter that cannot be written never costs the applicant the plan.
       await countSignedInPlan({ countPlan: (plan) => countPlan(ctx.services.db, plan) }, ctx.viewer, {
         topic: detail,

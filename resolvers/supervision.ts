@@ -4,12 +4,11 @@
  */
 import type { Resolvers } from './__generated__/types.ts';
 import { regionReplicationBacklog } from '../usecases/cross-region.ts';
-import { withUserInput } from './plan.ts';
 
 export const supervisionResolvers: Resolvers = {
   Query: {
     replicationBacklog: (_root, { region }, { services }) =>
-      withUserInput(() => regionReplicationBacklog({ registry: services.registry }, { region })),
+      regionReplicationBacklog({ registry: services.registry }, { region }),
   },
   ReplicationCandidate: {
     claimingDepartment: (candidate, _args, ctx) =>

@@ -8,8 +8,6 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
-import { unwrapResolverError } from '@apollo/server/errors';
-import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createContext, type GatewayContext, type Viewer } from './context.ts';
 import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
 import { buildSchema } from './schema.ts';
@@ -23,21 +21,17 @@ import { createSubscriptionRoute, SUBSCRIPTIONS_PATH } from './subscriptions.ts'
 import type { GatewayServices } from './services.ts';
 import type { Logger } from '../lib/logger.ts';
 import { ASSISTANCE_SESSION_HEADER, identifyCaller } from './assistance.ts';
-import { ForbiddenError } from '../lib/errors.ts';
+import { ForbiddenError, GatewayError } from '../lib/errors.ts';
 import { recordAssistance } from '../usecases/assistance.ts';
-// >>> resilience, security and speed
-import { queryLimitRules, reclassifyLimitError } from './limits.ts';
+import { errorStatusPlugin, formatError, requestError } from './errors.ts';
+import { queryLimitRules, tokenLimitRefusal } from './limits.ts';
 import { textInputPlugin } from './text-inputs.ts';
 import { TokenBucketLimiter, mutationRateLimitPlugin, rememberClientAddress } from './rate-limit.ts';
 import { TrustedDocuments, loadManifest } from './trusted-documents.ts';
-// <<< resilience, security and speed
-// >>> operations and observability
 import { createObservability, type Observability } from './observability/index.ts';
 import { ReadinessProbe } from './readiness.ts';
 import { createWebUi } from './explorer.ts';
 import type { DemoApplicant } from '../citizen/page.ts';
-import { withVariableProblem } from './variable-problems.ts';
-// <<< operations and observability
 
 export interface RunningGateway {
   /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
@@ -49,72 +43,44 @@ export interface RunningGateway {
    * drains the outbox work in progress).
    */
   stop(): Promise<void>;
-  // >>> operations and observability
   /** Builds (or loads) the explorer's and the dashboard's bundles now, so that the first page is fast. */
   warmUp(): Promise<void>;
-  // <<< operations and observability
 }
 
-// >>> operations and observability
 export interface StartOptions {
   /** Metrics, traces and access logs; made here when not given (bootstrap makes it, to hook the upstream calls). */
   observability?: Observability;
   /** The sandbox's demo applicants, for the citizen page's sign-in; never given with real upstreams. Default none. */
   demoApplicants?: readonly DemoApplicant[];
 }
-// <<< operations and observability
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
-/**
- * Keeps what clients may see: our own typed errors and GraphQL's own
- * (syntax, validation, variable coercion). Everything else becomes
- * INTERNAL_SERVER_ERROR, and the real cause goes to the log only.
- */
-export function formatError(logger: Logger) {
-  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
-    const limited = reclassifyLimitError(formatted, error); // query limits: QUERY_TOO_COMPLEX (server/limits.ts)
-    if (limited) return limited;
-    const original = unwrapResolverError(error);
-    if (original instanceof GraphQLError) return withVariableProblem(formatted, error);
-    logger.error({ err: original, path: formatted.path }, 'unexpected error while resolving');
-    return {
-      message: 'Internal server error',
-      ...(formatted.path ? { path: formatted.path } : {}),
-      ...(formatted.locations ? { locations: formatted.locations } : {}),
-      extensions: { code: 'INTERNAL_SERVER_ERROR' },
-    };
-  };
-}
-
 export async function startGateway(services: GatewayServices, options: StartOptions = {}): Promise<RunningGateway> {
   const { config, logger } = services;
-  // >>> operations and observability
   const observability = options.observability ?? (await createObservability(config, logger));
   observability.observe(services);
   const readiness = new ReadinessProbe(services, { draining: () => observability.draining });
   const webUi = createWebUi({ config, logger, demoApplicants: options.demoApplicants ?? [] });
-  // <<< operations and observability
-  // >>> resilience, security and speed
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
   const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
-  // <<< resilience, security and speed
   const schema = buildSchema();
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.introspection,
     includeStacktraceInErrorResponses: false,
-    // operations and observability: server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
+    // server/main.ts owns SIGTERM/SIGINT (bounded drain, in order); Apollo's own
     // handlers would stop Apollo while requests are still being drained.
     stopOnTerminationSignals: false,
-    formatError: formatError(logger),
+    formatError: formatError(logger, { parseRefusal: (source) => tokenLimitRefusal(source, config.queryLimits.maxTokens) }),
     validationRules: queryLimitRules(config.queryLimits),
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      errorStatusPlugin<GatewayContext>(),
       textInputPlugin<GatewayContext>(), // control characters in any argument: BAD_USER_INPUT before execution (server/text-inputs.ts)
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
-      observability.apolloPlugin<GatewayContext>(), // operations and observability: per-operation metrics and spans
+      observability.apolloPlugin<GatewayContext>(), // per-operation metrics and spans
     ],
     logger: {
       debug: (message) => logger.debug(message),
@@ -154,7 +120,14 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress),
+      context: async () => {
+        try {
+          return rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress);
+        } catch (error) {
+          // Apollo Server takes the status of a failed context (401 for a bad token) from the GraphQLError.
+          throw error instanceof GatewayError ? requestError(error) : error;
+        }
+      },
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
@@ -188,18 +161,16 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     const incomingId = req.headers['x-request-id'];
     const requestId = typeof incomingId === 'string' && REQUEST_ID.test(incomingId) ? incomingId : randomUUID();
     res.setHeader('x-request-id', requestId);
-    // >>> operations and observability: each request in its own scope (access log, metrics, traces, X-Request-Id upstream)
+    // Each request in its own scope: access log, metrics, traces, X-Request-Id upstream.
     void observability.serve(req, res, requestId, () => route(req, res, requestId));
   });
   async function route(req: IncomingMessage, res: ServerResponse, requestId: string): Promise<void> {
-    // <<< operations and observability
     try {
       const url = new URL(req.url ?? '/', 'http://gateway');
-      // >>> operations and observability: explorer, dashboard and their assets; readiness; metrics
+      // explorer, dashboard and their assets; readiness; metrics
       if (await webUi.handle(req, res, url)) return;
       if (url.pathname === '/readyz') return await readiness.handle(req, res);
       if (url.pathname === '/metrics') return await observability.handleMetrics(req, res);
-      // <<< operations and observability
       if (url.pathname === '/graphql') return await handleGraphQL(req, res, requestId, url);
       if (url.pathname === SUBSCRIPTIONS_PATH) return await subscriptions.handle(req, res, requestId);
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
@@ -265,7 +236,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     url,
     server,
     async stop() {
-      // >>> operations and observability: readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
+      // readiness fails at once; in-flight requests get SHUTDOWN_GRACE_MS
       observability.beginDrain();
       const streamsEnded = subscriptions.close(); // live status streams end now: their clients resume elsewhere with Last-Event-ID
       await new Promise<void>((resolve) => {
@@ -283,8 +254,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       await apollo.stop();
       await services.close();
       await observability.shutdown();
-      // <<< operations and observability
     },
-    warmUp: () => webUi.warmUp(), // operations and observability
+    warmUp: () => webUi.warmUp(),
   };
 }

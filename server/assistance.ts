@@ -38,7 +38,7 @@ export async function identifyCaller(
   if (sessionHeader === undefined || sessionHeader === '') return viewer;
   const sessionId = Array.isArray(sessionHeader) ? null : sessionHeader.trim().toLowerCase();
   if (sessionId === null || !SESSION_ID.test(sessionId)) {
-    throw new ForbiddenError('X-Assistance-Session must be one session id, as startAssistance answered it', 'ASSISTANCE_SESSION_UNKNOWN', 403);
+    throw new ForbiddenError('X-Assistance-Session must be one session id, as startAssistance answered it', 'ASSISTANCE_SESSION_UNKNOWN');
   }
   return assistedViewer(assistanceDeps(services), viewer, { sessionId });
 }

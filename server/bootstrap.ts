@@ -15,7 +15,7 @@ import { createServices, type GatewayServices, type ServiceOptions, type Upstrea
 import { openDatabase, type DatabaseOptions } from '../store/database.ts';
 import { SecretBox } from '../lib/secrets.ts';
 import { loadSeal } from './seal.ts';
-import { createObservability, type Observability } from './observability/index.ts'; // operations and observability
+import { createObservability, type Observability } from './observability/index.ts';
 import { SandboxConnectors, type SandboxConnectorOptions } from './sandbox-connectors.ts';
 
 export interface BootOptions {
@@ -100,17 +100,16 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
   let services: GatewayServices;
   let demoUsers: DemoUser[];
   let sandboxConnectors: SandboxConnectors | null = null;
-  // >>> operations and observability: metrics, traces and logs see every upstream call (besides options.services.onUpstreamCall)
+  // Metrics, traces and logs see every upstream call (besides options.services.onUpstreamCall).
   let observability: Observability | undefined;
-  // <<< operations and observability
   try {
-    observability = await createObservability(config, logger); // operations and observability
+    observability = await createObservability(config, logger);
     const db = await openDatabase(
       options.database ?? (config.databaseUrl ? { url: config.databaseUrl } : { dataDir: join(config.dataDir, 'db') }),
     );
     services = createServices(config, endpoints, db, logger, verifier, secrets, seal, {
       ...options.services,
-      onUpstreamCall: observability.upstreamHook(options.services?.onUpstreamCall), // operations and observability
+      onUpstreamCall: observability.upstreamHook(options.services?.onUpstreamCall),
     });
     try {
       if (sandbox) {
@@ -131,7 +130,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
       throw error;
     }
   } catch (error) {
-    await observability?.shutdown(); // operations and observability
+    await observability?.shutdown();
     await sandbox?.close();
     throw error;
   }

@@ -130,7 +130,6 @@ export interface GatewayConfig {
    * notification was lost (SUBSCRIPTION_HEARTBEAT_MS, default 15000).
    */
   subscriptions: { maxPerSubject: number; heartbeatMs: number };
-  // >>> resilience, security and speed: query limits, trusted documents, mutation rate limit
   /**
    * Limits of one GraphQL operation (server/limits.ts): MAX_QUERY_DEPTH
    * (default 12), MAX_QUERY_ALIASES (30), MAX_QUERY_COST (5000),
@@ -149,8 +148,6 @@ export interface GatewayConfig {
    * MUTATION_RATE_BURST (default 10). Per gateway instance.
    */
   mutationRateLimit: { count: number; perSeconds: number; burst: number } | null;
-  // <<< resilience, security and speed
-  // >>> operations and observability
   /**
    * Serve the GraphQL explorer (GraphiQL, bundled from the installed
    * packages) at / and at GET /graphql for browsers (EXPLORER=on|off).
@@ -176,7 +173,6 @@ export interface GatewayConfig {
    * OTEL_SERVICE_NAME (default `one-thing-gateway`). No endpoint = no export.
    */
   tracing: { tracesUrl: string | null; headers: Record<string, string>; serviceName: string };
-  // <<< operations and observability
 }
 
 export const POLICY_TARGETS = ['matter-registry', 'e-certificates', 'data-center', 'evaluation', 'approval'] as const;
@@ -240,7 +236,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     return fallback;
   };
 
-  // >>> resilience, security and speed
   const choice = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const raw = text(name)?.toLowerCase();
     if (raw === undefined) return fallback;
@@ -261,7 +256,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     }
     return { count, perSeconds, burst };
   };
-  // <<< resilience, security and speed
 
   const policies = (name: string): GatewayConfig['upstreamPolicies'] => {
     const raw = text(name);
@@ -342,7 +336,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       maxPerSubject: integer('MAX_SUBSCRIPTIONS_PER_SUBJECT', 5, 1, 1000),
       heartbeatMs: integer('SUBSCRIPTION_HEARTBEAT_MS', 15_000, 10, 300_000),
     },
-    // >>> resilience, security and speed
     queryLimits: {
       maxDepth: integer('MAX_QUERY_DEPTH', 12, 1, 1000),
       maxAliases: integer('MAX_QUERY_ALIASES', 30, 0, 100_000),
@@ -351,15 +344,12 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     },
     trustedDocuments: choice('TRUSTED_DOCUMENTS', ['contract', 'off'] as const, 'off'),
     mutationRateLimit: rate('MUTATION_RATE_LIMIT', { count: 30, perSeconds: 60 }, integer('MUTATION_RATE_BURST', 10, 1, 100_000)),
-    // <<< resilience, security and speed
-    // >>> operations and observability
     explorer: bool('EXPLORER', !anyUpstreamSet),
     dashboard: bool('DASHBOARD', true),
     citizenPage: bool('CITIZEN_PAGE', !anyUpstreamSet),
     metricsToken: text('METRICS_TOKEN') ?? null,
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     tracing: { tracesUrl: null, headers: {}, serviceName: text('OTEL_SERVICE_NAME') ?? 'one-thing-gateway' },
-    // <<< operations and observability
   };
   if (config.secretsKey !== null && !isKey(config.secretsKey)) {
     problems.push('SECRETS_KEY must be 32 bytes, written as 64 hex digits or base64');
@@ -423,7 +413,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     ...(issuer !== undefined ? { issuer } : {}),
     ...(audience !== undefined ? { audience } : {}),
   };
-  // >>> operations and observability
   if (config.metricsToken !== null && config.metricsToken.length < 16) problems.push('METRICS_TOKEN must be at least 16 characters long');
   const tracesEndpoint = text('OTEL_EXPORTER_OTLP_TRACES_ENDPOINT');
   const otlpEndpoint = text('OTEL_EXPORTER_OTLP_ENDPOINT');
@@ -447,7 +436,6 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
       problems.push(`OTEL_EXPORTER_OTLP_HEADERS: the value of ${key} is not valid percent-encoding`);
     }
   }
-  // <<< operations and observability
   if (problems.length) throw new ConfigError(problems);
   return config;
 }

@@ -29,10 +29,9 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidInputError } from '../domain/answers.ts';
 import type { AssessmentMetrics } from '../domain/metrics.ts';
 import type { RegionReplicationCandidate } from '../usecases/cross-region.ts';
-import { UnauthenticatedError, UpstreamError, UpstreamTimeoutError } from '../lib/errors.ts';
+import { BadUserInputError, type ErrorCode, UnauthenticatedError, UpstreamError, UpstreamTimeoutError } from '../lib/errors.ts';
 import type { Viewer } from './context.ts';
 import { errorBody, sendJson } from './http.ts';
 import { problemText } from '../domain/problem-texts.ts';
@@ -83,7 +82,7 @@ export async function handleMetricsCsv(req: IncomingMessage, res: ServerResponse
       deps.departmentNames ? deps.departmentNames().catch(() => new Map<string, string>()) : new Map<string, string>(),
     ]);
   } catch (error) {
-    if (error instanceof InvalidInputError) return fail(400, 'BAD_USER_INPUT', error.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    if (error instanceof BadUserInputError) return fail(400, 'BAD_USER_INPUT', error.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
     if (error instanceof UpstreamError) {
       return fail(error instanceof UpstreamTimeoutError ? 504 : 502, error.code, `${error.upstream} failed: the metrics cannot be computed now`);
     }
@@ -95,7 +94,7 @@ export async function handleMetricsCsv(req: IncomingMessage, res: ServerResponse
 
 const failWith =
   (res: ServerResponse) =>
-  (status: number, code: string, message: string, headers: Record<string, string> = {}): void =>
+  (status: number, code: ErrorCode, message: string, headers: Record<string, string> = {}): void =>
     sendJson(res, status, errorBody(code, message), { 'cache-control': 'no-store', ...headers });
 
 /**
@@ -383,7 +382,7 @@ export async function handleReplicationBacklogCsv(req: IncomingMessage, res: Ser
       deps.departmentNames ? deps.departmentNames().catch(() => new Map<string, string>()) : new Map<string, string>(),
     ]);
   } catch (error) {
-    if (error instanceof InvalidInputError) return fail(400, 'BAD_USER_INPUT', error.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
+    if (error instanceof BadUserInputError) return fail(400, 'BAD_USER_INPUT', error.problems.map((p) => `${p.field}: ${p.message}`).join('; '));
     if (error instanceof UpstreamError) {
       return fail(error instanceof UpstreamTimeoutError ? 504 : 502, error.code, `${error.upstream} failed: the backlog cannot be listed now`);
     }

@@ -1,10 +1,11 @@
 /** Small helpers for the gateway's plain node:http endpoints. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { ErrorCode } from '../lib/errors.ts';
 
 export class HttpError extends Error {
   constructor(
     readonly status: number,
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
@@ -55,6 +56,6 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
 }
 
 /** The body of a non-GraphQL error answer, shaped like a GraphQL error so clients handle one format. */
-export function errorBody(code: string, message: string) {
+export function errorBody(code: ErrorCode, message: string) {
   return { errors: [{ message, extensions: { code } }] };
 }

@@ -5,6 +5,7 @@
  * is not a non-empty string = UNAUTHENTICATED
  * (never silently anonymous, or a broken login would look like a logout).
  */
+import { createPublicKey } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { SignJWT, errors as joseErrors, importSPKI, jwtVerify, type JWTPayload, type CryptoKey } from 'jose';
 import { UnauthenticatedError } from '../lib/errors.ts';
@@ -30,7 +31,7 @@ export async function createTokenVerifier(settings: IdentitySettings): Promise<T
   let key: Uint8Array | CryptoKey;
   let algorithms: string[];
   if (settings.publicKeyPem) {
-    const algorithm = settings.publicKeyPem.includes('BEGIN PUBLIC KEY') && detectEc(settings.publicKeyPem) ? 'ES256' : 'RS256';
+    const algorithm = publicKeyType(settings.publicKeyPem) === 'ec' ? 'ES256' : 'RS256';
     key = await importSPKI(settings.publicKeyPem, algorithm);
     algorithms = [algorithm];
   } else if (settings.secret) {
@@ -88,10 +89,13 @@ function viewerFromClaims(payload: JWTPayload): Viewer {
   return { kind: 'user', subject, name, role: role as Role };
 }
 
-function detectEc(pem: string): boolean {
-  // An EC SubjectPublicKeyInfo carries the id-ecPublicKey OID (1.2.840.10045.2.1).
-  const der = Buffer.from(pem.replace(/-----[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
-  return der.includes(Buffer.from([0x2a, 0x86, 0x48, 0xce, 0x3d, 0x02, 0x01]));
+/** `ec`, `rsa`, …; undefined for text Node cannot read as a public key, which `importSPKI` then refuses with its own message. */
+function publicKeyType(pem: string): string | undefined {
+  try {
+    return createPublicKey(pem).asymmetricKeyType;
+  } catch {
+    return undefined;
+  }
 }
 
 export interface TokenClaims {

@@ -13,17 +13,18 @@
  *   at most ~1300 with the largest page;
  * - tokens (MAX_QUERY_TOKENS, default 2000): lexical tokens of the document,
  *   enforced by graphql's own parser (Apollo's `parseOptions.maxTokens`), so
- *   a huge document is refused before it is even parsed into an AST. The
- *   largest contract operation has about 200.
+ *   a huge document is refused before it is even parsed into an AST;
+ *   {@link tokenLimitRefusal} tells that refusal from other syntax errors.
+ *   The largest contract operation has about 200.
  *
  * Depth, aliases and cost are GraphQL validation rules, added through
  * Apollo's `validationRules`: they run once per document (Apollo caches
  * validated documents), never per variable values. Every refusal has
  * `extensions.code` QUERY_TOO_COMPLEX (HTTP 400) with `extensions.limit`
  * (`depth` | `aliases` | `cost` | `tokens`), `extensions.max` and, but for
- * tokens, `extensions.actual`; {@link reclassifyLimitError} restores that
- * code in `formatError`, since Apollo files every validation error under
- * GRAPHQL_VALIDATION_FAILED and every parse error under GRAPHQL_PARSE_FAILED.
+ * tokens, `extensions.actual`: each refusal is a {@link QueryTooComplexError},
+ * which `formatError` presents with its own code although Apollo files every
+ * validation error under GRAPHQL_VALIDATION_FAILED.
  *
  * Introspection (`__schema`, `__type`) is left out of depth and cost: whether
  * it is allowed at all is INTROSPECTION's decision, and graphql's own
@@ -32,6 +33,9 @@
 import {
   GraphQLError,
   Kind,
+  Lexer,
+  Source,
+  TokenKind,
   getNamedType,
   getNullableType,
   isAbstractType,
@@ -43,7 +47,6 @@ import {
   type FieldNode,
   type FragmentDefinitionNode,
   type GraphQLFieldMap,
-  type GraphQLFormattedError,
   type GraphQLNamedType,
   type GraphQLSchema,
   type OperationDefinitionNode,
@@ -52,11 +55,11 @@ import {
   type ValidationRule,
   type ValueNode,
 } from 'graphql';
+import { QueryTooComplexError, type LimitKind } from '../lib/errors.ts';
 import { MAX_PAGE } from '../store/applications.ts';
+import { extensionsOf } from './errors.ts';
 
-export const QUERY_TOO_COMPLEX = 'QUERY_TOO_COMPLEX';
-
-export type LimitKind = 'depth' | 'aliases' | 'cost' | 'tokens';
+export type { LimitKind };
 
 export interface QueryLimits {
   /** Levels of nested fields (MAX_QUERY_DEPTH). */
@@ -83,21 +86,10 @@ export interface CostOptions {
   maxPage?: number;
 }
 
-/** A refused operation; Apollo keeps it as the `originalError` of its validation error. */
-export class QueryLimitError extends GraphQLError {
-  constructor(
-    readonly limit: LimitKind,
-    readonly max: number,
-    readonly actual: number | null,
-    message: string,
-    node?: OperationDefinitionNode,
-  ) {
-    super(message, {
-      ...(node ? { nodes: [node] } : {}),
-      extensions: { code: QUERY_TOO_COMPLEX, limit, max, ...(actual === null ? {} : { actual }) },
-    });
-    this.name = 'QueryLimitError';
-  }
+/** A refused operation, reported to graphql's validation; Apollo keeps the typed error as its `originalError`. */
+function refusal(node: OperationDefinitionNode, limit: LimitKind, max: number, actual: number, message: string): GraphQLError {
+  const error = new QueryTooComplexError(limit, max, actual, message);
+  return new GraphQLError(message, { nodes: [node], originalError: error, extensions: extensionsOf(error) });
 }
 
 const operationLabel = (node: OperationDefinitionNode) => (node.name ? `Operation ${node.name.value}` : 'The operation');
@@ -272,7 +264,7 @@ export function depthLimitRule(max: number): ValidationRule {
       const depth = operationDepth(node, fragmentsOf(context));
       if (depth > max) {
         context.reportError(
-          new QueryLimitError('depth', max, depth, `${operationLabel(node)} is nested ${depth} levels deep; the limit is ${max}`, node),
+          refusal(node, 'depth', max, depth, `${operationLabel(node)} is nested ${depth} levels deep; the limit is ${max}`),
         );
       }
     },
@@ -286,7 +278,7 @@ export function aliasLimitRule(max: number): ValidationRule {
       const aliases = operationAliases(node, fragmentsOf(context));
       if (aliases > max) {
         context.reportError(
-          new QueryLimitError('aliases', max, aliases, `${operationLabel(node)} uses ${aliases} aliases; the limit is ${max}`, node),
+          refusal(node, 'aliases', max, aliases, `${operationLabel(node)} uses ${aliases} aliases; the limit is ${max}`),
         );
       }
     },
@@ -300,7 +292,7 @@ export function costLimitRule(max: number, options: CostOptions = {}): Validatio
       const cost = operationCost(context.getSchema(), node, fragmentsOf(context), options);
       if (cost > max) {
         context.reportError(
-          new QueryLimitError('cost', max, cost, `${operationLabel(node)} has a cost of ${cost}; the limit is ${max}`, node),
+          refusal(node, 'cost', max, cost, `${operationLabel(node)} has a cost of ${cost}; the limit is ${max}`),
         );
       }
     },
@@ -312,28 +304,28 @@ export function queryLimitRules(limits: QueryLimits, options: CostOptions = {}):
   return [depthLimitRule(limits.maxDepth), aliasLimitRule(limits.maxAliases), costLimitRule(limits.maxCost, options)];
 }
 
-const TOKEN_LIMIT = /Document contains more th(?:an|at) (\d+) tokens/;
+/** Whether `query` has more than `max` lexical tokens; counting stops there. Unlexable text is left to the parser to report. */
+export function hasMoreTokensThan(query: string, max: number): boolean {
+  const lexer = new Lexer(new Source(query));
+  let count = 0;
+  try {
+    // Counted as graphql's parser counts for `maxTokens`: every token but the end, comments skipped.
+    while (lexer.advance().kind !== TokenKind.EOF) {
+      if (++count > max) return true;
+    }
+  } catch (error) {
+    if (error instanceof GraphQLError) return false;
+    throw error;
+  }
+  return false;
+}
 
 /**
- * For `formatError`: the client-facing error of a refused limit, with code
- * QUERY_TOO_COMPLEX, or `null` when `error` is something else.
+ * The refusal behind a parse error of a document over the token limit
+ * (graphql's parser stops at `maxTokens`, Apollo reports GRAPHQL_PARSE_FAILED),
+ * or null when the document failed to parse for another reason.
  */
-export function reclassifyLimitError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError | null {
-  const original = error instanceof GraphQLError ? error.originalError : undefined;
-  if (original instanceof QueryLimitError || error instanceof QueryLimitError) {
-    const limit = (original ?? error) as QueryLimitError;
-    return {
-      ...formatted,
-      extensions: { ...formatted.extensions, code: QUERY_TOO_COMPLEX, limit: limit.limit, max: limit.max, ...(limit.actual === null ? {} : { actual: limit.actual }) },
-    };
-  }
-  const tokens = formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' ? TOKEN_LIMIT.exec(formatted.message) : null;
-  if (tokens) {
-    const max = Number(tokens[1]);
-    return {
-      message: `The document has more than ${max} tokens; the limit is ${max}`,
-      extensions: { ...formatted.extensions, code: QUERY_TOO_COMPLEX, limit: 'tokens', max },
-    };
-  }
-  return null;
+export function tokenLimitRefusal(source: string, maxTokens: number): QueryTooComplexError | null {
+  if (!hasMoreTokensThan(source, maxTokens)) return null;
+  return new QueryTooComplexError('tokens', maxTokens, null, `The document has more than ${maxTokens} tokens; the limit is ${maxTokens}`);
 }

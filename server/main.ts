@@ -24,20 +24,17 @@ try {
   const booted = await bootGateway({ logger });
   const { gateway, sandbox, sandboxConnectors, demoUsers } = booted;
   logger.info({ url: `${gateway.url}/graphql` }, 'one-thing gateway ready');
-  // >>> operations and observability: build the explorer's and dashboard's bundles now rather than on the first page view
+  // build the explorer's and dashboard's bundles now rather than on the first page view
   void gateway.warmUp().catch((error: unknown) => logger.warn({ err: error }, 'the browser pages could not be built'));
-  // <<< operations and observability
   if (sandbox) {
     // Printed for the person who just ran `npm start`; tokens of sandbox demo users only.
     const lines = [
       '',
       `  One-thing gateway with the sandbox: POST ${gateway.url}/graphql`,
-      // >>> operations and observability
       ...(booted.config.explorer ? [`  GraphQL explorer: ${gateway.url}/`] : []),
       ...(booted.config.dashboard ? [`  Assessment dashboard: ${gateway.url}/dashboard (log in with the EVALUATOR token)`] : []),
       ...(booted.config.citizenPage ? [`  Citizen page: ${gateway.url}/citizen (sign in with a demo applicant)`] : []),
       `  Health: ${gateway.url}/healthz  ${gateway.url}/readyz   Metrics: ${gateway.url}/metrics`,
-      // <<< operations and observability
       ...describeSandbox(sandbox, {
         noteOf: (department) => {
           const servedBy = sandboxConnectors?.servedBy.get(department.departmentCode);
@@ -56,7 +53,7 @@ try {
   const stop = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    // >>> operations and observability: graceful, bounded shutdown
+    // graceful, bounded shutdown
     // Stop accepting, /readyz 503, let in-flight requests finish (SHUTDOWN_GRACE_MS at most), drain the
     // outbox work in progress, close the database. Past the grace period (and 5 s to close), exit anyway:
     // a delivery cut short is retried with the same Idempotency-Key by the next instance.
@@ -74,7 +71,6 @@ try {
     }
     logger.info('stopped');
     process.exit(0);
-    // <<< operations and observability
   };
   process.on('SIGTERM', () => void stop('SIGTERM'));
   process.on('SIGINT', () => void stop('SIGINT'));

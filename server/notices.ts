@@ -17,9 +17,9 @@
  * topic; 503 with the upstream's code when the registry cannot be reached.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { InvalidInputError, type RawAnswer } from '../domain/answers.ts';
+import type { RawAnswer } from '../domain/answers.ts';
 import { renderNoticePdf } from '../documents/notice-pdf.ts';
-import { GatewayError, isUpstreamError } from '../lib/errors.ts';
+import { BadUserInputError, GatewayError, InvalidInputError, isUpstreamError } from '../lib/errors.ts';
 import { situationNotice } from '../usecases/notice.ts';
 import { createContext, type Viewer } from './context.ts';
 import { noticeDeps } from './documents.ts';
@@ -64,7 +64,7 @@ export interface NoticeRouteDeps {
   now?: () => Date;
 }
 
-function badInput(res: ServerResponse, error: InvalidInputError) {
+function badInput(res: ServerResponse, error: BadUserInputError) {
   sendJson(res, 400, { errors: [{ message: error.message, extensions: { code: 'BAD_USER_INPUT', problems: error.problems } }] });
 }
 
@@ -104,7 +104,7 @@ export async function handleNotice(req: IncomingMessage, res: ServerResponse, ur
     });
     res.end(req.method === 'HEAD' ? undefined : pdf);
   } catch (error) {
-    if (error instanceof InvalidInputError) return badInput(res, error);
+    if (error instanceof BadUserInputError) return badInput(res, error);
     if (isUpstreamError(error)) return sendJson(res, 503, { errors: [{ message: error.message, extensions: { code: error.code, upstream: error.upstream } }] });
     throw error;
   }

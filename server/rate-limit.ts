@@ -28,6 +28,7 @@ import { Kind, type DocumentNode, type FragmentDefinitionNode, type OperationDef
 import { LRUCache } from 'lru-cache';
 import { BadUserInputError, RateLimitedError } from '../lib/errors.ts';
 import type { GatewayContext } from './context.ts';
+import { requestError } from './errors.ts';
 
 export interface RateLimitSettings {
   /** Tokens added per `perSeconds`. */
@@ -90,15 +91,6 @@ export class TokenBucketLimiter {
   }
 }
 
-/** RATE_LIMITED, answered with HTTP 429 and Retry-After. */
-export class MutationRateLimitedError extends RateLimitedError {
-  constructor(retryAfterSeconds: number) {
-    super(retryAfterSeconds);
-    // Apollo Server takes `extensions.http` as the status and headers of the response, and leaves it out of the body.
-    this.extensions.http = { status: 429, headers: new Map([['retry-after', String(retryAfterSeconds)]]) };
-  }
-}
-
 const clientAddresses = new WeakMap<object, string>();
 
 /** Remembers the client address of a request's context (set by the HTTP server). */
@@ -145,15 +137,15 @@ export function mutationRateLimitPlugin(limiter: TokenBucketLimiter): ApolloServ
           const result = limiter.take(rateLimitKey(contextValue), mutations);
           if (result.allowed) return;
           if (result.retryAfterSeconds === null) {
-            const error = new BadUserInputError(`One operation may run at most ${limiter.burst} mutations`, [
-              { field: 'mutation', code: 'TOO_MANY_MUTATIONS', message: `the operation has ${mutations} mutations; at most ${limiter.burst} are allowed` },
-            ]);
-            // Refused before execution: a request error (Apollo would answer 500 for an error thrown here without a status).
-            error.extensions.http = { status: 400 };
-            throw error;
+            // Refused before execution: a request error, with its HTTP status (Apollo would answer 500 without one).
+            throw requestError(
+              new BadUserInputError(`One operation may run at most ${limiter.burst} mutations`, [
+                { field: 'mutation', code: 'TOO_MANY_MUTATIONS', message: `the operation has ${mutations} mutations; at most ${limiter.burst} are allowed` },
+              ]),
+            );
           }
           contextValue.logger.warn({ viewer: contextValue.viewer.kind, mutations }, 'mutation rate limit reached');
-          throw new MutationRateLimitedError(result.retryAfterSeconds);
+          throw requestError(new RateLimitedError(result.retryAfterSeconds)); // 429 with Retry-After
         },
       };
     },

@@ -33,12 +33,13 @@ import {
   type OperationDefinitionNode,
   type ValueNode,
 } from 'graphql';
-import { BadUserInputError, type InputProblemInfo } from '../lib/errors.ts';
+import { BadUserInputError, type InputProblem } from '../lib/errors.ts';
+import { requestError } from './errors.ts';
 import { findControlCharacter } from '../lib/text.ts';
 
 export const INVALID_CHARACTER = 'INVALID_CHARACTER';
 
-function problemAt(field: string, character: string): InputProblemInfo {
+function problemAt(field: string, character: string): InputProblem {
   return {
     field,
     code: INVALID_CHARACTER,
@@ -49,7 +50,7 @@ function problemAt(field: string, character: string): InputProblemInfo {
 const child = (path: string, key: string | number) => (typeof key === 'number' ? `${path}[${key}]` : `${path}.${key}`);
 
 /** Problems of an inline literal of input type `type` (variables inside it are checked with the variables). */
-function literalProblems(value: ValueNode, type: GraphQLInputType, path: string, problems: InputProblemInfo[]): void {
+function literalProblems(value: ValueNode, type: GraphQLInputType, path: string, problems: InputProblem[]): void {
   const nullable = getNullableType(type);
   if (value.kind === Kind.VARIABLE || value.kind === Kind.NULL) return;
   if (isListType(nullable)) {
@@ -73,7 +74,7 @@ function literalProblems(value: ValueNode, type: GraphQLInputType, path: string,
 }
 
 /** Problems of a variable's value (as sent, before coercion) of input type `type`. */
-function valueProblems(value: unknown, type: GraphQLInputType, path: string, problems: InputProblemInfo[]): void {
+function valueProblems(value: unknown, type: GraphQLInputType, path: string, problems: InputProblem[]): void {
   const nullable = getNullableType(type);
   if (value === null || value === undefined) return;
   if (isListType(nullable)) {
@@ -107,8 +108,8 @@ export function controlCharacterProblems(
   document: DocumentNode,
   operation: OperationDefinitionNode,
   variables: Readonly<Record<string, unknown>> | undefined,
-): InputProblemInfo[] {
-  const problems: InputProblemInfo[] = [];
+): InputProblem[] {
+  const problems: InputProblem[] = [];
   for (const definition of operation.variableDefinitions ?? []) {
     const type = typeFromAST(schema, definition.type) as GraphQLInputType | undefined;
     if (!type) continue;
@@ -141,13 +142,13 @@ export function textInputPlugin<TContext extends object>(): ApolloServerPlugin<T
           if (!operation) return;
           const problems = controlCharacterProblems(schema, document, operation, request.variables);
           if (problems.length === 0) return;
-          const error = new BadUserInputError(
-            `The request holds control characters in ${problems.length === 1 ? problems[0]!.field : `${problems.length} places`}; only tab and newline are allowed in text`,
-            problems,
+          // Refused before execution: a request error, with its HTTP status (Apollo would answer 500 without one).
+          throw requestError(
+            new BadUserInputError(
+              `The request holds control characters in ${problems.length === 1 ? problems[0]!.field : `${problems.length} places`}; only tab and newline are allowed in text`,
+              problems,
+            ),
           );
-          // Refused before execution: a request error (Apollo would answer 500 for an error thrown here without a status).
-          error.extensions.http = { status: 400 };
-          throw error;
         },
       };
     },

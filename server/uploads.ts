@@ -26,6 +26,7 @@
  * @module
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { UnauthenticatedError, type ErrorCode } from '../lib/errors.ts';
 
 import type { Database } from '../store/database.ts';
 import { ForbiddenError } from '../lib/errors.ts';
@@ -124,7 +125,7 @@ function refuse(
   req: IncomingMessage,
   res: ServerResponse,
   status: number,
-  code: string,
+  code: ErrorCode,
   message: string,
   headers: Record<string, string> = {},
 ): void {
@@ -139,11 +140,8 @@ function isMultipart(req: IncomingMessage, body: Buffer): boolean {
   return start.startsWith('--') && /content-disposition:\s*form-data/i.test(start);
 }
 
-function isUnauthenticated(error: unknown): error is Error {
-  return (
-    error instanceof Error &&
-    (error as { extensions?: { code?: unknown } }).extensions?.code === 'UNAUTHENTICATED'
-  );
+function isUnauthenticated(error: unknown): error is UnauthenticatedError {
+  return error instanceof UnauthenticatedError;
 }
 
 /**

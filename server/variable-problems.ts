@@ -10,10 +10,10 @@
  */
 import { GraphQLError, Kind, type GraphQLFormattedError } from 'graphql';
 
-import type { InputProblemInfo } from '../lib/errors.ts';
+import type { InputProblem } from '../lib/errors.ts';
 
 /** The problem of a variable-coercion error, or null for any other error. */
-export function variableProblem(error: unknown): InputProblemInfo | null {
+export function variableProblem(error: unknown): InputProblem | null {
   if (!(error instanceof GraphQLError)) return null;
   const definition = error.nodes?.[0];
   if (definition?.kind !== Kind.VARIABLE_DEFINITION) return null;

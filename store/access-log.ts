@@ -71,14 +71,22 @@ export function encodeAccessLogCursor(id: string): string {
   return Buffer.from(CURSOR_PREFIX + id, 'utf8').toString('base64url');
 }
 
-/** The id in a cursor made by {@link encodeAccessLogCursor}; throws a RangeError for anything else. */
-export function decodeAccessLogCursor(cursor: string): string {
-  const invalid = () =>
-    new RangeError(`invalid access-log cursor ${JSON.stringify(cursor)}: pass the endCursor of a previous page`);
-  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) throw invalid();
+/** The id in a cursor made by {@link encodeAccessLogCursor}, or null for anything else. */
+export function accessLogCursorId(cursor: string): string | null {
+  if (!/^[A-Za-z0-9_-]{1,64}$/.test(cursor)) return null;
   const text = Buffer.from(cursor, 'base64url').toString('utf8');
   const id = text.startsWith(CURSOR_PREFIX) ? text.slice(CURSOR_PREFIX.length) : '';
-  if (!/^[1-9][0-9]{0,18}$/.test(id) || BigInt(id) > MAX_BIGINT || encodeAccessLogCursor(id) !== cursor) throw invalid();
+  if (!/^[1-9][0-9]{0,18}$/.test(id) || BigInt(id) > MAX_BIGINT || encodeAccessLogCursor(id) !== cursor) return null;
+  return id;
+}
+
+/** Whether `cursor` is one {@link encodeAccessLogCursor} made. */
+export const isAccessLogCursor = (cursor: string): boolean => accessLogCursorId(cursor) !== null;
+
+/** The id in a cursor made by {@link encodeAccessLogCursor}; throws a RangeError for anything else. */
+export function decodeAccessLogCursor(cursor: string): string {
+  const id = accessLogCursorId(cursor);
+  if (id === null) throw new RangeError(`invalid access-log cursor ${JSON.stringify(cursor)}: pass the endCursor of a previous page`);
   return id;
 }
 

@@ -183,15 +183,27 @@ export function encodeCursor(at: Date, id: string): string {
   return Buffer.from(JSON.stringify([at.toISOString(), id]), 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string): { at: Date; id: string } {
+/** The position in a cursor of a page of applications or cases, or null for text that is not one. */
+function cursorPosition(cursor: string): { at: Date; id: string } | null {
+  let parsed: unknown;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [unknown, unknown];
-    const date = new Date(String(at));
-    if (typeof id !== 'string' || Number.isNaN(date.getTime())) throw new Error('bad cursor');
-    return { at: date, id };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new RangeError(`invalid cursor ${JSON.stringify(cursor)}: pass the endCursor of a previous page`);
+    return null;
   }
+  if (!Array.isArray(parsed)) return null;
+  const [at, id] = parsed as unknown[];
+  const date = new Date(String(at));
+  return typeof id === 'string' && !Number.isNaN(date.getTime()) ? { at: date, id } : null;
+}
+
+/** Whether `cursor` is the endCursor of a page of applications or cases. */
+export const isCursor = (cursor: string): boolean => cursorPosition(cursor) !== null;
+
+export function decodeCursor(cursor: string): { at: Date; id: string } {
+  const position = cursorPosition(cursor);
+  if (!position) throw new RangeError(`invalid cursor ${JSON.stringify(cursor)}: pass the endCursor of a previous page`);
+  return position;
 }
 
 /** At most 100 items a page: a client cannot ask the database for everything at once. */

@@ -19,7 +19,7 @@
 import { randomUUID } from 'node:crypto';
 
 import type { ApprovalEndpoint } from '../connectors/approval/endpoint.ts';
-import { BadUserInputError, type InputProblemInfo } from '../lib/errors.ts';
+import { BadUserInputError, type InputProblem } from '../lib/errors.ts';
 import type { SecretBox } from '../lib/secrets.ts';
 import type { Database, Queryable } from './database.ts';
 
@@ -75,12 +75,11 @@ const UNIQUE_VIOLATION = '23505';
 const REGISTER_ATTEMPTS = 3;
 
 /**
- * A registration refused because of its input. It is a `BAD_USER_INPUT`
- * GraphQL error listing every problem (`extensions.problems`), so resolvers
- * may let it through as is.
+ * A registration refused because of its input: a `BAD_USER_INPUT` error
+ * listing every problem, so resolvers may let it through as is.
  */
 export class ConnectorValidationError extends BadUserInputError {
-  constructor(problems: readonly InputProblemInfo[]) {
+  constructor(problems: readonly InputProblem[]) {
     super(`The connector registration is invalid: ${problems.map((p) => `${p.field}: ${p.message}`).join('; ')}`, problems);
     this.name = 'ConnectorValidationError';
   }
@@ -98,8 +97,8 @@ export function validateRegistration(
   input: RegisterConnectorInput,
 ):
   | { ok: true; value: NormalisedRegistration }
-  | { ok: false; problems: InputProblemInfo[]; valid: Partial<Pick<NormalisedRegistration, 'departmentCode' | 'baseUrl' | 'matterCodes'>> } {
-  const problems: InputProblemInfo[] = [];
+  | { ok: false; problems: InputProblem[]; valid: Partial<Pick<NormalisedRegistration, 'departmentCode' | 'baseUrl' | 'matterCodes'>> } {
+  const problems: InputProblem[] = [];
   const problem = (field: string, code: string, message: string) => problems.push({ field, code, message });
 
   const departmentCode = typeof input.departmentCode === 'string' ? input.departmentCode.trim() : '';

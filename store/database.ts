@@ -27,17 +27,10 @@ import { PGlite, types as pgliteTypes } from '@electric-sql/pglite';
 import pg from 'pg';
 
 import { applyMigrations, loadMigrations, type MigrationConnection } from './migrate.ts';
+import type { Queryable } from './queryable.ts';
 
 /** Something SQL can be sent to: the database, or a transaction. */
-export interface Queryable {
-  /**
-   * Runs one SQL statement with parameters `$1..$n`.
-   * @returns the rows (plain objects, see the module comment for value types)
-   *   and `rowCount`: rows returned, or rows affected by INSERT/UPDATE/DELETE
-   *   without RETURNING (0 for other statements).
-   */
-  query<R = Record<string, unknown>>(sql: string, params?: readonly unknown[]): Promise<{ rows: R[]; rowCount: number }>;
-}
+export type { Queryable };
 
 /** An open database, already migrated. */
 export interface Database extends Queryable {

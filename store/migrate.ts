@@ -19,7 +19,7 @@ import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import type { Queryable } from './database.ts';
+import type { Queryable } from './queryable.ts';
 
 /** One migration file. */
 export interface Migration {

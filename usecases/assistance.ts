@@ -233,11 +233,11 @@ export async function assistedViewer(
   request: { sessionId: string },
 ): Promise<AssistedCitizen> {
   if (actor.kind !== 'user' || actor.role !== 'WINDOW_STAFF' || !actor.hall) {
-    throw new ForbiddenError('Only window staff act in an assistance session', 'ASSISTANCE_STAFF_ONLY', 403);
+    throw new ForbiddenError('Only window staff act in an assistance session', 'ASSISTANCE_STAFF_ONLY');
   }
   const session = await findSession(deps.db, request.sessionId);
   const refusal = sessionRefusal(session, actor.subject, clock(deps));
-  if (refusal) throw new ForbiddenError(SESSION_REFUSAL_MESSAGES[refusal], refusal, 403);
+  if (refusal) throw new ForbiddenError(SESSION_REFUSAL_MESSAGES[refusal], refusal);
   const s = session!;
   return {
     kind: 'user',

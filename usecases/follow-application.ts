@@ -7,7 +7,7 @@
  * and is replayed everything after it.
  */
 import { mayFollowApplication, type Follower } from '../domain/application-events.ts';
-import { BadUserInputError, NotFoundError, TooManySubscriptionsError, UnauthenticatedError, type InputProblemInfo } from '../lib/errors.ts';
+import { BadUserInputError, NotFoundError, TooManySubscriptionsError, UnauthenticatedError, type InputProblem } from '../lib/errors.ts';
 import { eventsAfter, latestEventId, type ApplicationEventRecord } from '../store/application-events.ts';
 import { findApplication } from '../store/applications.ts';
 import type { Queryable } from '../store/database.ts';
@@ -58,8 +58,8 @@ const EVENT_ID = /^\d{1,18}$/;
 const MAX_ID_LENGTH = 100;
 const BATCH = 100;
 
-function problemsOf(request: FollowApplicationRequest): InputProblemInfo[] {
-  const problems: InputProblemInfo[] = [];
+function problemsOf(request: FollowApplicationRequest): InputProblem[] {
+  const problems: InputProblem[] = [];
   if (request.applicationId.trim() === '') problems.push({ field: 'id', code: 'EMPTY', message: 'the application id is empty' });
   else if (request.applicationId.length > MAX_ID_LENGTH) {
     problems.push({ field: 'id', code: 'TOO_LONG', message: `an application id has at most ${MAX_ID_LENGTH} characters` });

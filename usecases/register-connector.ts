@@ -9,7 +9,7 @@
 import type { ConnectorDirectory } from '../connectors/approval/directory.ts';
 import type { HealthMonitor } from '../connectors/approval/health.ts';
 import { DestinationRefusedError, type EgressPolicy } from '../connectors/egress.ts';
-import type { InputProblemInfo } from '../lib/errors.ts';
+import type { InputProblem } from '../lib/errors.ts';
 import { ConnectorValidationError, validateRegistration, type ConnectorRecord } from '../store/connectors.ts';
 
 /** GraphQL `RegisterConnectorInput`. */
@@ -77,7 +77,7 @@ async function mattersOfDepartment(
   deps: RegisterConnectorDeps,
   departmentCode: string | undefined,
   codes: readonly string[],
-): Promise<InputProblemInfo[]> {
+): Promise<InputProblem[]> {
   if (codes.length === 0) return [];
   if (departmentCode === undefined) {
     return [{ field: 'matterCodes', code: 'NOT_CHECKED', message: 'Whether the matters are the department\'s was not checked: the department code is invalid' }];
@@ -91,7 +91,7 @@ async function mattersOfDepartment(
   });
 }
 
-async function destination(deps: RegisterConnectorDeps, baseUrl: string | undefined, given: unknown): Promise<InputProblemInfo[]> {
+async function destination(deps: RegisterConnectorDeps, baseUrl: string | undefined, given: unknown): Promise<InputProblem[]> {
   if (baseUrl === undefined) {
     const blank = typeof given !== 'string' || given.trim() === '';
     return blank ? [] : [{ field: 'baseUrl', code: 'NOT_CHECKED', message: 'Where the base URL leads was not checked: it is not a usable URL yet' }];

@@ -1,3 +1,4 @@
+import { extensionsOf } from '../../server/errors.ts';
 import { afterEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { UpstreamClient, type UpstreamCallRecord, type UpstreamPolicy } from '../../connectors/http.ts';
@@ -88,7 +89,7 @@ describe('UpstreamClient', () => {
     const error = await client.get('/x', itemsSchema).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UpstreamUnavailableError);
-    expect((error as UpstreamUnavailableError).extensions).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'matter-registry', upstreamStatus: 503 });
+    expect(extensionsOf(error as UpstreamUnavailableError)).toEqual({ code: 'UPSTREAM_UNAVAILABLE', upstream: 'matter-registry', upstreamStatus: 503 });
     expect(server.requests).toHaveLength(1);
   });
 
@@ -110,7 +111,7 @@ describe('UpstreamClient', () => {
     const error = await client.get('/x', itemsSchema).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UpstreamTimeoutError);
-    expect((error as UpstreamTimeoutError).extensions).toEqual({ code: 'UPSTREAM_TIMEOUT', upstream: 'matter-registry' });
+    expect(extensionsOf(error as UpstreamTimeoutError)).toEqual({ code: 'UPSTREAM_TIMEOUT', upstream: 'matter-registry' });
   });
 
   it('reports malformed JSON as UPSTREAM_BAD_RESPONSE without the body', async () => {
@@ -143,7 +144,7 @@ describe('UpstreamClient', () => {
     const error = await client.get('/x', itemsSchema).catch((e: unknown) => e);
 
     expect(error).toBeInstanceOf(UpstreamRejectedError);
-    expect((error as UpstreamRejectedError).extensions).toEqual({
+    expect(extensionsOf(error as UpstreamRejectedError)).toEqual({
       code: 'UPSTREAM_REJECTED',
       upstream: 'matter-registry',
       upstreamStatus: 401,

@@ -19,7 +19,7 @@ const call = (type: string, field: string, viewer: Viewer, parent: unknown = {},
   try {
     return resolver(parent, args, { viewer } as GatewayContext, {});
   } catch (error) {
-    return (error as any).extensions.code;
+    return (error as any).code;
   }
 };
 
@@ -65,7 +65,7 @@ describe('field rules', () => {
         try {
           return (wrapped as any)[type][field]({ audience: { kind: 'department', departmentCode: 'X' } }, { input: {} }, { viewer: evaluator }, {});
         } catch (error) {
-          return (error as any).extensions.code;
+          return (error as any).code;
         }
       })();
       expect(result, path).toBe('FORBIDDEN');
@@ -80,7 +80,7 @@ describe('case results', () => {
       try {
         return (wrapped as any).Case.result({ application: { audience } }, {}, { viewer }, {});
       } catch (error) {
-        return (error as any).extensions.code;
+        return (error as any).code;
       }
     };
 

@@ -5,12 +5,11 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 import {
   DEFAULT_QUERY_LIMITS,
-  QueryLimitError,
+  hasMoreTokensThan,
   operationAliases,
   operationCost,
   operationDepth,
   queryLimitRules,
-  reclassifyLimitError,
 } from '../../server/limits.ts';
 import { buildSchema } from '../../server/schema.ts';
 import { CONTRACT_OPERATIONS_DIR } from '../../server/trusted-documents.ts';
@@ -177,34 +176,18 @@ describe('the cost limit', () => {
   });
 });
 
-describe('reclassifyLimitError', () => {
-  it('gives a refused limit its code QUERY_TOO_COMPLEX back from Apollo validation code', () => {
-    const original = new QueryLimitError('depth', 12, 13, 'The operation is nested 13 levels deep; the limit is 12');
-    const apolloError = new GraphQLError(original.message, { originalError: original, extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } });
+describe('the token limit', () => {
+  it('counts tokens as graphql’s parser does, comments left out', () => {
+    const document = `# a comment of many words
+{ ${'a '.repeat(1998)}}`; // the braces and 1998 names: 2000 tokens
 
-    expect(reclassifyLimitError({ message: original.message, extensions: { code: 'GRAPHQL_VALIDATION_FAILED', limit: 'depth' } }, apolloError)).toEqual({
-      message: 'The operation is nested 13 levels deep; the limit is 12',
-      extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'depth', max: 12, actual: 13 },
-    });
+    expect([hasMoreTokensThan(document, 2000), hasMoreTokensThan(document, 1999)]).toEqual([false, true]);
+    expect(() => parse(document, { maxTokens: 2000 })).not.toThrow();
+    expect(() => parse(document, { maxTokens: 1999 })).toThrow(/1999 tokens/);
   });
 
-  it('turns graphql token limit parse error into QUERY_TOO_COMPLEX with the limit', () => {
-    let message = '';
-    try {
-      parse(`{ ${'a '.repeat(3000)} }`, { maxTokens: 2000 });
-    } catch (error) {
-      message = (error as Error).message;
-    }
-
-    expect(reclassifyLimitError({ message, extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, new GraphQLError(message))).toEqual({
-      message: 'The document has more than 2000 tokens; the limit is 2000',
-      extensions: { code: 'QUERY_TOO_COMPLEX', limit: 'tokens', max: 2000 },
-    });
-  });
-
-  it('leaves every other error alone', () => {
-    expect(reclassifyLimitError({ message: 'Syntax Error: Expected Name', extensions: { code: 'GRAPHQL_PARSE_FAILED' } }, new GraphQLError('x'))).toBeNull();
-    expect(reclassifyLimitError({ message: 'no', extensions: { code: 'FORBIDDEN' } }, new GraphQLError('no'))).toBeNull();
+  it('leaves text that is not GraphQL to the parser to report', () => {
+    expect(hasMoreTokensThan('{ "unterminated', 10)).toBe(false);
   });
 });
 

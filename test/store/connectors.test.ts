@@ -1,3 +1,4 @@
+import { extensionsOf } from '../../server/errors.ts';
 import { randomBytes } from 'node:crypto';
 
 import { describe, expect, it } from 'vitest';
@@ -41,8 +42,8 @@ async function problemsOf(promise: Promise<unknown>) {
   );
   expect(error).toBeInstanceOf(ConnectorValidationError);
   const refused = error as ConnectorValidationError;
-  expect(refused.extensions.code).toBe('BAD_USER_INPUT');
-  expect(refused.extensions.problems).toEqual(refused.problems);
+  expect(extensionsOf(refused).code).toBe('BAD_USER_INPUT');
+  expect(extensionsOf(refused).problems).toEqual(refused.problems);
   return refused.problems.map(({ field, code }) => ({ field, code }));
 }
 
