@@ -58,6 +58,8 @@ export interface ProcessStats {
   codes: Array<[string, number]>;
   /** Requests the floor answered since it started. */
   floorAnswered: number;
+  /** With BENCH_COUNT_SQL set: statements sent through the database handle since the last reset, by their start. */
+  sql: Array<[string, number]>;
 }
 
 export interface ReadyInfo {
@@ -70,6 +72,7 @@ let booted: BootedGateway | null = null;
 let floor: FloorServer | null = null;
 let dataDir: string | null = null;
 let last: RequestTrace | null = null;
+const sqlCounts = new Map<string, number>();
 const counters = { requests: 0, calls: 0, withErrors: 0, codes: new Map<string, number>() };
 
 async function boot(request: BootRequest): Promise<ReadyInfo> {
@@ -100,9 +103,19 @@ async function boot(request: BootRequest): Promise<ReadyInfo> {
         counters.calls++;
         recordUpstreamCall(record);
       },
-      delivery: { pollIntervalMs: 50, firstPollAfterMs: 50, backoffBaseMs: 50, backoffMaxMs: 200 },
+      // Production's batch cadence; only the first status read after delivery is hurried, for the set-up.
+      delivery: { firstPollAfterMs: 50, backoffBaseMs: 50, backoffMaxMs: 200 },
     },
   });
+  if (process.env.BENCH_COUNT_SQL) {
+    const db = booted.services.db as { query: (sql: string, params?: readonly unknown[]) => Promise<unknown>; transaction: Function };
+    const query = db.query.bind(db);
+    db.query = (sql, params) => {
+      const key = sql.replace(/\s+/g, ' ').slice(0, 70);
+      sqlCounts.set(key, (sqlCounts.get(key) ?? 0) + 1);
+      return query(sql, params);
+    };
+  }
   if (request.registerDepartments) {
     for (const department of sandbox.departments) {
       await booted.services.connectors.register({ ...department, createdBy: 'bench' });
@@ -132,6 +145,7 @@ function stats(): ProcessStats {
     withErrors: counters.withErrors,
     codes: [...counters.codes],
     floorAnswered: floor?.answered ?? 0,
+    sql: [...sqlCounts],
   };
 }
 
@@ -180,6 +194,7 @@ async function handle(message: Message): Promise<unknown> {
       counters.calls = 0;
       counters.withErrors = 0;
       counters.codes = new Map();
+      sqlCounts.clear();
       return null;
     case 'last-calls': {
       const calls: TracedCall[] = last?.calls ?? [];

@@ -11,6 +11,7 @@
  *
  *   npm run bench -- --duration 10 --connections 50 --latency 20 [--requests 2000]
  *                    [--postgres | --database postgres://…] [--instances 2]
+ *   npm run bench -- --builds optimised --operations SituationPlan --profile /tmp/prof
  *   npm run bench -- --scale …   (cost as the data grows: bench/scale.ts)
  *
  * (or BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LATENCY_MS,
@@ -68,6 +69,7 @@ const { values: args } = parseArgs({
     builds: { type: 'string', default: 'optimised,floor,naive' },
     operations: { type: 'string', default: 'SituationPlan,ApplicationStatus' },
     scale: { type: 'boolean', default: false },
+    profile: { type: 'string', default: '' },
   },
   strict: false,
 });
@@ -163,7 +165,9 @@ class Instance {
   readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
 
   constructor(readonly build: Build) {
-    this.process = fork(here('./gateway-process.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    // --profile DIR: a V8 CPU profile of every instance, written to DIR when it exits (open it in Chrome DevTools).
+    const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
+    this.process = fork(here('./gateway-process.ts'), [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.process.on('message', (message: { id: number; result?: unknown; error?: string }) => {
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);
@@ -343,6 +347,9 @@ async function measure(
   child.process.send(load);
   const summary = await child.first;
   const after = await sumStats(instances);
+  if (process.env.BENCH_COUNT_SQL) {
+    for (const instance of instances) for (const [sql, n] of (await instance.stats()).sql) process.stdout.write(`  ${String(n).padStart(6)} × ${sql}\n`);
+  }
   const answered = answeredOf(after) - (build === 'floor' ? answeredOf(before) : 0);
   const codes = new Map<string, number>();
   for (const [code, n] of after.codes) codes.set(code, (codes.get(code) ?? 0) + n);

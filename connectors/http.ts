@@ -170,7 +170,8 @@ export class UpstreamClient {
       breaker: new ConsecutiveBreaker(policy.breakerThreshold),
     });
     const limit = bulkhead(policy.maxConcurrent, policy.maxQueued);
-    const deadline = timeout(policy.timeoutMs, TimeoutStrategy.Aggressive);
+    // abortOnReturn off: aborting every finished call's signal builds a DOMException (with its stack) per call for nothing.
+    const deadline = timeout(policy.timeoutMs, { strategy: TimeoutStrategy.Aggressive, abortOnReturn: false });
     // An upstream that asks for a longer pause than we would ever wait is not retried: failing now beats timing out later.
     const worthRetrying = (error: Error) =>
       isTransient(error) &&

@@ -136,10 +136,19 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       ({ body, search } = admission);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
+    let context: GatewayContext | undefined;
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
-      context: async () => rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress),
+      context: async () =>
+        (context = rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress)),
     });
+    try {
+      // Every read of personal data is stored before any of it leaves the gateway (DESIGN: the access log).
+      await context?.reads?.flush();
+    } catch (error) {
+      logger.error({ err: error, requestId }, 'the access log could not be written: the answer is withheld');
+      return sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

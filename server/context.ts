@@ -10,6 +10,7 @@ import { createDataCenterLoaders, type DataCenterLoaders } from '../connectors/d
 import type { PersonalDataRead, PersonalReadContext } from '../connectors/personal-read.ts';
 import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
 import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
+import { RequestReads } from '../store/access-log.ts';
 import type { GatewayServices } from './services.ts';
 
 export type Role = 'APPLICANT' | 'DEPARTMENT_STAFF' | 'EVALUATOR' | 'ADMIN';
@@ -46,22 +47,25 @@ export interface GatewayContext {
   loaders: RequestLoaders;
   /** `null` for anonymous callers: they never cause a personal look-up. */
   personal: PersonalLoaders | null;
+  /** This request's reads of personal data, to store before its answer leaves (server/app.ts); null for anonymous callers. */
+  reads: RequestReads | null;
   logger: Logger;
 }
 
 export function createContext(services: GatewayServices, requestId: string, viewer: Viewer): GatewayContext {
   let personal: PersonalLoaders | null = null;
+  let reads: RequestReads | null = null;
   if (viewer.kind === 'user') {
-    const reads: PersonalReadContext = {
+    const requestReads = new RequestReads(services.accessLog);
+    reads = requestReads;
+    const context: PersonalReadContext = {
       operator: viewer.subject,
       recordReads: (entries: readonly PersonalDataRead[]) =>
-        services.accessLog.record(
-          entries.map((entry) => ({ ...entry, actor: viewer.subject, actorRole: viewer.role, requestId })),
-        ),
+        requestReads.add(entries.map((entry) => ({ ...entry, actor: viewer.subject, actorRole: viewer.role, requestId }))),
     };
     personal = {
-      certificates: createCertificateLoaders(services.eCertificates, reads),
-      dataCenter: createDataCenterLoaders(services.dataCenter, reads),
+      certificates: createCertificateLoaders(services.eCertificates, context),
+      dataCenter: createDataCenterLoaders(services.dataCenter, context),
     };
   }
   return {
@@ -74,6 +78,7 @@ export function createContext(services: GatewayServices, requestId: string, view
       approval: createApprovalLoaders(services.connectors, services.approvalClients),
     },
     personal,
+    reads,
     logger: services.logger.child({ requestId }),
   };
 }

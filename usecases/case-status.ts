@@ -1,13 +1,14 @@
 /**
  * Every department's case status in one query: the cases of an application
  * are read from the departments' systems (one `GET /api/v1/cases?ids=` per
- * department for the whole request), the answers are recorded like a poll's
- * would be, and the fresh cases are returned. A department that cannot be
+ * department for the whole request), the answers that say something new are
+ * recorded like a poll's would be, and the fresh cases are returned. A department that cannot be
  * reached leaves its cases as last recorded: the application still answers.
  */
 import { applyCaseUpdate } from '../delivery/poller.ts';
 import type { GatewayContext } from '../server/context.ts';
 import { casesOfApplications, type CaseRecord } from '../store/applications.ts';
+import { unchanged } from '../store/cases.ts';
 
 export async function refreshCaseStatuses(ctx: GatewayContext, applicationId: string): Promise<CaseRecord[]> {
   const { db, delivery } = ctx.services;
@@ -25,7 +26,8 @@ export async function refreshCaseStatuses(ctx: GatewayContext, applicationId: st
       ctx.logger.warn({ err: answer, caseId: delivered[index]!.id }, 'live case status unavailable; showing the recorded one');
       continue;
     }
-    if (!answer) continue;
+    // Most reads find nothing new: no transaction (and no database round trip) for those.
+    if (!answer || unchanged(delivered[index]!, answer)) continue;
     const result = await applyCaseUpdate(db, delivered[index]!.departmentCode, answer);
     changed ||= result.outcome === 'updated';
     released ||= result.settled.released.length > 0;

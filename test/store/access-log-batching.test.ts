@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { AccessLog, type NewAccessLogEntry } from '../../store/access-log.ts';
+import { AccessLog, RequestReads, type NewAccessLogEntry } from '../../store/access-log.ts';
 import { openDatabase, type Database, type Queryable } from '../../store/database.ts';
 
 let db: Database | undefined;
@@ -69,5 +69,48 @@ describe('access log group commit', () => {
     expect(results.map((r) => r.status)).toEqual(['rejected', 'fulfilled']);
     const { rows } = await db.query<{ subject: string }>('SELECT subject FROM access_log ORDER BY id');
     expect(rows.map((r) => r.subject)).toEqual(['B', 'C']);
+  });
+});
+
+describe("one request's reads", () => {
+  it('are stored together in one insert when the request flushes them, in the order they were read', async () => {
+    db = await openDatabase({ dataDir: 'memory://' });
+    const spy = counting(db);
+    const reads = new RequestReads(new AccessLog(spy));
+
+    reads.add([read('A', 'CT-SFZ')]);
+    reads.add([read('B', 'CT-HKB'), read('C', 'CT-JHZ')]);
+    const beforeFlush = [...spy.statements];
+    await reads.flush();
+    await reads.flush();
+
+    expect(beforeFlush).toEqual([]);
+    expect(spy.statements).toEqual(['INSERT']);
+    const { rows } = await db.query<{ subject: string }>('SELECT subject FROM access_log ORDER BY id');
+    expect(rows.map((r) => r.subject)).toEqual(['A', 'B', 'C']);
+  });
+
+  it('refuse a malformed read at once, keeping none of its batch', async () => {
+    db = await openDatabase({ dataDir: 'memory://' });
+    const reads = new RequestReads(new AccessLog(db));
+
+    expect(() => reads.add([read('A', 'CT-SFZ'), { ...read('B', 'CT-HKB'), purpose: '' }])).toThrow(
+      new TypeError('access-log entry 1: purpose must be a non-empty string'),
+    );
+    await reads.flush();
+
+    const { rows } = await db.query('SELECT subject FROM access_log');
+    expect(rows).toEqual([]);
+  });
+
+  it('make the flush fail when they cannot be stored', async () => {
+    db = await openDatabase({ dataDir: 'memory://' });
+    const spy = counting(db);
+    const reads = new RequestReads(new AccessLog(spy));
+    spy.failNextInsert();
+
+    reads.add([read('A', 'CT-SFZ')]);
+
+    await expect(reads.flush()).rejects.toThrow('disk full');
   });
 });
