@@ -44,14 +44,13 @@
  * cannot overlap × the upstream latency), upstream calls per query, RSS.
  * Then one line with the ratios (ours / floor, ours / naive).
  */
-import { fork, type ChildProcess } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { mintToken } from '../server/identity.ts';
-import { loadManifest } from '../server/trusted-documents.ts';
-import type { Build, BootRequest, ProcessStats, ReadyInfo, SandboxInfo } from './gateway-process.ts';
+import type { Build, SandboxInfo } from './gateway-process.ts';
+import { Instance, graphql, start } from './processes.ts';
+import { FATHER, NEWBORN, operation, submitRestaurant } from './fixtures.ts';
 import type { FloorScript } from './floor.ts';
 import type { LoadSettings, LoadSummary } from './load-process.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres.ts';
@@ -104,166 +103,11 @@ function settingsFrom(): Settings {
   return { durationSeconds, connections, latencyMs, amount, instances, builds, operations: String(args.operations).split(',') };
 }
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const OPERATIONS = new Map(loadManifest().operations.map((o) => [o.name, o.body]));
-const operation = (name: string) => {
-  const body = OPERATIONS.get(name);
-  if (!body) throw new Error(`no contract operation ${name}`);
-  return body;
-};
-
-const FATHER = { sub: '440514199403120356', name: '陈晓明', role: 'APPLICANT' as const };
-const MOTHER_ID = '440514199608250285';
-const NEWBORN = {
-  code: 'CN-YJS-XSECS',
-  answers: [
-    { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-    { questionId: 'parentsMarried', values: ['true'] },
-    { questionId: 'hukouWith', values: ['FATHER'] },
-    { questionId: 'ageMonths', values: ['2'] },
-    { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
-  ],
-  form: [{ key: 'spouse.idNumber', value: MOTHER_ID }],
-};
-const RESTAURANT = {
-  code: 'CN-YJS-KCG',
-  answers: [
-    { questionId: 'entityType', values: ['INDIVIDUAL'] },
-    { questionId: 'placeType', values: ['LEASED'] },
-    { questionId: 'areaSqm', values: ['350'] },
-    { questionId: 'foodTypes', values: ['HOT', 'RAW'] },
-    { questionId: 'hasSignboard', values: ['true'] },
-    { questionId: 'signboardArea', values: ['2'] },
-  ],
-};
-
 /** What the analysis of the code says the critical path is, in upstream calls. */
 const ANALYSED_CHAIN: Record<string, string> = {
   SituationPlan: 'optimised 2 (registry cached; round 1: person ∥ certificates ∥ datasets; round 2: the spouse); naive every call',
   ApplicationStatus: 'optimised 1 (the departments with a live case read in parallel; registry cached); naive every call',
 };
-
-interface Child<T> {
-  process: ChildProcess;
-  first: Promise<T>;
-}
-
-function start<T>(file: string, env: Record<string, string> = {}): Child<T> {
-  const child = fork(here(file), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const first = new Promise<T>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as T));
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-  return { process: child, first };
-}
-
-/** A gateway instance in its own process, driven over IPC. */
-class Instance {
-  readonly process: ChildProcess;
-  ready!: ReadyInfo;
-  #next = 0;
-  readonly #pending = new Map<number, { resolve(value: unknown): void; reject(error: Error): void }>();
-
-  constructor(readonly build: Build) {
-    // --profile DIR: a V8 CPU profile of every instance, written to DIR when it exits (open it in Chrome DevTools).
-    const profile = args.profile ? ['--cpu-prof', `--cpu-prof-dir=${args.profile}`] : [];
-    this.process = fork(here('./gateway-process.ts'), [], { execArgv: ['--import', 'tsx', ...profile], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-    this.process.on('message', (message: { id: number; result?: unknown; error?: string }) => {
-      const pending = this.#pending.get(message.id);
-      this.#pending.delete(message.id);
-      if (message.error !== undefined) pending?.reject(new Error(message.error));
-      else pending?.resolve(message.result);
-    });
-    this.process.once('exit', (code) => {
-      for (const pending of this.#pending.values()) pending.reject(new Error(`the ${build} gateway process exited with ${code}`));
-      this.#pending.clear();
-    });
-  }
-
-  call<T>(type: string, fields: Record<string, unknown> = {}): Promise<T> {
-    const id = this.#next++;
-    return new Promise<T>((resolve, reject) => {
-      this.#pending.set(id, { resolve: resolve as (value: unknown) => void, reject });
-      this.process.send({ id, type, ...fields });
-    });
-  }
-
-  async boot(request: BootRequest): Promise<this> {
-    this.ready = await this.call<ReadyInfo>('boot', { request });
-    return this;
-  }
-
-  stats = () => this.call<ProcessStats>('stats');
-
-  async close(): Promise<void> {
-    if (this.process.exitCode !== null) return;
-    await this.call('close').catch(() => undefined);
-    await new Promise((resolve) => (this.process.exitCode !== null ? resolve(null) : this.process.once('exit', resolve)));
-  }
-}
-
-type Answer = { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
-
-async function graphql(endpoint: string, query: string, variables: Record<string, unknown>, token: string, requestId?: string): Promise<Answer> {
-  const response = await fetch(endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(requestId ? { 'x-request-id': requestId } : {}) },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as Answer;
-}
-
-/** Submits the restaurant application with every value the plan asks for, and waits until 3+ departments hold a live case. */
-async function submitRestaurant(instance: Instance, token: string): Promise<string> {
-  const endpoint = instance.ready.endpoint;
-  const { data } = await graphql(endpoint, operation('SituationPlan'), { ...RESTAURANT, form: [] }, token);
-  const plan = data.topic.plan;
-  const sample = (field: { type: string; options: string[] | null; maxLength: number | null }) =>
-    ({ STRING: '测试', NUMBER: '350', DATE: '2026-01-01', BOOLEAN: 'true', ENUM: field.options?.[0] ?? '' })[field.type] ?? '测试';
-  const form = plan.form
-    .filter((f: any) => f.required || f.prefill)
-    .map((f: any) => ({ key: f.key, value: f.prefill?.value ?? sample(f) }));
-  const upload = await fetch(`${instance.ready.url}/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-    body: Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
-  });
-  const { fileRef } = (await upload.json()) as { fileRef: string };
-  const owed = plan.materials.filter((m: any) => m.required && !m.exemption);
-  const submitted = await graphql(
-    endpoint,
-    operation('SubmitApplication'),
-    {
-      input: {
-        topicCode: RESTAURANT.code,
-        answers: RESTAURANT.answers,
-        form,
-        uploads: owed.filter((m: any) => !m.tolerant).map((m: any) => ({ materialCode: m.code, fileRef })),
-        // 容缺: the cases that owe a material stay waiting for it, so their departments are read live on every query.
-        deferredMaterials: owed.filter((m: any) => m.tolerant).map((m: any) => m.code),
-        deliveryMethod: 'WINDOW',
-        idempotencyKey: `bench-${instance.build}`,
-      },
-    },
-    token,
-  );
-  if (submitted.errors) throw new Error(`the restaurant application was refused: ${JSON.stringify(submitted.errors)}`);
-  const id = submitted.data.submitApplication.application.id as string;
-  const started = Date.now();
-  for (;;) {
-    const { data: status } = await graphql(endpoint, operation('ApplicationStatus'), { id }, token);
-    const cases = status.application.cases as Array<{ status: string; department: { code: string } }>;
-    // Steady: every case decided, or waiting for its deferred material for good.
-    const steady = cases.every((c) => c.status === 'SUPPLEMENT_REQUIRED' || c.status === 'APPROVED');
-    const departments = new Set(cases.filter((c) => c.status === 'SUPPLEMENT_REQUIRED').map((c) => c.department.code));
-    if (steady && departments.size >= 3) {
-      process.stdout.write(`${instance.build}: application ${id} with live cases in ${[...departments].join(', ')}\n`);
-      return id;
-    }
-    if (Date.now() - started > 30_000) throw new Error(`the application did not settle: ${JSON.stringify(cases.map((c) => [c.department.code, c.status]))}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 interface Measured {
   build: BuildName;
@@ -433,9 +277,9 @@ async function main() {
       const list: Instance[] = [];
       instances.set(build, list);
       // The first instance migrates and registers the departments; the others join it.
-      list.push(await new Instance(build).boot({ build, sandbox, jwtSecret, database, registerDepartments: true }));
+      list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, database, registerDepartments: true }));
       for (let n = 1; n < settings.instances; n++) {
-        list.push(await new Instance(build).boot({ build, sandbox, jwtSecret, database, registerDepartments: false }));
+        list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, database, registerDepartments: false }));
       }
     }
     const applications = new Map<Build, string>();
