@@ -5,10 +5,12 @@
  * the NAIVE build, bench/trace.ts), an optimised instance also serves the
  * FLOOR build (bench/floor.ts) on its own port, over the same database.
  *
+ * BENCH_DELIVERY_BATCH and BENCH_DELIVERY_CONCURRENCY override the outbox's
+ * batch size and deliveries in flight, to compare settings with `--scale --parts drain`.
+ *
  * Driven by bench/main.ts over IPC: every message `{ id, type, … }` gets one
  * answer `{ id, result }` or `{ id, error }`.
  */
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,6 +42,8 @@ export interface BootRequest {
   build: Build;
   sandbox: SandboxInfo;
   jwtSecret: string;
+  /** Seals the connectors' tokens: the same for every instance of one database, as in production. */
+  secretsKey: string;
   /** PostgreSQL URL and schema shared by the instances; null: an embedded in-memory database of its own. */
   database: { url: string; schema: string } | null;
   /** Registers the sandbox's departments (once per database). */
@@ -93,7 +97,7 @@ async function boot(request: BootRequest): Promise<ReadyInfo> {
       EVALUATION_URL: sandbox.urls.evaluation,
       EVALUATION_TOKEN: sandbox.tokens.evaluation,
       JWT_SECRET: request.jwtSecret,
-      SECRETS_KEY: randomBytes(32).toString('hex'),
+      SECRETS_KEY: request.secretsKey,
       MUTATION_RATE_LIMIT: 'off',
     },
     logger: createLogger({ level: 'silent' }),
@@ -104,7 +108,13 @@ async function boot(request: BootRequest): Promise<ReadyInfo> {
         recordUpstreamCall(record);
       },
       // Production's batch cadence; only the first status read after delivery is hurried, for the set-up.
-      delivery: { firstPollAfterMs: 50, backoffBaseMs: 50, backoffMaxMs: 200 },
+      delivery: {
+        firstPollAfterMs: 50,
+        backoffBaseMs: 50,
+        backoffMaxMs: 200,
+        ...(process.env.BENCH_DELIVERY_BATCH ? { batchSize: Number(process.env.BENCH_DELIVERY_BATCH) } : {}),
+        ...(process.env.BENCH_DELIVERY_CONCURRENCY ? { concurrency: Number(process.env.BENCH_DELIVERY_CONCURRENCY) } : {}),
+      },
     },
   });
   if (process.env.BENCH_COUNT_SQL) {

@@ -268,6 +268,7 @@ async function main() {
     );
     const sandbox = await sandboxChild.first;
     const jwtSecret = randomBytes(32).toString('base64url');
+    const secretsKey = randomBytes(32).toString('hex');
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
     const gatewayBuilds = (['optimised', 'naive'] as const).filter((b) => settings.builds.includes(b));
     for (const build of gatewayBuilds) {
@@ -277,9 +278,9 @@ async function main() {
       const list: Instance[] = [];
       instances.set(build, list);
       // The first instance migrates and registers the departments; the others join it.
-      list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, database, registerDepartments: true }));
+      list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, secretsKey, database, registerDepartments: true }));
       for (let n = 1; n < settings.instances; n++) {
-        list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, database, registerDepartments: false }));
+        list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, secretsKey, database, registerDepartments: false }));
       }
     }
     const applications = new Map<Build, string>();

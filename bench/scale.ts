@@ -64,6 +64,7 @@ if (caseSizes.at(-1)! > 5_000_000 || drainCount > 100_000 || rssSeconds > 600 ||
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 const say = (text: string) => process.stdout.write(`${text}\n`);
 const jwtSecret = randomBytes(32).toString('base64url');
+const secretsKey = randomBytes(32).toString('hex');
 const runId = randomBytes(4).toString('hex');
 
 function startSandbox(latencyMs: number, scaleMatters: readonly number[] = []): Child<SandboxInfo> {
@@ -107,7 +108,7 @@ async function plans(): Promise<void> {
   const instance = new Instance('optimised');
   try {
     const sandbox = await sandboxChild.first;
-    await instance.boot({ build: 'optimised', sandbox, jwtSecret, database: null, registerDepartments: true });
+    await instance.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database: null, registerDepartments: true });
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
     const perMatter: number[] = [];
     for (const n of matterSizes) {
@@ -208,7 +209,7 @@ async function paging(databaseUrl: string): Promise<void> {
   const client = new pg.Client({ connectionString: databaseUrl, options: `-c search_path=${schema}` });
   try {
     const sandbox = await sandboxChild.first;
-    await instance.boot({ build: 'optimised', sandbox, jwtSecret, database: { url: databaseUrl, schema }, registerDepartments: true });
+    await instance.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database: { url: databaseUrl, schema }, registerDepartments: true });
     await client.connect();
     const matters = await bulkMatters();
     const department = matters[0]!.department;
@@ -297,14 +298,15 @@ async function drain(databaseUrl: string): Promise<void> {
   try {
     const sandbox = await sandboxChild.first;
     const database = { url: databaseUrl, schema };
-    await instances[0]!.boot({ build: 'optimised', sandbox, jwtSecret, database, registerDepartments: true });
-    await instances[1]!.boot({ build: 'optimised', sandbox, jwtSecret, database, registerDepartments: false });
+    await instances[0]!.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database, registerDepartments: true });
+    await instances[1]!.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database, registerDepartments: false });
     await client.connect();
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
-    // One real application gives the cases' payloads (the approval contract's CaseSubmission) to copy.
+    // One real application gives the cases' payloads (the approval contract's CaseSubmission) to copy; the copies
+    // are queued without prerequisites, so that every department of the topic gets its share at once.
     const template = await submitRestaurant(instances[0]!, token);
     const { rows: templates } = await client.query<{ matter_code: string }>(
-      `SELECT matter_code FROM cases WHERE application_id = $1 AND cardinality(depends_on) = 0 ORDER BY position`,
+      `SELECT matter_code FROM cases WHERE application_id = $1 ORDER BY position`,
       [template],
     );
     const perApplication = templates.length;
@@ -332,17 +334,23 @@ async function drain(databaseUrl: string): Promise<void> {
       `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, result_certificate_type, payload,
                           status, next_attempt_at, updated_at)
        SELECT 'DRAIN' || lpad(g::text, 7, '0') || '-' || c.position, 'DRAIN' || lpad(g::text, 7, '0'), c.position, c.matter_code, c.matter_name,
-              c.department_code, c.depends_on, c.result_certificate_type, c.payload, 'QUEUED', now(), now()
+              c.department_code, '{}', c.result_certificate_type, c.payload, 'QUEUED', now(), now()
          FROM cases c, generate_series(1, $2::int) g
-        WHERE c.application_id = $1 AND cardinality(c.depends_on) = 0
+        WHERE c.application_id = $1
         ORDER BY g, c.position LIMIT $3`,
       [template, applications, drainCount],
     );
     const started = Date.now();
-    say(`queued ${queued.rowCount} cases of ${applications} applications (${perApplication} without prerequisites each)`);
+    say(`queued ${queued.rowCount} cases of ${applications} applications (${perApplication} each, in ${new Set(sandbox.departments.map((d) => d.departmentCode)).size} departments)`);
     const deadline = started + Math.max(60_000, drainCount * 50); // bounded: 20 cases/s at the very least
     let delivered = 0;
+    // Failed attempts are cleared when a case is finally delivered: look at them while they are there.
+    const failures = new Map<string, number>();
     while (Date.now() < deadline) {
+      const { rows: failing } = await client.query<{ last_error: string; n: string }>(
+        `SELECT last_error, count(*) AS n FROM cases WHERE id LIKE 'DRAIN%' AND last_error IS NOT NULL GROUP BY 1`,
+      );
+      for (const f of failing) failures.set(f.last_error, Math.max(failures.get(f.last_error) ?? 0, Number(f.n)));
       const { rows } = await client.query<{ delivered: string }>(
         `SELECT count(*) FILTER (WHERE remote_case_id IS NOT NULL) AS delivered FROM cases WHERE id LIKE 'DRAIN%'`,
       );
@@ -364,6 +372,7 @@ async function drain(databaseUrl: string): Promise<void> {
         `${r.distinct_remote} distinct department case ids (lost: ${Number(r.cases) - Number(r.delivered)}, doubled: ${Number(r.delivered) - Number(r.distinct_remote)}); ` +
         `${postsDuring} POST /api/v1/cases received by the departments, ${r.attempts} delivery attempts recorded, at most ${r.most_attempts} for one case`,
     );
+    for (const [error, n] of [...failures].sort((a, b) => b[1] - a[1]).slice(0, 5)) say(`  failed attempts seen meanwhile: up to ${n} cases at once with "${error}"`);
   } finally {
     await Promise.all(instances.map((i) => i.close()));
     await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
@@ -379,7 +388,7 @@ async function rss(): Promise<void> {
   const instance = new Instance('optimised');
   try {
     const sandbox = await sandboxChild.first;
-    await instance.boot({ build: 'optimised', sandbox, jwtSecret, database: null, registerDepartments: true });
+    await instance.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database: null, registerDepartments: true });
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
     const query = operation('SituationPlan');
     const settings = {
