@@ -9,7 +9,8 @@
  * - paging: DepartmentCases (first page, a page from the middle by cursor),
  *   MyApplications and AssessmentMetrics over 10³, 10⁵ and 10⁶ stored cases on
  *   PostgreSQL, bulk-loaded with generate_series (4 cases an application):
- *   p50 of sequential queries, and EXPLAIN ANALYZE of the store's queries;
+ *   p50 of sequential queries, and EXPLAIN ANALYZE of the store's queries
+ *   (the statements of store/applications.ts and store/metrics.ts, copied);
  * - drain: 10,000 queued cases delivered by the outboxes of two instances to
  *   departments answering in 50 ms: cases/s, and none lost or doubled (every
  *   case holds a distinct department case id; POSTs counted by the sandbox);
@@ -254,10 +255,10 @@ async function paging(databaseUrl: string): Promise<void> {
       await explain(
         client,
         'department page from the middle',
-        `SELECT c.*, a.submitted_at FROM cases c JOIN applications a ON a.id = c.application_id
+        `SELECT c.* FROM cases c
           WHERE c.department_code = $1 AND ($2::text IS NULL OR c.status = $2::text)
-            AND ($3::timestamptz IS NULL OR (a.submitted_at, c.id) < ($3::timestamptz, $4::text))
-          ORDER BY a.submitted_at DESC, c.id DESC LIMIT $5`,
+            AND ($3::timestamptz IS NULL OR (c.submitted_at, c.id) < ($3::timestamptz, $4::text))
+          ORDER BY c.submitted_at DESC, c.id DESC LIMIT $5`,
         [department, null, after.at, after.id, 21],
         full,
       );

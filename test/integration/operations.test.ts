@@ -79,7 +79,7 @@ describe('health, readiness and metrics of a running gateway', () => {
     expect(body.status).toBe('ready');
     const byName = new Map(body.checks.map((c) => [c.name, c]));
     expect(byName.get('database')).toMatchObject({ status: 'pass', critical: true });
-    expect(byName.get('migrations')).toMatchObject({ status: 'pass', critical: true, expected: 4, applied: 4 });
+    expect(byName.get('migrations')).toMatchObject({ status: 'pass', critical: true, expected: 5, applied: 5 });
     for (const central of ['matter-registry', 'e-certificates', 'data-center', 'evaluation']) {
       expect(byName.get(`upstream:${central}`)).toMatchObject({ status: 'pass', critical: false, health: 'UP' });
     }
@@ -114,7 +114,7 @@ describe('health, readiness and metrics of a running gateway', () => {
       const { status, body } = await readyz();
       expect(status).toBe(503);
       expect(body.status).toBe('not_ready');
-      expect(body.checks.find((c) => c.name === 'migrations')).toMatchObject({ status: 'fail', applied: 3, expected: 4, missing: [last.version] });
+      expect(body.checks.find((c) => c.name === 'migrations')).toMatchObject({ status: 'fail', applied: 4, expected: 5, missing: [last.version] });
     } finally {
       await gateway.services.db.query('INSERT INTO schema_migrations (version, name, checksum, applied_at) VALUES ($1, $2, $3, $4)', [
         last.version,
