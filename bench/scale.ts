@@ -159,14 +159,14 @@ async function bulkMatters(): Promise<Array<{ code: string; name: string; depart
 const CASES_PER_APPLICATION = 4;
 const PERIOD = { from: '2026-01-01T00:00:00+08:00', to: '2027-01-01T00:00:00+08:00' };
 
-/** Adds applications `from`+1 … `to` (4 cases each), spread over 2026; every 1000th belongs to 陈晓明. */
+/** Adds applications `from`+1 … `to` (4 cases each), spread over 2026; every 10th belongs to 陈晓明, so his first page is full from 10³ cases on. */
 async function bulkLoad(client: pg.Client, from: number, to: number, matters: Awaited<ReturnType<typeof bulkMatters>>, total: number) {
   const span = 365 * 24 * 3600;
   await client.query(
     `INSERT INTO applications (id, applicant, applicant_kind, applicant_name, topic_code, topic_name, topic_version, region, answers, form,
                                delivery_method, idempotency_key, materials_before, materials_to_submit, legal_days_total, committed_days, submitted_at, updated_at)
      SELECT 'BULK' || lpad(g::text, 8, '0'),
-            CASE WHEN g % 1000 = 0 THEN $3 ELSE '44051419900101' || lpad((g % 9973)::text, 4, '0') END,
+            CASE WHEN g % 10 = 0 THEN $3 ELSE '44051419900101' || lpad((g % 9973)::text, 4, '0') END,
             'PERSON', '批量申请人', 'CN-YJS-KCG', '我要开餐馆', 1, '440514', '{}'::jsonb, '{}'::jsonb,
             'WINDOW', 'bulk-' || g, 12, 5, 80, 12,
             timestamptz '2026-01-01T00:00:00+08:00' + make_interval(secs => (g::double precision * $4 / $5)),
