@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { unwrapResolverError } from '@apollo/server/errors';
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import { createContext, type GatewayContext, type Viewer } from './context.ts';
@@ -100,6 +100,8 @@ export async function startGateway(services: GatewayServices, options: StartOpti
     parseOptions: { maxTokens: config.queryLimits.maxTokens },
     plugins: [
       ApolloServerPluginLandingPageDisabled(),
+      // We send no cache hints; Apollo's default cache-control plugin would still hook every field's resolution.
+      ApolloServerPluginCacheControlDisabled(),
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
       observability.apolloPlugin<GatewayContext>(), // operations and observability: per-operation metrics and spans
     ],
