@@ -1,19 +1,33 @@
 /**
- * `npm run bench`: throughput and latency of the gateway over HTTP, against
- * the sandbox with a realistic upstream latency, and the same against a
- * NAIVE build of the same gateway (bench/trace.ts).
+ * `npm run bench`: cost, throughput and latency of the gateway over HTTP,
+ * against the sandbox with a realistic upstream latency, for three builds:
  *
- *   npm run bench -- --duration 10 --connections 50 --latency 20 [--database postgres://…]
+ * - optimised: the gateway as it ships;
+ * - naive: the same gateway with batching, caching and concurrency switched
+ *   off (bench/trace.ts);
+ * - floor: the least a server can do for the same operation on this stack —
+ *   the same upstream calls with undici, the same access-log rows, no GraphQL,
+ *   no framework (bench/floor.ts) — the physical limit to compare with.
+ *
+ *   npm run bench -- --duration 10 --connections 50 --latency 20 [--requests 2000]
+ *                    [--postgres | --database postgres://…] [--instances 2]
+ *   npm run bench -- --builds optimised --operations SituationPlan --profile /tmp/prof
+ *   npm run bench -- --scale …   (cost as the data grows: bench/scale.ts)
  *
  * (or BENCH_DURATION_S, BENCH_CONNECTIONS, BENCH_LATENCY_MS,
- * BENCH_DATABASE_URL). Without --database each gateway has the embedded
+ * BENCH_DATABASE_URL). Without a database each instance has the embedded
  * in-memory database (PGlite: one WebAssembly PostgreSQL in the gateway's own
- * process, one query at a time), which then takes a large share of the
- * gateway's time; with it, each gateway gets a throwaway schema of that
- * PostgreSQL database, dropped at the end. The sandbox
- * and the load generator (autocannon) run in processes of their own; both
- * gateways run in this one, one after the other under load. All traffic
- * stays on 127.0.0.1.
+ * process). `--postgres` starts a throwaway PostgreSQL cluster (bench/postgres.ts,
+ * as .ci/run does) and `--database` uses an existing one; either way each
+ * build gets a throwaway schema, shared by its instances (default two, behind
+ * the load generator round-robin), dropped at the end.
+ *
+ * Every gateway instance runs in a process of its own (bench/gateway-process.ts),
+ * and so do the sandbox and the load generator (autocannon), all on 127.0.0.1.
+ * The number to decide on is the gateway's **CPU time per request**
+ * (process.cpuUsage of the instances across the run / requests answered): on a
+ * shared machine wall-clock throughput is noise, CPU per request is not.
+ * `--requests N` makes every run a fixed amount of work instead of a duration.
  *
  * Operations:
  * - SituationPlan of the newborn topic (5 matters), as a signed-in applicant
@@ -24,348 +38,295 @@
  *   3 of which hold a case waiting for a deferred material (容缺), so every
  *   status query reads 3 approval systems live (the others are decided).
  *
- * For each: requests/s, p50 and p99 latency, upstream calls per query, the
- * critical path (the longest chain of upstream calls that cannot overlap,
- * measured on one query, and as analysed) × the upstream latency, and the
- * gateway overhead = p50 − critical path.
+ * One line per build and operation: requests/s, p50 and p99 under load, CPU
+ * ms per request under load and alone, the query alone's latency and overhead
+ * (its p50 − the critical path: the longest chain of upstream calls that
+ * cannot overlap × the upstream latency), upstream calls per query, RSS.
+ * Then one line with the ratios (ours / floor, ours / naive).
  */
-import { fork, type ChildProcess } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { createLogger } from '../lib/logger.ts';
-import { bootGateway, type BootedGateway } from '../server/bootstrap.ts';
+import pg from 'pg';
 import { mintToken } from '../server/identity.ts';
-import { loadManifest } from '../server/trusted-documents.ts';
-import type { DepartmentSystem } from '../sandbox/index.ts';
+import type { Build, SandboxInfo } from './gateway-process.ts';
+import { Instance, graphql, start } from './processes.ts';
+import { FATHER, NEWBORN, operation, submitRestaurant } from './fixtures.ts';
+import type { FloorScript } from './floor.ts';
 import type { LoadSettings, LoadSummary } from './load-process.ts';
-import { installNaiveMode, longestChain, recordUpstreamCall, traceRequests, type RequestTrace, type TracedCall } from './trace.ts';
+import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres.ts';
+import type { TracedCall } from './trace.ts';
 
 const { values: args } = parseArgs({
   options: {
     duration: { type: 'string', default: process.env.BENCH_DURATION_S ?? '10' },
     connections: { type: 'string', default: process.env.BENCH_CONNECTIONS ?? '50' },
     latency: { type: 'string', default: process.env.BENCH_LATENCY_MS ?? '20' },
+    requests: { type: 'string', default: '' },
     database: { type: 'string', default: process.env.BENCH_DATABASE_URL ?? '' },
+    postgres: { type: 'boolean', default: false },
+    instances: { type: 'string', default: '' },
+    builds: { type: 'string', default: 'optimised,floor,naive' },
+    operations: { type: 'string', default: 'SituationPlan,ApplicationStatus' },
+    scale: { type: 'boolean', default: false },
+    profile: { type: 'string', default: '' },
   },
+  strict: false,
 });
-const databaseUrl = args.database || null;
-const runId = randomBytes(4).toString('hex');
-const durationSeconds = Number(args.duration);
-const connections = Number(args.connections);
-const latencyMs = Number(args.latency);
-for (const [name, value] of Object.entries({ duration: durationSeconds, connections, latency: latencyMs })) {
-  if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a number, got ${value}`);
+
+type BuildName = Build | 'floor';
+
+interface Settings {
+  durationSeconds: number;
+  connections: number;
+  latencyMs: number;
+  amount: number | undefined;
+  instances: number;
+  builds: BuildName[];
+  operations: string[];
 }
 
-const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
-const OPERATIONS = new Map(loadManifest().operations.map((o) => [o.name, o.body]));
-const operation = (name: string) => OPERATIONS.get(name)!;
-
-const FATHER = { sub: '440514199403120356', name: '陈晓明', role: 'APPLICANT' as const };
-const MOTHER_ID = '440514199608250285';
-const NEWBORN = {
-  code: 'CN-YJS-XSECS',
-  answers: [
-    { questionId: 'birthPlace', values: ['IN_DISTRICT'] },
-    { questionId: 'parentsMarried', values: ['true'] },
-    { questionId: 'hukouWith', values: ['FATHER'] },
-    { questionId: 'ageMonths', values: ['2'] },
-    { questionId: 'services', values: ['VACCINATION', 'MEDICAL_INSURANCE', 'SSCARD'] },
-  ],
-  form: [{ key: 'spouse.idNumber', value: MOTHER_ID }],
-};
-const RESTAURANT = {
-  code: 'CN-YJS-KCG',
-  answers: [
-    { questionId: 'entityType', values: ['INDIVIDUAL'] },
-    { questionId: 'placeType', values: ['LEASED'] },
-    { questionId: 'areaSqm', values: ['350'] },
-    { questionId: 'foodTypes', values: ['HOT', 'RAW'] },
-    { questionId: 'hasSignboard', values: ['true'] },
-    { questionId: 'signboardArea', values: ['2'] },
-  ],
-};
+function settingsFrom(): Settings {
+  const durationSeconds = Number(args.duration);
+  const connections = Number(args.connections);
+  const latencyMs = Number(args.latency);
+  const amount = args.requests ? Number(args.requests) : undefined;
+  const usesServer = Boolean(args.postgres || args.database);
+  const instances = args.instances ? Number(args.instances) : usesServer ? 2 : 1;
+  for (const [name, value] of Object.entries({ duration: durationSeconds, connections, latency: latencyMs, requests: amount ?? 0, instances })) {
+    if (!Number.isFinite(value) || value < 0) throw new Error(`--${name} must be a non-negative number, got ${value}`);
+  }
+  if (instances < 1 || instances > 4) throw new Error('--instances must be 1 to 4');
+  if (instances > 1 && !usesServer) throw new Error('several instances need a shared PostgreSQL: add --postgres or --database');
+  const builds = String(args.builds).split(',') as BuildName[];
+  for (const build of builds) if (!['optimised', 'floor', 'naive'].includes(build)) throw new Error(`unknown build ${build}`);
+  if (builds.includes('floor') && !builds.includes('optimised')) throw new Error('the floor replays the optimised build: keep optimised in --builds');
+  return { durationSeconds, connections, latencyMs, amount, instances, builds, operations: String(args.operations).split(',') };
+}
 
 /** What the analysis of the code says the critical path is, in upstream calls. */
-const ANALYSED_CHAIN: Record<string, Record<'optimised' | 'naive', string>> = {
-  SituationPlan: {
-    optimised: '2 (registry cached; round 1: person ∥ certificates ∥ datasets; round 2: the spouse)',
-    naive: 'every call (all sequential)',
-  },
-  ApplicationStatus: {
-    optimised: '1 (the departments with a live case read in parallel; registry cached)',
-    naive: 'every call (all sequential)',
-  },
+const ANALYSED_CHAIN: Record<string, string> = {
+  SituationPlan: 'optimised 2 (registry cached; round 1: person ∥ certificates ∥ datasets; round 2: the spouse); naive every call',
+  ApplicationStatus: 'optimised 1 (the departments with a live case read in parallel; registry cached); naive every call',
 };
 
-interface Child<T> {
-  process: ChildProcess;
-  first: Promise<T>;
-}
-
-function start<T>(file: string, env: Record<string, string> = {}): Child<T> {
-  const child = fork(here(file), [], { execArgv: ['--import', 'tsx'], env: { ...process.env, ...env }, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
-  const first = new Promise<T>((resolve, reject) => {
-    child.once('message', (message) => resolve(message as T));
-    child.once('exit', (code) => reject(new Error(`${file} exited with ${code}`)));
-  });
-  return { process: child, first };
-}
-
-interface SandboxInfo {
-  urls: { matterRegistry: string; eCertificates: string; dataCenter: string; evaluation: string };
-  tokens: { eCertificates: string; dataCenter: string; evaluation: string };
-  departments: DepartmentSystem[];
-}
-
-interface BenchGateway {
-  label: 'optimised' | 'naive';
-  booted: BootedGateway;
-  endpoint: string;
-  /**
-   * Since the last reset: requests finished, the error codes of their answers, and every upstream call of
-   * this gateway (its `onUpstreamCall` hook; background polling included, which is a handful of calls).
-   * Calls are not summed per request: under load, calls that wait in an upstream's bulkhead queue run in
-   * the async context of the call that freed the slot, so a per-request attribution would be wrong.
-   */
-  counters: { requests: number; calls: number; withErrors: number; codes: Map<string, number> };
-  /** The trace of the latest finished request. */
-  last: RequestTrace | null;
-  dataDir: string;
-}
-
-async function startGateway(label: BenchGateway['label'], sandbox: SandboxInfo, jwtSecret: string): Promise<BenchGateway> {
-  const dataDir = mkdtempSync(join(tmpdir(), `bench-${label}-`));
-  const counters: BenchGateway['counters'] = { requests: 0, calls: 0, withErrors: 0, codes: new Map() };
-  const booted = await bootGateway({
-    env: {
-      PORT: '0',
-      HOST: '127.0.0.1',
-      DATA_DIR: dataDir,
-      MATTER_REGISTRY_URL: sandbox.urls.matterRegistry,
-      E_CERTIFICATES_URL: sandbox.urls.eCertificates,
-      E_CERTIFICATES_TOKEN: sandbox.tokens.eCertificates,
-      DATA_CENTER_URL: sandbox.urls.dataCenter,
-      DATA_CENTER_TOKEN: sandbox.tokens.dataCenter,
-      EVALUATION_URL: sandbox.urls.evaluation,
-      EVALUATION_TOKEN: sandbox.tokens.evaluation,
-      JWT_SECRET: jwtSecret,
-      SECRETS_KEY: randomBytes(32).toString('hex'),
-      MUTATION_RATE_LIMIT: 'off',
-      // The sandbox's department systems listen on loopback, which real upstreams' connectors may not reach unless listed.
-      CONNECTOR_ALLOWED_HOSTS: '127.0.0.1',
-    },
-    logger: createLogger({ level: 'silent' }),
-    database: databaseUrl ? { url: databaseUrl, schema: `bench_${label}_${runId}` } : { dataDir: 'memory://' },
-    services: {
-      onUpstreamCall: (record) => {
-        counters.calls++;
-        recordUpstreamCall(record);
-      },
-      delivery: { pollIntervalMs: 50, firstPollAfterMs: 50, backoffBaseMs: 50, backoffMaxMs: 200 },
-    },
-  });
-  for (const department of sandbox.departments) {
-    await booted.services.connectors.register({ ...department, createdBy: 'bench' });
-  }
-  const gateway: BenchGateway = { label, booted, endpoint: `${booted.gateway.url}/graphql`, counters, last: null, dataDir };
-  traceRequests(booted.gateway.server, label === 'naive', (trace) => {
-    gateway.counters.requests++;
-    if (trace.errorCodes.length) gateway.counters.withErrors++;
-    for (const code of trace.errorCodes) gateway.counters.codes.set(code, (gateway.counters.codes.get(code) ?? 0) + 1);
-    gateway.last = trace;
-  });
-  return gateway;
-}
-
-async function graphql(gateway: BenchGateway, query: string, variables: Record<string, unknown>, token: string) {
-  const response = await fetch(gateway.endpoint, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
-    body: JSON.stringify({ query, variables }),
-  });
-  return (await response.json()) as { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
-}
-
-/** Submits the restaurant application with every value the plan asks for, and waits until 3+ departments hold a live case. */
-async function submitRestaurant(gateway: BenchGateway, token: string): Promise<string> {
-  const { data } = await graphql(gateway, operation('SituationPlan'), { ...RESTAURANT, form: [] }, token);
-  const plan = data.topic.plan;
-  const sample = (field: { type: string; options: string[] | null; maxLength: number | null }) =>
-    ({ STRING: '测试', NUMBER: '350', DATE: '2026-01-01', BOOLEAN: 'true', ENUM: field.options?.[0] ?? '' })[field.type] ?? '测试';
-  const form = plan.form
-    .filter((f: any) => f.required || f.prefill)
-    .map((f: any) => ({ key: f.key, value: f.prefill?.value ?? sample(f) }));
-  const upload = await fetch(`${gateway.booted.gateway.url}/uploads`, {
-    method: 'POST',
-    headers: { authorization: `Bearer ${token}`, 'content-type': 'application/octet-stream' },
-    body: Buffer.from('%PDF-1.7\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n'),
-  });
-  const { fileRef } = (await upload.json()) as { fileRef: string };
-  const owed = plan.materials.filter((m: any) => m.required && !m.exemption);
-  const submitted = await graphql(
-    gateway,
-    operation('SubmitApplication'),
-    {
-      input: {
-        topicCode: RESTAURANT.code,
-        answers: RESTAURANT.answers,
-        form,
-        uploads: owed.filter((m: any) => !m.tolerant).map((m: any) => ({ materialCode: m.code, fileRef })),
-        // 容缺: the cases that owe a material stay waiting for it, so their departments are read live on every query.
-        deferredMaterials: owed.filter((m: any) => m.tolerant).map((m: any) => m.code),
-        deliveryMethod: 'WINDOW',
-        idempotencyKey: `bench-${gateway.label}`,
-      },
-    },
-    token,
-  );
-  if (submitted.errors) throw new Error(`the restaurant application was refused: ${JSON.stringify(submitted.errors)}`);
-  const id = submitted.data.submitApplication.application.id as string;
-  const started = Date.now();
-  for (;;) {
-    const { data: status } = await graphql(gateway, operation('ApplicationStatus'), { id }, token);
-    const cases = status.application.cases as Array<{ status: string; department: { code: string } }>;
-    // Steady: every case decided, or waiting for its deferred material for good.
-    const steady = cases.every((c) => c.status === 'SUPPLEMENT_REQUIRED' || c.status === 'APPROVED');
-    const departments = new Set(cases.filter((c) => c.status === 'SUPPLEMENT_REQUIRED').map((c) => c.department.code));
-    if (steady && departments.size >= 3) {
-      process.stdout.write(`${gateway.label}: application ${id} with live cases in ${[...departments].join(', ')}\n`);
-      return id;
-    }
-    if (Date.now() - started > 30_000) throw new Error(`the application did not settle: ${JSON.stringify(cases.map((c) => [c.department.code, c.status]))}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
-
 interface Measured {
+  build: BuildName;
   load: LoadSummary;
+  /** Requests the instances answered during the load, and their CPU time, in ms per request. */
+  answered: number;
+  cpuPerRequestMs: number;
+  cpuAloneMs: number;
   callsPerQuery: number;
-  /** Answers of the run that carried GraphQL errors, and their codes. */
   withErrors: number;
   codes: Map<string, number>;
   chain: number;
   calls: TracedCall[];
   /** Median latency of one query alone (no other load), in ms. */
   aloneMs: number;
+  rssMb: number;
 }
 
-async function measure(gateway: BenchGateway, query: string, variables: Record<string, unknown>, token: string): Promise<Measured> {
-  // Warm-up and queries alone: their latency, and the chain of calls of one.
-  const alone: number[] = [];
-  for (let i = 0; i < 20; i++) {
-    const started = performance.now();
-    await graphql(gateway, query, variables, token);
-    if (i >= 5) alone.push(performance.now() - started);
-  }
-  alone.sort((a, b) => a - b);
-  const check = await graphql(gateway, query, variables, token);
-  if (check.errors) throw new Error(`${gateway.label}: the query answers errors: ${JSON.stringify(check.errors)}`);
-  const calls = gateway.last?.calls ?? [];
-  const chain = longestChain(calls);
+const ALONE_WARM_UP = 10;
+const ALONE_MEASURED = 30;
 
-  gateway.counters.requests = 0;
-  gateway.counters.calls = 0;
-  gateway.counters.withErrors = 0;
-  gateway.counters.codes = new Map();
+async function sumStats(instances: readonly Instance[]) {
+  const all = await Promise.all(instances.map((i) => i.stats()));
+  return {
+    cpuMs: all.reduce((s, x) => s + x.cpuMs, 0),
+    requests: all.reduce((s, x) => s + x.requests, 0),
+    floorAnswered: all.reduce((s, x) => s + x.floorAnswered, 0),
+    calls: all.reduce((s, x) => s + x.calls, 0),
+    withErrors: all.reduce((s, x) => s + x.withErrors, 0),
+    codes: all.flatMap((x) => x.codes),
+    rssMb: Math.max(...all.map((x) => x.rssBytes)) / 2 ** 20,
+  };
+}
+
+async function measure(
+  settings: Settings,
+  build: BuildName,
+  instances: readonly Instance[],
+  name: string,
+  variables: Record<string, unknown>,
+  token: string,
+  floorScript: FloorScript | null,
+): Promise<Measured> {
+  const query = operation(name);
+  const endpointOf = (i: Instance) => (build === 'floor' ? i.ready.floorEndpoint! : i.ready.endpoint);
+  const answeredOf = (s: Awaited<ReturnType<typeof sumStats>>) => (build === 'floor' ? s.floorAnswered : s.requests);
+  const first = instances[0]!;
+  // Warm-up, then queries alone: their latency and CPU time, and the chain of calls of one.
+  for (let i = 0; i < ALONE_WARM_UP; i++) await graphql(endpointOf(first), query, variables, token);
+  const alone: number[] = [];
+  const aloneBefore = await sumStats([first]);
+  for (let i = 0; i < ALONE_MEASURED; i++) {
+    const started = performance.now();
+    await graphql(endpointOf(first), query, variables, token);
+    alone.push(performance.now() - started);
+  }
+  const aloneAfter = await sumStats([first]);
+  alone.sort((a, b) => a - b);
+  const requestId = `bench-${randomUUID()}`;
+  const check = await graphql(endpointOf(first), query, variables, token, requestId);
+  if (check.errors) throw new Error(`${build}: the query answers errors: ${JSON.stringify(check.errors)}`);
+  let calls: TracedCall[] = [];
+  let chain: number;
+  if (build === 'floor') {
+    chain = floorScript!.rounds.length;
+  } else {
+    ({ calls, chain } = await first.call<{ calls: TracedCall[]; chain: number }>('last-calls'));
+  }
+
+  await Promise.all(instances.map((i) => i.call('reset')));
+  const before = await sumStats(instances);
   const child = start<LoadSummary>('./load-process.ts');
-  const settings: LoadSettings = {
-    url: gateway.endpoint,
+  const load: LoadSettings = {
+    urls: instances.map(endpointOf),
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` },
     body: JSON.stringify({ query, variables }),
-    connections,
-    durationSeconds,
+    connections: settings.connections,
+    durationSeconds: settings.durationSeconds,
+    ...(settings.amount ? { amount: settings.amount } : {}),
   };
-  child.process.send(settings);
-  const load = await child.first;
+  child.process.send(load);
+  const summary = await child.first;
+  const after = await sumStats(instances);
+  if (process.env.BENCH_COUNT_SQL) {
+    for (const instance of instances) for (const [sql, n] of (await instance.stats()).sql) process.stdout.write(`  ${String(n).padStart(6)} × ${sql}\n`);
+  }
+  const answered = answeredOf(after) - (build === 'floor' ? answeredOf(before) : 0);
+  const codes = new Map<string, number>();
+  for (const [code, n] of after.codes) codes.set(code, (codes.get(code) ?? 0) + n);
   return {
-    load,
-    callsPerQuery: gateway.counters.calls / Math.max(1, gateway.counters.requests),
-    withErrors: gateway.counters.withErrors,
-    codes: gateway.counters.codes,
+    build,
+    load: summary,
+    answered,
+    cpuPerRequestMs: (after.cpuMs - before.cpuMs) / Math.max(1, answered),
+    cpuAloneMs: (aloneAfter.cpuMs - aloneBefore.cpuMs) / ALONE_MEASURED,
+    callsPerQuery: build === 'floor' ? floorScript!.rounds.flat().length : after.calls / Math.max(1, after.requests),
+    withErrors: build === 'floor' ? 0 : after.withErrors,
+    codes,
     chain,
     calls,
     aloneMs: alone[Math.floor(alone.length / 2)]!,
+    rssMb: after.rssMb,
   };
 }
 
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
-function report(name: string, optimised: Measured, naive: Measured) {
-  const row = (label: 'optimised' | 'naive', m: Measured) => {
-    const criticalMs = m.chain * latencyMs;
-    return {
-      build: label,
-      'req/s': fmt(m.load.requestsPerSecond),
-      'p50 ms': fmt(m.load.p50, 0),
-      'p99 ms': fmt(m.load.p99, 0),
-      'calls/query': fmt(m.callsPerQuery, 2),
-      'chain (measured)': `${m.chain} × ${latencyMs} ms = ${criticalMs} ms`,
-      'overhead = p50 − chain': `${fmt(m.load.p50 - criticalMs, 0)} ms`,
-      'alone ms (overhead)': `${fmt(m.aloneMs, 0)} (${fmt(m.aloneMs - criticalMs, 0)})`,
-      'GraphQL errors': m.withErrors ? `${m.withErrors} ${[...m.codes].map(([c, n]) => `${c}×${n}`).join(' ')}` : '0',
-      'non-2xx/errors/timeouts': `${m.load.non2xx}/${m.load.errors}/${m.load.timeouts}`,
-    };
-  };
-  process.stdout.write(`\n${name}  (${connections} connections, ${durationSeconds} s, upstream latency ${latencyMs} ms)\n`);
-  console.table([row('optimised', optimised), row('naive', naive)]);
-  process.stdout.write(
-    [
-      `  critical path as analysed: optimised ${ANALYSED_CHAIN[name]!.optimised}; naive ${ANALYSED_CHAIN[name]!.naive}`,
-      `  one optimised query's calls: ${optimised.calls.map((c) => `${c.upstream} ${c.path}`).join(', ') || 'none'}`,
-      `  naive / optimised: p50 × ${fmt(naive.load.p50 / optimised.load.p50, 2)}, p99 × ${fmt(naive.load.p99 / optimised.load.p99, 2)}, ` +
-        `req/s × ${fmt(naive.load.requestsPerSecond / optimised.load.requestsPerSecond, 3)} (optimised serves ${fmt(optimised.load.requestsPerSecond / naive.load.requestsPerSecond, 1)}× as many), ` +
-        `calls/query × ${fmt(naive.callsPerQuery / optimised.callsPerQuery, 1)}`,
-      '',
-    ].join('\n'),
+function line(settings: Settings, name: string, m: Measured): string {
+  const criticalMs = m.chain * settings.latencyMs;
+  const errors = m.withErrors ? ` GraphQL errors ${m.withErrors} (${[...m.codes].map(([c, n]) => `${c}×${n}`).join(' ')})` : '';
+  const failures = m.load.non2xx + m.load.errors + m.load.timeouts;
+  return (
+    `${name.padEnd(17)} ${m.build.padEnd(9)} ${fmt(m.load.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(m.load.p50, 0).padStart(4)} ms  p99 ${fmt(m.load.p99, 0).padStart(4)} ms  ` +
+    `CPU ${fmt(m.cpuPerRequestMs, 2).padStart(6)} ms/req (alone ${fmt(m.cpuAloneMs, 2)})  alone ${fmt(m.aloneMs, 1)} ms = chain ${m.chain}×${settings.latencyMs} + ${fmt(m.aloneMs - criticalMs, 1)} ms overhead  ` +
+    `calls/query ${fmt(m.callsPerQuery, 2)}  RSS ${fmt(m.rssMb, 0)} MB  answered ${m.answered}` +
+    (failures ? `  non-2xx/errors/timeouts ${m.load.non2xx}/${m.load.errors}/${m.load.timeouts}` : '') +
+    errors
   );
+}
+
+function ratios(settings: Settings, name: string, results: Map<BuildName, Measured>): string {
+  const ours = results.get('optimised');
+  const parts: string[] = [];
+  const overhead = (m: Measured) => m.aloneMs - m.chain * settings.latencyMs;
+  const floor = results.get('floor');
+  const naive = results.get('naive');
+  if (ours && floor) {
+    parts.push(
+      `ours/floor req/s ${fmt((100 * ours.load.requestsPerSecond) / floor.load.requestsPerSecond, 0)} %, ` +
+        `CPU/req ×${fmt(ours.cpuPerRequestMs / floor.cpuPerRequestMs, 2)}, overhead alone ${fmt(overhead(ours), 1)} vs ${fmt(overhead(floor), 1)} ms`,
+    );
+  }
+  if (ours && naive) {
+    parts.push(`ours/naive req/s ×${fmt(ours.load.requestsPerSecond / naive.load.requestsPerSecond, 2)}, CPU/req ×${fmt(ours.cpuPerRequestMs / naive.cpuPerRequestMs, 2)}`);
+  }
+  if (ours) parts.push(`ours p99/p50 ×${fmt(ours.load.p99 / Math.max(1, ours.load.p50), 2)}`);
+  return `${name}: ${parts.join('; ')}`;
 }
 
 async function main() {
+  const settings = settingsFrom();
   const began = Date.now();
-  process.stdout.write(
-    `bench: sandbox with ${latencyMs} ms per upstream call; ${connections} connections for ${durationSeconds} s per run; ` +
-      `database: ${databaseUrl ? `PostgreSQL (${new URL(databaseUrl).host})` : 'embedded (PGlite, in memory)'}\n`,
-  );
-  const sandboxChild = start<SandboxInfo & { type: string }>('./sandbox-process.ts', { BENCH_LATENCY_MS: String(latencyMs) });
-  const gateways: BenchGateway[] = [];
+  let postgres: ThrowawayPostgres | null = null;
+  let databaseUrl = (args.database as string) || null;
+  const runId = randomBytes(4).toString('hex');
+  const sandboxChild = start<SandboxInfo & { type: string }>('./sandbox-process.ts', { BENCH_LATENCY_MS: String(settings.latencyMs) });
+  const instances = new Map<Build, Instance[]>();
+  const schemas: string[] = [];
   try {
+    if (args.postgres) {
+      postgres = await startThrowawayPostgres();
+      databaseUrl = postgres.url;
+    }
+    process.stdout.write(
+      `bench: sandbox with ${settings.latencyMs} ms per upstream call; ${settings.connections} connections for ` +
+        `${settings.amount ? `${settings.amount} requests` : `${settings.durationSeconds} s`} per run; ${settings.instances} instance(s) per build; ` +
+        `database: ${databaseUrl ? `PostgreSQL (${new URL(databaseUrl).host}${postgres ? ', throwaway cluster' : ''})` : 'embedded (PGlite, in memory)'}\n`,
+    );
     const sandbox = await sandboxChild.first;
     const jwtSecret = randomBytes(32).toString('base64url');
+    const secretsKey = randomBytes(32).toString('hex');
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
-    installNaiveMode();
-    const optimised = await startGateway('optimised', sandbox, jwtSecret);
-    gateways.push(optimised);
-    const naive = await startGateway('naive', sandbox, jwtSecret);
-    gateways.push(naive);
+    const gatewayBuilds = (['optimised', 'naive'] as const).filter((b) => settings.builds.includes(b));
+    for (const build of gatewayBuilds) {
+      const schema = `bench_${build}_${runId}`;
+      if (databaseUrl) schemas.push(schema);
+      const database = databaseUrl ? { url: databaseUrl, schema } : null;
+      const list: Instance[] = [];
+      instances.set(build, list);
+      // The first instance migrates and registers the departments; the others join it.
+      list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, secretsKey, database, registerDepartments: true }));
+      for (let n = 1; n < settings.instances; n++) {
+        list.push(await new Instance(build, (args.profile as string) || undefined).boot({ build, sandbox, jwtSecret, secretsKey, database, registerDepartments: false }));
+      }
+    }
+    const applications = new Map<Build, string>();
+    for (const build of gatewayBuilds) applications.set(build, await submitRestaurant(instances.get(build)![0]!, token));
+    process.stdout.write(`set up in ${fmt((Date.now() - began) / 1000)} s\n\n`);
 
-    const applications = { optimised: await submitRestaurant(optimised, token), naive: await submitRestaurant(naive, token) };
-    process.stdout.write(`set up in ${fmt((Date.now() - began) / 1000)} s\n`);
-
-    const plan = operation('SituationPlan');
-    const planResults = [await measure(optimised, plan, NEWBORN, token), await measure(naive, plan, NEWBORN, token)] as const;
-    report('SituationPlan', ...planResults);
-
-    const status = operation('ApplicationStatus');
-    const statusResults = [
-      await measure(optimised, status, { id: applications.optimised }, token),
-      await measure(naive, status, { id: applications.naive }, token),
-    ] as const;
-    report('ApplicationStatus', ...statusResults);
+    const summaries: string[] = [];
+    for (const name of settings.operations) {
+      const results = new Map<BuildName, Measured>();
+      let script: FloorScript | null = null;
+      for (const build of settings.builds) {
+        const gateway: Build = build === 'floor' ? 'optimised' : build;
+        const list = instances.get(gateway)!;
+        const variables = name === 'ApplicationStatus' ? { id: applications.get(gateway)! } : NEWBORN;
+        if (build === 'floor') {
+          // Record what the optimised gateway does for one such query, and give it to every instance's floor.
+          const requestId = `bench-record-${randomUUID()}`;
+          await graphql(list[0]!.ready.endpoint, operation(name), variables, token, requestId);
+          script = await list[0]!.call<FloorScript>('record-floor', { operation: name, requestId, readsApplication: name === 'ApplicationStatus' });
+          for (const other of list.slice(1)) await other.call('set-floor-script', { script });
+        }
+        const measured = await measure(settings, build, list, name, variables, token, script);
+        results.set(build, measured);
+        process.stdout.write(`${line(settings, name, measured)}\n`);
+        if (build === 'optimised') {
+          process.stdout.write(`${' '.repeat(18)}one query's calls: ${measured.calls.map((c) => `${c.upstream} ${c.path}`).join(', ') || 'none'}\n`);
+        }
+      }
+      process.stdout.write(`${' '.repeat(18)}critical path as analysed: ${ANALYSED_CHAIN[name] ?? '?'}\n\n`);
+      summaries.push(ratios(settings, name, results));
+    }
+    process.stdout.write(`ratios: ${summaries.join(' | ')}\n`);
     process.stdout.write(`bench done in ${fmt((Date.now() - began) / 1000)} s\n`);
   } finally {
-    for (const gateway of gateways) {
-      if (databaseUrl) await gateway.booted.services.db.query(`DROP SCHEMA bench_${gateway.label}_${runId} CASCADE`).catch(() => undefined);
-      await gateway.booted.stop();
-      rmSync(gateway.dataDir, { recursive: true, force: true });
+    for (const list of instances.values()) await Promise.all(list.map((i) => i.close()));
+    if (databaseUrl && schemas.length) {
+      const client = new pg.Client({ connectionString: databaseUrl });
+      await client.connect().catch(() => undefined);
+      for (const schema of schemas) await client.query(`DROP SCHEMA IF EXISTS ${schema} CASCADE`).catch(() => undefined);
+      await client.end().catch(() => undefined);
     }
+    postgres?.stop();
     sandboxChild.process.send({ type: 'close' });
-    await new Promise((resolve) => sandboxChild.process.once('exit', resolve));
+    await new Promise((resolve) => (sandboxChild.process.exitCode !== null ? resolve(null) : sandboxChild.process.once('exit', resolve)));
   }
 }
 
-await main();
+if (args.scale) await import('./scale.ts');
+else await main();

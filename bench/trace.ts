@@ -21,6 +21,7 @@
  * nothing outside a naive request.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import DataLoader from 'dataloader';
 import { UpstreamClient, type UpstreamCallRecord } from '../connectors/http.ts';
@@ -34,9 +35,25 @@ export interface TracedCall {
   end: number;
 }
 
+/** An upstream request exactly as undici sent it, for the floor build to send again (bench/floor.ts). */
+export interface CapturedRequest {
+  origin: string;
+  method: string;
+  /** Path with the query string. */
+  path: string;
+  /** `[name, value, name, value, …]`, as undici holds them. */
+  headers: string[];
+  body: string | null;
+  start: number;
+  /** When the answer's body was complete; Infinity until then. */
+  end: number;
+}
+
 export interface RequestTrace {
   naive: boolean;
   calls: TracedCall[];
+  /** Every undici request made in this request's async context, with headers and body. */
+  requests: CapturedRequest[];
   /** The tail of this request's upstream calls, in the naive build. */
   queue: Promise<unknown>;
   /** `extensions.code` of every error in the answer (an HTTP 200 can carry errors). */
@@ -58,7 +75,7 @@ export function traceRequests(server: Server, naive: boolean, onFinish: (trace: 
   const listeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-    const trace: RequestTrace = { naive, calls: [], queue: Promise.resolve(), errorCodes: [] };
+    const trace: RequestTrace = { naive, calls: [], requests: [], queue: Promise.resolve(), errorCodes: [] };
     res.once('finish', () => onFinish(trace));
     // The gateway sends a complete GraphQL answer with one `end(string)`.
     const end = res.end as (this: ServerResponse, ...args: unknown[]) => ServerResponse;
@@ -72,6 +89,48 @@ export function traceRequests(server: Server, naive: boolean, onFinish: (trace: 
       for (const listener of listeners) listener.call(server, req, res);
     });
   });
+}
+
+const captured = new WeakMap<object, CapturedRequest>();
+let capturing = false;
+
+/** Records every undici request of a traced request (headers and body included) into its trace's `requests`. */
+export function captureUpstreamRequests(): void {
+  if (capturing) return;
+  capturing = true;
+  // Published synchronously in the caller's async context, so the trace is the store.
+  diagnosticsChannel.subscribe('undici:request:create', (message) => {
+    const trace = traces.getStore();
+    if (!trace) return;
+    const request = (message as { request: { origin: unknown; method: string; path: string; headers: unknown; body: unknown } }).request;
+    const headers = Array.isArray(request.headers) ? request.headers.map(String) : [];
+    const body = typeof request.body === 'string' ? request.body : Buffer.isBuffer(request.body) ? request.body.toString('utf8') : null;
+    const entry: CapturedRequest = { origin: String(request.origin), method: request.method, path: request.path, headers, body, start: performance.now(), end: Infinity };
+    captured.set(request, entry);
+    trace.requests.push(entry);
+  });
+  diagnosticsChannel.subscribe('undici:request:trailers', (message) => {
+    const entry = captured.get((message as { request: object }).request);
+    if (entry) entry.end = performance.now();
+  });
+}
+
+/**
+ * The calls grouped in rounds: a call is in round k when the longest chain of
+ * calls that ended before it started is k − 1 long. Sending each round's calls
+ * in parallel, one round after the other, reproduces the request's dependencies.
+ */
+export function roundsOf<T extends { start: number; end: number }>(calls: readonly T[], slackMs = 1): T[][] {
+  const sorted = [...calls].sort((a, b) => a.start - b.start);
+  const depth = sorted.map(() => 0);
+  for (let i = 0; i < sorted.length; i++) {
+    for (let j = 0; j < i; j++) {
+      if (sorted[j]!.end <= sorted[i]!.start + slackMs) depth[i] = Math.max(depth[i]!, depth[j]! + 1);
+    }
+  }
+  const rounds: T[][] = [];
+  sorted.forEach((call, i) => (rounds[depth[i]!] ??= []).push(call));
+  return rounds.filter(Boolean);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * What every read of personal data carries: on whose behalf, why, and the
- * duty to write the access log before the data is handed out. Loaders built
+ * duty to record it in the access log as soon as the data is in hand. Loaders built
  * from it live for one GraphQL request only, so one caller's personal data
  * never sits in a cache another caller can reach.
  */
@@ -19,10 +19,11 @@ export interface PersonalReadContext {
   /** The subject on whose behalf the gateway reads (X-Operator). */
   operator: string;
   /**
-   * Writes the reads to the access log. Awaited before the data is returned:
-   * when the log cannot be written, the data is not handed out.
+   * Records the reads for the access log, before the data is returned. The
+   * gateway stores a request's reads before its answer leaves and sends no
+   * data when they cannot be stored (store/access-log.ts `RequestReads`).
    */
-  recordReads(reads: readonly PersonalDataRead[]): Promise<void>;
+  recordReads(reads: readonly PersonalDataRead[]): void | Promise<void>;
 }
 
 export { chunk, groupBy } from '../lib/collections.ts';

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ApolloServer, HeaderMap, type HTTPGraphQLRequest } from '@apollo/server';
-import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { createContext, type GatewayContext, type Viewer } from './context.ts';
 import { HttpError, decodeUtf8, errorBody, readBody, sendJson } from './http.ts';
 import { buildSchema } from './schema.ts';
@@ -79,6 +79,8 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       ApolloServerPluginLandingPageDisabled(),
       errorStatusPlugin<GatewayContext>(),
       textInputPlugin<GatewayContext>(), // control characters in any argument: BAD_USER_INPUT before execution (server/text-inputs.ts)
+      // We send no cache hints; Apollo's default cache-control plugin would still hook every field's resolution.
+      ApolloServerPluginCacheControlDisabled(),
       ...(rateLimiter ? [mutationRateLimitPlugin(rateLimiter)] : []),
       observability.apolloPlugin<GatewayContext>(), // per-operation metrics and spans
     ],
@@ -118,17 +120,25 @@ export async function startGateway(services: GatewayServices, options: StartOpti
       ({ body, search } = admission);
     }
     const request: HTTPGraphQLRequest = { method: req.method ?? 'GET', headers, search, body };
+    let context: GatewayContext | undefined;
     const response = await apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: request,
       context: async () => {
         try {
-          return rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress);
+          return (context = rememberClientAddress(createContext(services, requestId, await identify(req)), req.socket.remoteAddress));
         } catch (error) {
           // Apollo Server takes the status of a failed context (401 for a bad token) from the GraphQLError.
           throw error instanceof GatewayError ? requestError(error) : error;
         }
       },
     });
+    try {
+      // Every read of personal data is stored before any of it leaves the gateway (DESIGN: the access log).
+      await context?.reads?.flush();
+    } catch (error) {
+      logger.error({ err: error, requestId }, 'the access log could not be written: the answer is withheld');
+      return sendJson(res, 500, errorBody('INTERNAL_SERVER_ERROR', 'Internal server error'));
+    }
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

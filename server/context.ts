@@ -10,6 +10,7 @@ import { createDataCenterLoaders, type DataCenterLoaders } from '../connectors/d
 import type { PersonalDataRead, PersonalReadContext } from '../connectors/personal-read.ts';
 import { createStoreLoaders, type StoreLoaders } from '../store/loaders.ts';
 import { createApprovalLoaders, type ApprovalLoaders } from '../connectors/approval/loaders.ts';
+import { RequestReads } from '../store/access-log.ts';
 import type { GatewayServices } from './services.ts';
 import type { Viewer } from '../domain/actor.ts';
 import type { FollowApplicationDeps } from '../usecases/follow-application.ts';
@@ -37,6 +38,8 @@ export interface GatewayContext {
   loaders: RequestLoaders;
   /** `null` for anonymous callers: they never cause a personal look-up. */
   personal: PersonalLoaders | null;
+  /** This request's reads of personal data, to store before its answer leaves (server/app.ts); null for anonymous callers. */
+  reads: RequestReads | null;
   logger: Logger;
   /** Only on the live status stream (server/subscriptions.ts): what the subscription reads from and where it resumes. */
   live?: LiveStreamContext;
@@ -52,17 +55,19 @@ export interface LiveStreamContext {
 
 export function createContext(services: GatewayServices, requestId: string, viewer: Viewer): GatewayContext {
   let personal: PersonalLoaders | null = null;
+  let reads: RequestReads | null = null;
   // Window staff outside an assistance session see no personal data at all.
   if (viewer.kind === 'user' && viewer.role !== 'WINDOW_STAFF') {
     const reader = readerOf(viewer);
-    const reads: PersonalReadContext = {
+    const requestReads = new RequestReads(services.accessLog);
+    reads = requestReads;
+    const context: PersonalReadContext = {
       operator: viewer.subject,
-      recordReads: (entries: readonly PersonalDataRead[]) =>
-        services.accessLog.record(entries.map((entry) => ({ ...entry, ...reader, requestId }))),
+      recordReads: (entries: readonly PersonalDataRead[]) => requestReads.add(entries.map((entry) => ({ ...entry, ...reader, requestId }))),
     };
     personal = {
-      certificates: createCertificateLoaders(services.eCertificates, reads),
-      dataCenter: createDataCenterLoaders(services.dataCenter, reads),
+      certificates: createCertificateLoaders(services.eCertificates, context),
+      dataCenter: createDataCenterLoaders(services.dataCenter, context),
     };
   }
   return {
@@ -75,6 +80,7 @@ export function createContext(services: GatewayServices, requestId: string, view
       approval: createApprovalLoaders(services.connectors, services.approvalClients),
     },
     personal,
+    reads,
     logger: services.logger.child({ requestId }),
   };
 }

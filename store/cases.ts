@@ -457,7 +457,7 @@ function sameList(a: readonly string[], b: readonly string[]): boolean {
 }
 
 /** Whether the department's view `remote` says nothing new about `local`. */
-function unchanged(local: CaseRecord, remote: Case): boolean {
+export function unchanged(local: CaseRecord, remote: Case): boolean {
   return (
     local.status === remote.status &&
     local.statusReason === (remote.statusReason ?? null) &&

@@ -1,8 +1,8 @@
 /**
  * Every department's case status in one query: the cases of an application
  * are read from the departments' systems (one `GET /api/v1/cases?ids=` per
- * department for the whole request), the answers are recorded like a poll's
- * would be, and the fresh cases are returned. A department that cannot be
+ * department for the whole request), the answers that say something new are
+ * recorded like a poll's would be, and the fresh cases are returned. A department that cannot be
  * reached leaves its cases as last recorded: the application still answers.
  */
 import type { Case } from '../connectors/approval/models.ts';
@@ -13,6 +13,7 @@ import type { Logger } from '../lib/logger.ts';
 import { casesOfApplications, findApplication, type ApplicationRecord, type CaseRecord } from '../store/applications.ts';
 import type { Database } from '../store/database.ts';
 import { applyCaseUpdate } from './apply-case-update.ts';
+import { unchanged } from '../store/cases.ts';
 
 export interface CaseStatusDeps {
   db: Database;
@@ -62,7 +63,8 @@ export async function refreshCaseStatuses(deps: CaseStatusDeps, applicationId: s
       deps.logger.warn({ err: answer, caseId: delivered[index]!.id }, 'live case status unavailable; showing the recorded one');
       continue;
     }
-    if (!answer) continue;
+    // Most reads find nothing new: no transaction (and no database round trip) for those.
+    if (!answer || unchanged(delivered[index]!, answer)) continue;
     const result = await applyCaseUpdate({ db, logger: deps.logger }, { departmentCode: delivered[index]!.departmentCode }, { remoteCase: answer });
     changed ||= result.outcome === 'updated';
     released ||= result.settled.released.length > 0;

@@ -76,9 +76,15 @@ export interface PersonalPlan {
 
 const chinaDate = new Intl.DateTimeFormat('en-CA', { timeZone: 'Asia/Shanghai' });
 
+/** The China date of the current minute, formatted once a minute rather than once a plan (Intl formatting is slow). */
+let todayOfMinute: { minute: number; date: string } | null = null;
+
 /** The gateway's local date, YYYY-MM-DD, in China Standard Time: certificates expire by the local calendar. */
 export function todayInChina(now = new Date()): string {
-  return chinaDate.format(now);
+  // China has no daylight saving and its offset is whole hours: the date only changes at a minute boundary.
+  const minute = Math.floor(now.getTime() / 60_000);
+  if (todayOfMinute?.minute !== minute) todayOfMinute = { minute, date: chinaDate.format(now) };
+  return todayOfMinute.date;
 }
 
 export function formValues(form: readonly FieldValue[] | null | undefined): Map<string, string> {

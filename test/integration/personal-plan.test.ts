@@ -60,6 +60,22 @@ describe('a personal plan', () => {
     expect(body.data.topic.plan.summary.materialsToSubmit).toBe(4);
   });
 
+  it('has stored every read of a plan, under its request id, by the time the plan answers', async () => {
+    const { headers } = await plan(fatherToken, [{ key: 'spouse.idNumber', value: MOTHER }]);
+
+    const { rows } = await gateway.services.db.query<{ subject: string; system: string; items: string[] }>(
+      'SELECT subject, system, items FROM access_log WHERE request_id = $1 ORDER BY id',
+      [headers.get('x-request-id')],
+    );
+    expect(rows.map((r) => `${r.system} ${r.subject} ${r.items.join(',')}`).sort()).toEqual([
+      `data-center ${FATHER} dataset:household-registration`,
+      `data-center ${FATHER} dataset:marriage-registration`,
+      `data-center ${FATHER} person.householdAddress,person.name,person.phone,person.residentialAddress,person.spouseIdNumber`,
+      `e-certificates ${FATHER} CT-HKB,CT-JHZ,CT-SFZ`,
+      `e-certificates ${MOTHER} CT-SFZ`,
+    ]);
+  });
+
   it('prefills the form from the data center and the identity token', async () => {
     const { body } = await plan(fatherToken);
 
@@ -151,6 +167,21 @@ describe('a personal plan', () => {
     ]);
     // Shared data still stands for the marriage and household registers.
     expect(exemptions(body)['M-JHZ']).toEqual({ reason: 'DATA_SHARING', certificate: null, producedBy: null });
+  });
+
+  it('withholds the whole answer, with no personal data in it, when its reads cannot be logged', async () => {
+    const { db } = gateway.services;
+    await db.query(`CREATE FUNCTION refuse_access_log() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk full'; END $$`);
+    await db.query('CREATE TRIGGER refuse_access_log BEFORE INSERT ON access_log FOR EACH ROW EXECUTE FUNCTION refuse_access_log()');
+    try {
+      const { status, body } = await plan(fatherToken, [{ key: 'spouse.idNumber', value: MOTHER }]);
+
+      expect(status).toBe(500);
+      expect(body).toEqual({ errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
+    } finally {
+      await db.query('DROP TRIGGER refuse_access_log ON access_log');
+      await db.query('DROP FUNCTION refuse_access_log()');
+    }
   });
 
   it('refuses an expired or forged token instead of treating the caller as anonymous', async () => {

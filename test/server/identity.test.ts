@@ -1,6 +1,6 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { SignJWT, importPKCS8 } from 'jose';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createTokenVerifier, mintToken } from '../../server/identity.ts';
 
 const SECRET = 'a-shared-secret-of-at-least-32-bytes!';
@@ -114,5 +114,35 @@ describe('token verification', () => {
 
     expect(await verifier.identify(`Bearer ${token}`)).toEqual({ kind: 'user', subject: 'evaluator-1', name: '评估员', role: 'EVALUATOR' });
     await expect(verifier.identify(`Bearer ${await mintToken(SECRET, { sub: 'x', role: 'ADMIN' })}`)).rejects.toThrow('The token is not valid');
+  });
+});
+
+describe('a token seen before', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('is refused once it expires, although it was accepted before', async () => {
+    const verifier = await createTokenVerifier({ secret: SECRET });
+    const token = await mintToken(SECRET, { sub: MOTHER, name: '林美玲', role: 'APPLICANT' }, { expiresIn: '10m' });
+    expect((await verifier.identify(`Bearer ${token}`)).kind).toBe('user');
+
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(Date.now() + 11 * 60_000);
+    const error = await verifier.identify(`Bearer ${token}`).catch((e: unknown) => e);
+
+    expect((error as Error).message).toBe('The token has expired');
+  });
+
+  it('is accepted again only as the very same token: a forged signature on its claims is still refused', async () => {
+    const verifier = await createTokenVerifier({ secret: SECRET });
+    const token = await mintToken(SECRET, { sub: MOTHER, name: '林美玲', role: 'APPLICANT' });
+    await verifier.identify(`Bearer ${token}`);
+
+    const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
+    const error = await verifier.identify(`Bearer ${forged}`).catch((e: unknown) => e);
+
+    expect((error as any).extensions?.code).toBe('UNAUTHENTICATED');
+    expect(await verifier.identify(`Bearer ${token}`)).toEqual({ kind: 'user', subject: MOTHER, name: '林美玲', role: 'APPLICANT' });
   });
 });
