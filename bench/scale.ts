@@ -14,10 +14,10 @@
  * - drain: 10,000 queued cases delivered by the outboxes of two instances to
  *   departments answering in 50 ms: cases/s, and none lost or doubled (every
  *   case holds a distinct department case id; POSTs counted by the sandbox);
- * - rss: the gateway's RSS before, during (every 5 s) and after a 60 s
- *   SituationPlan load.
+ * - rss, rss-postgres: the gateway's RSS before, during (every 5 s) and after
+ *   a 60 s SituationPlan load, on the embedded database and on PostgreSQL.
  *
- *   npm run bench -- --scale [--parts plans,paging,drain,rss] [--matters 5,50,200]
+ *   npm run bench -- --scale [--parts plans,paging,drain,rss,rss-postgres] [--matters 5,50,200]
  *                    [--cases 1000,100000,1000000] [--drain 10000] [--rss-seconds 60]
  *                    [--database postgres://…]   (default: a throwaway cluster, bench/postgres.ts)
  */
@@ -37,7 +37,7 @@ import { Instance, graphql, start, type Child } from './processes.ts';
 const { values: args } = parseArgs({
   options: {
     scale: { type: 'boolean', default: true },
-    parts: { type: 'string', default: 'plans,paging,drain,rss' },
+    parts: { type: 'string', default: 'plans,paging,drain,rss,rss-postgres' },
     matters: { type: 'string', default: '5,50,200' },
     cases: { type: 'string', default: '1000,100000,1000000' },
     drain: { type: 'string', default: '10000' },
@@ -383,13 +383,28 @@ async function drain(databaseUrl: string): Promise<void> {
 }
 
 
-async function rss(): Promise<void> {
-  say(`\n== rss: the gateway's resident memory around ${rssSeconds} s of SituationPlan at ${connections} connections (embedded database)`);
+/**
+ * On the embedded in-memory database the access log's rows live in the gateway's own memory, so its RSS grows with
+ * the rows written; on PostgreSQL (`databaseUrl`) what remains is the gateway's own memory.
+ */
+async function rss(databaseUrl: string | null): Promise<void> {
+  say(
+    `\n== rss: the gateway's resident memory around ${rssSeconds} s of SituationPlan at ${connections} connections ` +
+      `(${databaseUrl ? 'PostgreSQL' : 'embedded database'})`,
+  );
+  const schema = `bench_rss_${runId}`;
   const sandboxChild = startSandbox(20);
   const instance = new Instance('optimised');
   try {
     const sandbox = await sandboxChild.first;
-    await instance.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database: null, registerDepartments: true });
+    await instance.boot({
+      build: 'optimised',
+      sandbox,
+      jwtSecret,
+      secretsKey,
+      database: databaseUrl ? { url: databaseUrl, schema } : null,
+      registerDepartments: true,
+    });
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
     const query = operation('SituationPlan');
     const settings = {
@@ -431,13 +446,14 @@ try {
   say(`bench --scale: ${[...parts].join(', ')}`);
   if (parts.has('plans')) await plans();
   let databaseUrl = (args.database as string) || '';
-  if ((parts.has('paging') || parts.has('drain')) && !databaseUrl) {
+  if ((parts.has('paging') || parts.has('drain') || parts.has('rss-postgres')) && !databaseUrl) {
     postgres = await startThrowawayPostgres();
     databaseUrl = postgres.url;
   }
   if (parts.has('paging')) await paging(databaseUrl);
   if (parts.has('drain')) await drain(databaseUrl);
-  if (parts.has('rss')) await rss();
+  if (parts.has('rss')) await rss(null);
+  if (parts.has('rss-postgres')) await rss(databaseUrl);
 } finally {
   postgres?.stop();
 }
