@@ -41,8 +41,8 @@ import {
 } from '../store/cases.ts';
 import { recordCaseEvents } from '../store/application-events.ts';
 import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
+import { BackgroundLoop } from '../lib/background-loop.ts';
 import {
-  BackgroundLoop,
   describeError,
   mapLimit,
   positive,

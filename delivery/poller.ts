@@ -9,7 +9,8 @@ import { groupBy } from '../lib/collections.ts';
 import type { Logger } from '../lib/logger.ts';
 import { claimDuePolls, reschedulePolls, type CaseRecord } from '../store/cases.ts';
 import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
-import { BackgroundLoop, describeError, positive, positiveInteger, silentLogger, type DeliveryDeps } from './support.ts';
+import { BackgroundLoop } from '../lib/background-loop.ts';
+import { describeError, positive, positiveInteger, silentLogger, type DeliveryDeps } from './support.ts';
 
 /** Settings of a {@link StatusPoller}. */
 export interface StatusPollerOptions {

@@ -17,7 +17,8 @@ import {
   type LeadDepartmentOf,
   type WarningPass,
 } from '../usecases/supervision.ts';
-import { BackgroundLoop, describeError, positive, silentLogger } from './support.ts';
+import { BackgroundLoop } from '../lib/background-loop.ts';
+import { describeError, positive, silentLogger } from './support.ts';
 
 export interface WarningMonitorOptions {
   /** Milliseconds between two passes (a case update wakes it sooner). Default 60000. */

@@ -27,17 +27,13 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { join } from 'node:path';
 import type { Logger } from '../lib/logger.ts';
-import { browserBundle, escapeHtml, jsonForScript, PAGE_SECURITY_HEADERS, type BrowserAsset, type BrowserBundle, type BundleSpec } from './browser-bundle.ts';
+import { escapeHtml, jsonForScript, type BrowserBundle, type BundleSpec } from './browser-bundle.ts';
+import { pageRoutes, type WebPage } from './routes/pages.ts';
+import { matchRoute, type Route } from './routes/route.ts';
 import { dashboardBundle, dashboardPage } from '../dashboard/page.ts';
 import { citizenBundle, citizenPage, type DemoApplicant } from '../citizen/page.ts';
 import type { GatewayConfig } from './config.ts';
 import { loadManifest, type ManifestOperation } from './trusted-documents.ts';
-
-function sendPage(req: IncomingMessage, res: ServerResponse, html: string): void {
-  const body = Buffer.from(html, 'utf8');
-  res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': String(body.length), ...PAGE_SECURITY_HEADERS });
-  res.end(req.method === 'HEAD' ? undefined : body);
-}
 
 /** Who uses a contract operation, for the explorer's example list. */
 const AUDIENCES: Record<string, string> = {
@@ -267,8 +263,6 @@ function explorerHtml(bundle: BrowserBundle): string {
 `;
 }
 
-// ---------------------------------------------------------------- the web UI
-
 export interface WebUiOptions {
   config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'citizenPage' | 'dataDir'>;
   logger: Logger;
@@ -277,6 +271,8 @@ export interface WebUiOptions {
 }
 
 export interface WebUi {
+  /** The routes of the pages that are on and of their assets (server/routes/pages.ts). */
+  readonly routes: readonly Route[];
   /** Answers the request when it is for a page or an asset; false when it is not. */
   handle(req: IncomingMessage, res: ServerResponse, url: URL): Promise<boolean>;
   /** Builds (or loads) the bundles now, so that the first page is fast. */
@@ -290,81 +286,38 @@ function wantsHtml(req: IncomingMessage, url: URL): boolean {
   return accept.includes('text/html');
 }
 
-export function createWebUi({ config, logger, demoApplicants = [] }: WebUiOptions): WebUi {
-  const cacheDir = join(config.dataDir, 'web-assets');
-  const explorerSpec = config.explorer ? explorerBundleSpec() : null;
-  const dashboardSpec = config.dashboard ? dashboardBundle() : null;
-  const citizenSpec = config.citizenPage ? citizenBundle() : null;
-  /** The bundle of `spec`, looked up once (a failed build is tried again on the next request). */
-  const once = (spec: BundleSpec | null) => {
-    let bundle: Promise<BrowserBundle> | undefined;
-    return () =>
-      (bundle ??= browserBundle(spec!, cacheDir, logger).catch((error: unknown) => {
-        bundle = undefined;
-        throw error;
-      }));
-  };
-  const explorer = once(explorerSpec);
-  const dashboard = once(dashboardSpec);
-  const citizen = once(citizenSpec);
+/**
+ * The browser pages, each on when its setting says so. A page is added here:
+ * its bundle (a `BundleSpec`, its code under `<page>/src/`), its paths and
+ * its HTML; its routes and assets follow from the entry.
+ */
+function webPages({ config, demoApplicants = [] }: WebUiOptions): WebPage[] {
+  const pages: Array<WebPage & { on: boolean }> = [
+    {
+      on: config.explorer,
+      spec: explorerBundleSpec(),
+      paths: ['/', '/graphql'],
+      // GET /graphql is the explorer only for a browser; GraphQL clients get GraphQL.
+      accepts: (req, url) => url.pathname !== '/graphql' || wantsHtml(req, url),
+      html: explorerHtml,
+    },
+    { on: config.dashboard, spec: dashboardBundle(), paths: ['/dashboard', '/dashboard/'], html: (bundle) => dashboardPage(bundle) },
+    { on: config.citizenPage, spec: citizenBundle(), paths: ['/citizen', '/citizen/'], html: (bundle) => citizenPage(bundle, { demoApplicants }) },
+  ];
+  return pages.filter((page) => page.on);
+}
 
-  async function serveAsset(req: IncomingMessage, res: ServerResponse, hash: string, file: string): Promise<void> {
-    let found: BrowserAsset | undefined;
-    for (const [spec, load] of [[explorerSpec, explorer], [dashboardSpec, dashboard], [citizenSpec, citizen]] as const) {
-      if (found || !spec || !hash.startsWith(`${spec.name}-`)) continue;
-      const bundle = await load();
-      if (bundle.hash === hash) found = bundle.files.get(file);
-    }
-    if (!found || (req.method !== 'GET' && req.method !== 'HEAD')) {
-      res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' });
-      res.end('Not found');
-      return;
-    }
-    const headers: Record<string, string> = {
-      'content-type': found.contentType,
-      'cache-control': 'public, max-age=31536000, immutable',
-      etag: found.etag,
-      vary: 'accept-encoding',
-      'x-content-type-options': 'nosniff',
-    };
-    if (req.headers['if-none-match'] === found.etag) {
-      res.writeHead(304, headers);
-      res.end();
-      return;
-    }
-    const gzip = /\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''));
-    const body = gzip ? found.gzip : found.body;
-    res.writeHead(200, { ...headers, ...(gzip ? { 'content-encoding': 'gzip' } : {}), 'content-length': String(body.length) });
-    res.end(req.method === 'HEAD' ? undefined : body);
-  }
-
+export function createWebUi(options: WebUiOptions): WebUi {
+  const pages = webPages(options);
+  const routes = pageRoutes(pages, { cacheDir: join(options.config.dataDir, 'web-assets'), logger: options.logger });
   return {
+    routes: routes.routes,
     async handle(req, res, url) {
-      const path = url.pathname;
-      const assetPath = /^\/assets\/([A-Za-z0-9_-]{1,80})\/([A-Za-z0-9_.-]{1,80})$/.exec(path);
-      if (assetPath) {
-        await serveAsset(req, res, assetPath[1]!, assetPath[2]!);
-        return true;
-      }
-      if (explorerSpec && (path === '/' || (path === '/graphql' && wantsHtml(req, url)))) {
-        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-        sendPage(req, res, explorerHtml(await explorer()));
-        return true;
-      }
-      if (dashboardSpec && (path === '/dashboard' || path === '/dashboard/')) {
-        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-        sendPage(req, res, dashboardPage(await dashboard()));
-        return true;
-      }
-      if (citizenSpec && (path === '/citizen' || path === '/citizen/')) {
-        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
-        sendPage(req, res, citizenPage(await citizen(), { demoApplicants }));
-        return true;
-      }
-      return false;
+      const match = matchRoute(routes.routes, req, url);
+      if (!match) return false;
+      await match.route.handle(req, res, { requestId: '', url, params: match.params });
+      return true;
     },
-    async warmUp() {
-      await Promise.all([explorerSpec ? explorer() : null, dashboardSpec ? dashboard() : null, citizenSpec ? citizen() : null]);
-    },
+    warmUp: routes.warmUp,
   };
 }

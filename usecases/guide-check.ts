@@ -9,6 +9,7 @@
  *
  * @module
  */
+import { BackgroundLoop } from '../lib/background-loop.ts';
 import { mapLimit } from '../lib/concurrency.ts';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/models.ts';
@@ -400,8 +401,6 @@ export function formatGuideReport(findings: readonly GuideFinding[], options: Gu
   return `${lines.join('\n')}\n`;
 }
 
-// ---------------------------------------------------------------- scheduler
-
 export interface GuideCheckSchedulerOptions {
   /** Time between the end of one run and the start of the next. Default 6 h. */
   intervalMs?: number;
@@ -420,53 +419,27 @@ export const DEFAULT_CHECK_INTERVAL_MS = 6 * 60 * 60 * 1000;
  * running one to end.
  */
 export class GuideCheckScheduler {
-  private timer: NodeJS.Timeout | null = null;
-  private current: Promise<void> | null = null;
-  private stopped = true;
-  private readonly intervalMs: number;
-  private readonly firstRunAfterMs: number;
+  readonly #runs: BackgroundLoop<unknown>;
 
-  constructor(
-    private readonly check: () => Promise<unknown>,
-    private readonly options: GuideCheckSchedulerOptions = {},
-  ) {
-    this.intervalMs = options.intervalMs ?? DEFAULT_CHECK_INTERVAL_MS;
-    this.firstRunAfterMs = options.firstRunAfterMs ?? 10_000;
-    if (!(this.intervalMs > 0)) throw new RangeError(`intervalMs must be positive, got ${this.intervalMs}`);
+  constructor(check: () => Promise<unknown>, options: GuideCheckSchedulerOptions = {}) {
+    this.#runs = new BackgroundLoop({
+      step: check,
+      intervalMs: options.intervalMs ?? DEFAULT_CHECK_INTERVAL_MS,
+      firstStepAfterMs: options.firstRunAfterMs ?? 10_000,
+      onError: options.onError,
+    });
   }
 
   /** Whether a run is going on now. */
   get running(): boolean {
-    return this.current !== null;
+    return this.#runs.stepping;
   }
 
   start(): void {
-    if (!this.stopped) return;
-    this.stopped = false;
-    this.schedule(this.firstRunAfterMs);
+    this.#runs.start();
   }
 
-  async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = null;
-    await this.current;
-  }
-
-  private schedule(delayMs: number): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = null;
-      this.current = this.check()
-        .then(
-          () => undefined,
-          (error: unknown) => this.options.onError?.(error),
-        )
-        .finally(() => {
-          this.current = null;
-          this.schedule(this.intervalMs);
-        });
-    }, delayMs);
-    this.timer.unref();
+  stop(): Promise<void> {
+    return this.#runs.stop();
   }
 }

@@ -30,6 +30,7 @@ import { performance } from 'node:perf_hooks';
 
 import { Agent, request, type Dispatcher } from 'undici';
 
+import { BackgroundLoop } from '../../lib/background-loop.ts';
 import { DestinationRefusedError, guardedConnector, type EgressPolicy } from '../egress.ts';
 import type { ApprovalDirectory } from './endpoint.ts';
 
@@ -92,7 +93,6 @@ const MAX_HEALTH_BODY = 64 * 1024;
 /** Checks targets' `/health`; see the module comment. */
 export class HealthMonitor {
   readonly #directory: ApprovalDirectory | undefined;
-  readonly #intervalMs: number;
   readonly #degradedAfterMs: number;
   readonly #onCheck: (id: string, health: ConnectorHealth) => void;
   readonly #onError: (error: Error) => void;
@@ -105,8 +105,7 @@ export class HealthMonitor {
   /** The pool of the approval connectors: the same size, but every connection asks the egress policy first. */
   readonly #connectorAgent: Agent;
   readonly #stop = new AbortController();
-  #timer: NodeJS.Timeout | null = null;
-  #round: Promise<void> | null = null;
+  readonly #rounds: BackgroundLoop<void>;
   #closed = false;
 
   constructor(options: HealthMonitorOptions = {}) {
@@ -117,7 +116,7 @@ export class HealthMonitor {
       throw new RangeError(`degradedAfterMs must be >= 0, got ${degradedAfterMs}`);
     }
     this.#directory = options.directory;
-    this.#intervalMs = intervalMs;
+    this.#rounds = new BackgroundLoop({ step: () => this.#checkAll(), intervalMs, onError: (error) => this.#report(error) });
     this.#degradedAfterMs = degradedAfterMs;
     this.#onCheck = options.onCheck ?? (() => undefined);
     this.#onError = options.onError ?? (() => undefined);
@@ -162,19 +161,8 @@ export class HealthMonitor {
    * Calling it again does nothing.
    */
   start(): void {
-    if (this.#closed || this.#timer || this.#round) return;
-    const loop = () => {
-      this.#timer = null;
-      this.#round = this.#checkAll()
-        .catch((error: unknown) => this.#report(error))
-        .finally(() => {
-          this.#round = null;
-          if (this.#closed) return;
-          this.#timer = setTimeout(loop, this.#intervalMs);
-          this.#timer.unref();
-        });
-    };
-    loop();
+    if (this.#closed) return;
+    this.#rounds.start();
   }
 
   /**
@@ -193,10 +181,8 @@ export class HealthMonitor {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
-    if (this.#timer) clearTimeout(this.#timer);
-    this.#timer = null;
     this.#stop.abort();
-    await this.#round?.catch(() => undefined);
+    await this.#rounds.stop();
     await this.#agent.close().catch(() => undefined);
     if (this.#connectorAgent !== this.#agent) await this.#connectorAgent.close().catch(() => undefined);
   }
