@@ -9,6 +9,7 @@
  *   upstreams unless EXPLORER=on;
  * - the assessment dashboard at `/dashboard` (dashboard/, DASHBOARD=on|off);
  * - the reference citizen page at `/citizen` (citizen/, CITIZEN_PAGE=on|off);
+ * - the window console at `/window` (window/, WINDOW_PAGE=on|off);
  * - their bundles at `/assets/<hash>/<file>`, cacheable for ever.
  *
  * Bundles are built with esbuild from the installed packages the first time
@@ -30,6 +31,7 @@ import type { Logger } from '../lib/logger.ts';
 import { browserBundle, escapeHtml, jsonForScript, PAGE_SECURITY_HEADERS, type BrowserAsset, type BrowserBundle, type BundleSpec } from './browser-bundle.ts';
 import { dashboardBundle, dashboardPage } from '../dashboard/page.ts';
 import { citizenBundle, citizenPage, type DemoApplicant } from '../citizen/page.ts';
+import { windowBundle, windowPage, type DemoStaff } from '../window/page.ts';
 import type { GatewayConfig } from './config.ts';
 import { loadManifest, type ManifestOperation } from './trusted-documents.ts';
 
@@ -270,10 +272,12 @@ function explorerHtml(bundle: BrowserBundle): string {
 // ---------------------------------------------------------------- the web UI
 
 export interface WebUiOptions {
-  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'citizenPage' | 'dataDir'>;
+  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'citizenPage' | 'windowPage' | 'dataDir'>;
   logger: Logger;
   /** The sandbox's demo applicants, offered on the citizen page's sign-in. Default none (always none with real upstreams). */
   demoApplicants?: readonly DemoApplicant[];
+  /** The sandbox's demo window staff, offered on the window console's sign-in. Default none (always none with real upstreams). */
+  demoStaff?: readonly DemoStaff[];
 }
 
 export interface WebUi {
@@ -290,11 +294,12 @@ function wantsHtml(req: IncomingMessage, url: URL): boolean {
   return accept.includes('text/html');
 }
 
-export function createWebUi({ config, logger, demoApplicants = [] }: WebUiOptions): WebUi {
+export function createWebUi({ config, logger, demoApplicants = [], demoStaff = [] }: WebUiOptions): WebUi {
   const cacheDir = join(config.dataDir, 'web-assets');
   const explorerSpec = config.explorer ? explorerBundleSpec() : null;
   const dashboardSpec = config.dashboard ? dashboardBundle() : null;
   const citizenSpec = config.citizenPage ? citizenBundle() : null;
+  const windowSpec = config.windowPage ? windowBundle() : null;
   /** The bundle of `spec`, looked up once (a failed build is tried again on the next request). */
   const once = (spec: BundleSpec | null) => {
     let bundle: Promise<BrowserBundle> | undefined;
@@ -307,10 +312,11 @@ export function createWebUi({ config, logger, demoApplicants = [] }: WebUiOption
   const explorer = once(explorerSpec);
   const dashboard = once(dashboardSpec);
   const citizen = once(citizenSpec);
+  const windowConsole = once(windowSpec);
 
   async function serveAsset(req: IncomingMessage, res: ServerResponse, hash: string, file: string): Promise<void> {
     let found: BrowserAsset | undefined;
-    for (const [spec, load] of [[explorerSpec, explorer], [dashboardSpec, dashboard], [citizenSpec, citizen]] as const) {
+    for (const [spec, load] of [[explorerSpec, explorer], [dashboardSpec, dashboard], [citizenSpec, citizen], [windowSpec, windowConsole]] as const) {
       if (found || !spec || !hash.startsWith(`${spec.name}-`)) continue;
       const bundle = await load();
       if (bundle.hash === hash) found = bundle.files.get(file);
@@ -361,10 +367,15 @@ export function createWebUi({ config, logger, demoApplicants = [] }: WebUiOption
         sendPage(req, res, citizenPage(await citizen(), { demoApplicants }));
         return true;
       }
+      if (windowSpec && (path === '/window' || path === '/window/')) {
+        if (req.method !== 'GET' && req.method !== 'HEAD') return false;
+        sendPage(req, res, windowPage(await windowConsole(), { demoStaff }));
+        return true;
+      }
       return false;
     },
     async warmUp() {
-      await Promise.all([explorerSpec ? explorer() : null, dashboardSpec ? dashboard() : null, citizenSpec ? citizen() : null]);
+      await Promise.all([explorerSpec ? explorer() : null, dashboardSpec ? dashboard() : null, citizenSpec ? citizen() : null, windowSpec ? windowConsole() : null]);
     },
   };
 }
