@@ -117,7 +117,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the window console in Chromium', () => {
     expect(toHandIn.length).toBeGreaterThan(0);
     for (const material of toHandIn) {
       await page.getByTestId(`file-${material}`).setInputFiles({ name: `${material}.pdf`, mimeType: 'application/pdf', buffer: PDF });
-      await page.waitForFunction((testId) => document.querySelector(`[data-testid="${testId}"]`)?.textContent?.startsWith('已上传'), `upload-status-${material}`);
+      await page.getByTestId(`upload-status-${material}`).filter({ hasText: /^已上传/ }).waitFor();
     }
     await settled(page, 'plan');
     await browser.screenshot('window-3-plan.png');
