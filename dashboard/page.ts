@@ -76,6 +76,23 @@ export const ASSESSMENT_TRENDS_OPERATION = `query AssessmentTrends($region: Stri
   }
 }`;
 
+/**
+ * The gateway's own operation for what supervisors see (效能监督, 差评整改);
+ * like AssessmentTrends, not in the manifest, so refused with
+ * TRUSTED_DOCUMENTS=contract and said so in its panels.
+ */
+export const ASSESSMENT_SUPERVISION_OPERATION = `query AssessmentSupervision($region: String, $from: DateTime!, $to: DateTime!) {
+  metrics(region: $region, from: $from, to: $to) {
+    warnings { department { code name } topic { code name } level count }
+    followUps { count closed rectified onTimeRate rectificationRate }
+  }
+}`;
+
+/** A topic's guidance flowchart as SVG, shown on its row of the topics table. */
+export const TOPIC_FLOWCHART_OPERATION = `query TopicFlowchart($code: ID!) {
+  topic(code: $code) { flowchart(format: SVG) { format content problems } }
+}`;
+
 export const DEFAULT_REGION = '440514';
 
 function sources(dir: string): string[] {
@@ -116,6 +133,8 @@ export function dashboardPage(bundle: BrowserBundle, options: { region?: string 
     csvPath: '/exports/metrics.csv',
     operation: assessmentOperation(),
     trendsOperation: ASSESSMENT_TRENDS_OPERATION,
+    supervisionOperation: ASSESSMENT_SUPERVISION_OPERATION,
+    flowchartOperation: TOPIC_FLOWCHART_OPERATION,
     defaultRegion: options.region ?? DEFAULT_REGION,
     problemTexts: LISTED_PROBLEM_TEXTS,
   };

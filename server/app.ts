@@ -34,6 +34,7 @@ import { documentRoutes } from './routes/documents.ts';
 import { healthzRoute, readyzRoute } from './routes/health.ts';
 import { metricsRoute } from './routes/metrics.ts';
 import type { DemoApplicant } from '../citizen/page.ts';
+import type { DemoStaff } from '../window/page.ts';
 
 export interface RunningGateway {
   /** Base URL, e.g. `http://127.0.0.1:4000`; GraphQL is at `${url}/graphql`. */
@@ -54,6 +55,8 @@ export interface StartOptions {
   observability?: Observability;
   /** The sandbox's demo applicants, for the citizen page's sign-in; never given with real upstreams. Default none. */
   demoApplicants?: readonly DemoApplicant[];
+  /** The sandbox's demo window staff, for the window console's sign-in; never given with real upstreams. Default none. */
+  demoStaff?: readonly DemoStaff[];
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
@@ -63,7 +66,7 @@ export async function startGateway(services: GatewayServices, options: StartOpti
   const observability = options.observability ?? (await createObservability(config, logger));
   observability.observe(services);
   const readiness = new ReadinessProbe(services, { draining: () => observability.draining });
-  const webUi = createWebUi({ config, logger, demoApplicants: options.demoApplicants ?? [] });
+  const webUi = createWebUi({ config, logger, demoApplicants: options.demoApplicants ?? [], demoStaff: options.demoStaff ?? [] });
   const trusted = config.trustedDocuments === 'contract' ? new TrustedDocuments(loadManifest(), { maxTokens: config.queryLimits.maxTokens }) : null;
   const rateLimiter = config.mutationRateLimit ? new TokenBucketLimiter(config.mutationRateLimit) : null;
   const schema = buildSchema();

@@ -120,6 +120,7 @@ export async function bootGateway(options: BootOptions = {}): Promise<BootedGate
       gateway = await startGateway(services, {
         observability,
         demoApplicants: demoUsers.filter((u) => u.role === 'APPLICANT').map((u) => ({ name: u.name ?? u.sub, subject: u.sub, token: u.token })),
+        demoStaff: demoUsers.filter((u) => u.role === 'WINDOW_STAFF').map((u) => ({ name: u.name ?? u.sub, staffId: u.sub, hall: u.hall ?? '', token: u.token })),
       });
       services.egress.reserveOwnPort(Number(new URL(gateway.url).port));
       services.start();
@@ -180,6 +181,7 @@ async function sandboxDemoClaims(): Promise<TokenClaims[]> {
   if (applicant) claims.push({ sub: applicant.idNumber, name: applicant.name, role: 'APPLICANT' });
   if (enterprise) claims.push({ sub: enterprise.creditCode, name: enterprise.name, role: 'APPLICANT' });
   if (department) claims.push({ sub: 'staff-001', name: `${department.name}窗口人员`, role: 'DEPARTMENT_STAFF', dept: department.code });
+  claims.push({ sub: 'window-001', name: '潮南区政务服务中心一件事窗口', role: 'WINDOW_STAFF', hall: 'CN-HALL-440514' });
   claims.push({ sub: 'evaluator-001', name: '第三方评估员', role: 'EVALUATOR' });
   claims.push({ sub: 'admin-001', name: '区政务服务数据管理局管理员', role: 'ADMIN' });
   return claims;

@@ -162,6 +162,12 @@ export interface GatewayConfig {
    * the demo applicants' tokens; off with real upstreams.
    */
   citizenPage: boolean;
+  /**
+   * Serve the window console (一窗受理 · 帮办工作台, window/) at /window
+   * (WINDOW_PAGE=on|off). Default: on with the sandbox, where it also lists
+   * the demo window staff's tokens; off with real upstreams.
+   */
+  windowPage: boolean;
   /** Bearer token GET /metrics requires (METRICS_TOKEN, at least 16 characters); null = /metrics is open. */
   metricsToken: string | null;
   /** Longest wait at shutdown for in-flight requests, in milliseconds (SHUTDOWN_GRACE_MS). Default 10000. */
@@ -347,6 +353,7 @@ export function loadConfig(env: Env = process.env): GatewayConfig {
     explorer: bool('EXPLORER', !anyUpstreamSet),
     dashboard: bool('DASHBOARD', true),
     citizenPage: bool('CITIZEN_PAGE', !anyUpstreamSet),
+    windowPage: bool('WINDOW_PAGE', !anyUpstreamSet),
     metricsToken: text('METRICS_TOKEN') ?? null,
     shutdownGraceMs: integer('SHUTDOWN_GRACE_MS', 10_000, 0, 600_000),
     tracing: { tracesUrl: null, headers: {}, serviceName: text('OTEL_SERVICE_NAME') ?? 'one-thing-gateway' },

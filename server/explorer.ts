@@ -9,6 +9,7 @@
  *   upstreams unless EXPLORER=on;
  * - the assessment dashboard at `/dashboard` (dashboard/, DASHBOARD=on|off);
  * - the reference citizen page at `/citizen` (citizen/, CITIZEN_PAGE=on|off);
+ * - the window console at `/window` (window/, WINDOW_PAGE=on|off);
  * - their bundles at `/assets/<hash>/<file>`, cacheable for ever.
  *
  * Bundles are built with esbuild from the installed packages the first time
@@ -32,6 +33,7 @@ import { pageRoutes, type WebPage } from './routes/pages.ts';
 import { matchRoute, type Route } from './routes/route.ts';
 import { dashboardBundle, dashboardPage } from '../dashboard/page.ts';
 import { citizenBundle, citizenPage, type DemoApplicant } from '../citizen/page.ts';
+import { windowBundle, windowPage, type DemoStaff } from '../window/page.ts';
 import type { GatewayConfig } from './config.ts';
 import { loadManifest, type ManifestOperation } from './trusted-documents.ts';
 
@@ -264,10 +266,12 @@ function explorerHtml(bundle: BrowserBundle): string {
 }
 
 export interface WebUiOptions {
-  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'citizenPage' | 'dataDir'>;
+  config: Pick<GatewayConfig, 'explorer' | 'dashboard' | 'citizenPage' | 'windowPage' | 'dataDir'>;
   logger: Logger;
   /** The sandbox's demo applicants, offered on the citizen page's sign-in. Default none (always none with real upstreams). */
   demoApplicants?: readonly DemoApplicant[];
+  /** The sandbox's demo window staff, offered on the window console's sign-in. Default none (always none with real upstreams). */
+  demoStaff?: readonly DemoStaff[];
 }
 
 export interface WebUi {
@@ -291,7 +295,7 @@ function wantsHtml(req: IncomingMessage, url: URL): boolean {
  * its bundle (a `BundleSpec`, its code under `<page>/src/`), its paths and
  * its HTML; its routes and assets follow from the entry.
  */
-function webPages({ config, demoApplicants = [] }: WebUiOptions): WebPage[] {
+function webPages({ config, demoApplicants = [], demoStaff = [] }: WebUiOptions): WebPage[] {
   const pages: Array<WebPage & { on: boolean }> = [
     {
       on: config.explorer,
@@ -303,6 +307,7 @@ function webPages({ config, demoApplicants = [] }: WebUiOptions): WebPage[] {
     },
     { on: config.dashboard, spec: dashboardBundle(), paths: ['/dashboard', '/dashboard/'], html: (bundle) => dashboardPage(bundle) },
     { on: config.citizenPage, spec: citizenBundle(), paths: ['/citizen', '/citizen/'], html: (bundle) => citizenPage(bundle, { demoApplicants }) },
+    { on: config.windowPage, spec: windowBundle(), paths: ['/window', '/window/'], html: (bundle) => windowPage(bundle, { demoStaff }) },
   ];
   return pages.filter((page) => page.on);
 }

@@ -34,6 +34,7 @@ try {
       ...(booted.config.explorer ? [`  GraphQL explorer: ${gateway.url}/`] : []),
       ...(booted.config.dashboard ? [`  Assessment dashboard: ${gateway.url}/dashboard (log in with the EVALUATOR token)`] : []),
       ...(booted.config.citizenPage ? [`  Citizen page: ${gateway.url}/citizen (sign in with a demo applicant)`] : []),
+      ...(booted.config.windowPage ? [`  Window console: ${gateway.url}/window (sign in with the demo window staff)`] : []),
       `  Health: ${gateway.url}/healthz  ${gateway.url}/readyz   Metrics: ${gateway.url}/metrics`,
       ...describeSandbox(sandbox, {
         noteOf: (department) => {

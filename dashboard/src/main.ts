@@ -11,30 +11,12 @@ import './style.css';
 import { channelBars, departmentBars, draw, funnelBars, ratesGauges, trendLines, ratingBars, readinessMatrix, reductionBars, resizeAll, type ChartOption } from './charts.ts';
 import { GUIDABLE_TARGET, ONLINE_PROCESSABLE_TARGET, count, explainProblem, percent } from './labels.ts';
 import type { AssessmentMetrics, AssessmentTrends, DashboardConfig } from './types.ts';
+import { h } from './dom.ts';
+import { flowchartImage, followUpFigures, warningsTable, type AssessmentSupervision, type SupervisionConfig, type TopicFlowchart } from './supervision.ts';
 
-const config = JSON.parse(document.getElementById('dashboard-config')!.textContent ?? '{}') as DashboardConfig;
+const config = JSON.parse(document.getElementById('dashboard-config')!.textContent ?? '{}') as DashboardConfig & SupervisionConfig;
 const TOKEN_KEY = 'one-thing-gateway.dashboard.token';
 const CHINA_OFFSET = '+08:00';
-
-// ---------------------------------------------------------------- DOM helpers
-
-type Child = Node | string | null | undefined | false;
-
-function h<K extends keyof HTMLElementTagNameMap>(
-  tag: K,
-  attributes: Record<string, string | boolean | EventListener | undefined> = {},
-  ...children: Child[]
-): HTMLElementTagNameMap[K] {
-  const element = document.createElement(tag);
-  for (const [name, value] of Object.entries(attributes)) {
-    if (value === undefined || value === false) continue;
-    if (typeof value === 'function') element.addEventListener(name.replace(/^on/, ''), value);
-    else if (value === true) element.setAttribute(name, '');
-    else element.setAttribute(name, value);
-  }
-  for (const child of children) if (child !== null && child !== undefined && child !== false) element.append(child);
-  return element;
-}
 
 // ---------------------------------------------------------------- session
 
@@ -130,12 +112,35 @@ async function fetchTrends(token: string, region: string, period: Period): Promi
   }
 }
 
+/** The gateway's supervision figures; refused like the trends with TRUSTED_DOCUMENTS=contract, and shown as such. */
+async function fetchSupervision(token: string, region: string, period: Period): Promise<AssessmentSupervision | ApiError> {
+  try {
+    return await fetchOperation<AssessmentSupervision>(token, 'AssessmentSupervision', config.supervisionOperation, region, period);
+  } catch (error) {
+    if (error instanceof ApiError) return error;
+    throw error;
+  }
+}
+
 async function fetchOperation<T>(token: string, operationName: string, query: string, region: string, period: Period): Promise<T> {
   const variables = {
     region: region || null,
     from: `${period.from}T00:00:00${CHINA_OFFSET}`,
     to: `${addDays(period.to, 1)}T00:00:00${CHINA_OFFSET}`,
   };
+  return post<T>(token, operationName, query, variables, (data) => (data as { metrics?: T | null }).metrics);
+}
+
+async function fetchFlowchart(token: string, code: string): Promise<TopicFlowchart> {
+  const chart = await post<TopicFlowchart | null>(token, 'TopicFlowchart', config.flowchartOperation, { code }, (data) => {
+    const topic = (data as { topic?: { flowchart?: TopicFlowchart | null } | null }).topic;
+    return topic === undefined ? undefined : (topic?.flowchart ?? null);
+  });
+  if (!chart) throw new ApiError('该主题没有流程图。', 'other');
+  return chart;
+}
+
+async function post<T>(token: string, operationName: string, query: string, variables: Record<string, unknown>, pick: (data: object) => T | null | undefined): Promise<T> {
   let response: Response;
   try {
     response = await fetch(config.endpoint, {
@@ -148,7 +153,7 @@ async function fetchOperation<T>(token: string, operationName: string, query: st
     throw new ApiError('无法连接网关，请检查网络后重试。', 'other');
   }
   const requestId = response.headers.get('x-request-id');
-  let body: { data?: { metrics?: T | null } | null; errors?: GraphQLError[] } = {};
+  let body: { data?: object | null; errors?: GraphQLError[] } = {};
   try {
     body = (await response.json()) as typeof body;
   } catch {
@@ -165,10 +170,11 @@ async function fetchOperation<T>(token: string, operationName: string, query: st
     const problems = error?.extensions?.problems?.map((p) => `${p.field}: ${p.message}`).join('；');
     throw new ApiError(`查询条件有误${problems ? `：${problems}` : ''}`, 'input', requestId);
   }
-  if (!body.data?.metrics) {
+  const picked = body.data ? pick(body.data) : undefined;
+  if (picked === undefined || (picked === null && error)) {
     throw new ApiError(error ? `网关返回错误：${error.message}` : `网关返回了异常的应答（HTTP ${response.status}）。`, 'other', requestId);
   }
-  return body.data.metrics;
+  return picked as T;
 }
 
 async function downloadCsv(token: string, region: string, period: Period): Promise<void> {
@@ -329,9 +335,13 @@ async function load(): Promise<void> {
   app.querySelector('[data-testid=subtitle]')!.textContent = `区划 ${state.region || '全部'} · ${state.period.from} 至 ${state.period.to}`;
   setStatus('loading', '正在读取评估指标…');
   try {
-    const [metrics, trends] = await Promise.all([fetchMetrics(token, state.region, state.period), fetchTrends(token, state.region, state.period)]);
+    const [metrics, trends, supervision] = await Promise.all([
+      fetchMetrics(token, state.region, state.period),
+      fetchTrends(token, state.region, state.period),
+      fetchSupervision(token, state.region, state.period),
+    ]);
     setStatus('none');
-    await render(metrics, trends);
+    await render(metrics, trends, supervision);
     document.body.dataset.state = 'ready';
   } catch (error) {
     document.body.dataset.state = 'error';
@@ -427,16 +437,17 @@ function topicsTable(metrics: AssessmentMetrics): HTMLElement {
       h(
         'tr',
         {},
-        ...['主题', '可导办', '可网办', '申请件数', '按时办结率', '评价数', '好评率', '材料精简率', '时限压缩率'].map((title) => h('th', {}, title)),
+        ...['主题', '可导办', '可网办', '申请件数', '按时办结率', '评价数', '好评率', '材料精简率', '时限压缩率', '导办流程图'].map((title) => h('th', {}, title)),
       ),
     ),
     h(
       'tbody',
       {},
-      ...metrics.topics.map((t) =>
-        h(
+      ...metrics.topics.flatMap((t) => {
+        const detail = h('tr', { class: 'detail', hidden: true }, h('td', { colspan: '10' }));
+        const row = h(
           'tr',
-          {},
+          { 'data-topic': t.topic.code },
           h('td', {}, h('div', { class: 'strong' }, t.topic.name), h('div', { class: 'code' }, t.topic.code)),
           h('td', {}, yesNo(t.guidable)),
           h('td', {}, yesNo(t.onlineProcessable)),
@@ -446,13 +457,41 @@ function topicsTable(metrics: AssessmentMetrics): HTMLElement {
           h('td', {}, percent(t.goodRatingRate)),
           h('td', {}, percent(t.materialReduction)),
           h('td', {}, percent(t.timeCompression)),
-        ),
-      ),
+          h('td', {}, flowchartToggle(t.topic, detail)),
+        );
+        return [row, detail];
+      }),
     ),
   );
 }
 
-async function render(metrics: AssessmentMetrics, trends: AssessmentTrends | ApiError): Promise<void> {
+/** Shows the topic's flowchart in the row below, fetched the first time it is opened. */
+function flowchartToggle(topic: { code: string; name: string }, detail: HTMLTableRowElement): HTMLElement {
+  const cell = detail.firstElementChild as HTMLElement;
+  let loaded = false;
+  const button = h('button', { type: 'button', class: 'chip', 'data-testid': `flowchart-${topic.code}`, 'aria-expanded': 'false' }, '查看');
+  button.addEventListener('click', () => {
+    const open = detail.hidden;
+    detail.hidden = !open;
+    button.setAttribute('aria-expanded', String(open));
+    button.textContent = open ? '收起' : '查看';
+    if (!open || loaded) return;
+    loaded = true;
+    cell.replaceChildren(h('div', { class: 'muted' }, '正在生成流程图…'));
+    fetchFlowchart(session.token, topic.code).then(
+      (chart) => cell.replaceChildren(flowchartImage(topic.name, chart)),
+      (error: unknown) => {
+        loaded = false;
+        cell.replaceChildren(h('p', { class: 'error', role: 'alert' }, error instanceof Error ? error.message : String(error)));
+      },
+    );
+  });
+  return button;
+}
+
+async function render(metrics: AssessmentMetrics, trends: AssessmentTrends | ApiError, supervision: AssessmentSupervision | ApiError): Promise<void> {
+  const supervisionOr = (make: (s: AssessmentSupervision) => HTMLElement): HTMLElement =>
+    supervision instanceof ApiError ? empty(supervision.message) : make(supervision);
   const trendsOr = (make: (t: AssessmentTrends) => HTMLElement): HTMLElement =>
     trends instanceof ApiError ? empty(trends.message) : make(trends);
   const failing = metrics.topics.filter((t) => !t.guidable || !t.onlineProcessable).length;
@@ -535,7 +574,20 @@ async function render(metrics: AssessmentMetrics, trends: AssessmentTrends | Api
         true,
         'panel-trends',
       ),
-      // Supervision panels go here: warnings by level and 差评 follow-up figures (the alerts work).
+      panel(
+        '效能监督：红黄牌预警',
+        '统计周期内已推送的办件，按部门与预警等级：黄牌为已用去承诺时限（工作日）的 80% 以上，红牌为已超期；已办结的办件保留办结时的等级',
+        supervisionOr((s) => warningsTable(s.warnings)),
+        false,
+        'panel-warnings',
+      ),
+      panel(
+        '差评整改',
+        '统计周期内收到的差评（1–2 分）：由主题牵头部门回访、整改或解释说明',
+        supervisionOr((s) => followUpFigures(s.followUps)),
+        false,
+        'panel-follow-ups',
+      ),
       panel('主题问题清单', '未达标主题的问题及整改方向', problemsTable(metrics), true, 'panel-problems'),
       panel('主题明细', '比率无可计算数据时显示“—”', topicsTable(metrics), true),
     ),

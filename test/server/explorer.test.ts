@@ -178,7 +178,7 @@ describe('explorer settings', () => {
   });
 
   it('serves no page when off', async () => {
-    const webUi = createWebUi({ config: { explorer: false, dashboard: false, citizenPage: false, dataDir: '/nonexistent' }, logger: createLogger({ level: 'silent' }) });
+    const webUi = createWebUi({ config: { explorer: false, dashboard: false, citizenPage: false, windowPage: false, dataDir: '/nonexistent' }, logger: createLogger({ level: 'silent' }) });
     const server = createServer(async (req, res) => {
       if (!(await webUi.handle(req, res, new URL(req.url!, 'http://x')))) {
         res.writeHead(404);
