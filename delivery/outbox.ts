@@ -22,23 +22,19 @@ import type { ApprovalEndpoint } from '../connectors/approval/endpoint.ts';
 import { groupBy } from '../lib/collections.ts';
 import { DECIDED, INCOMPLETE_PAYLOAD_REASON, prerequisiteResults } from '../domain/case-lifecycle.ts';
 import { UpstreamRejectedError } from '../lib/errors.ts';
+import { loadApplicationCases, lockApplication, settleDependents, toCaseNode, type CaseRecord } from '../store/case-status.ts';
 import {
   claimDueDeliveries,
   claimDueSupplements,
-  loadApplicationCases,
-  lockApplication,
   recordDelivered,
   recordDeliveryFailure,
   recordDeliveryRefused,
   recordSupplementDelivered,
   recordSupplementFailure,
   recordSupplementRefused,
-  settleDependents,
-  toCaseNode,
   type BackoffOptions,
-  type CaseRecord,
   type SupplementRecord,
-} from '../store/cases.ts';
+} from '../store/outbox.ts';
 import { recordCaseEvents } from '../store/application-events.ts';
 import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import {

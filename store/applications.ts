@@ -7,7 +7,7 @@ import type { CaseStatus } from '../domain/application-status.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
 import type { ApplicationChannel } from '../domain/channel.ts';
 import type { DeliveryMethod, Provision } from '../domain/submission.ts';
-import { toCase, type CaseRecord, type CaseRow } from './cases.ts';
+import { toCase, type CaseRecord, type CaseRow } from './case-status.ts';
 import type { Queryable } from './database.ts';
 
 export type { CaseRecord };

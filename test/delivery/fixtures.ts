@@ -13,7 +13,7 @@ import type { ApprovalDirectory, ApprovalEndpoint } from '../../connectors/appro
 import type { UpstreamCallRecord } from '../../connectors/http.ts';
 import type { CaseStatus } from '../../domain/application-status.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
-import { findCase, type CaseRecord } from '../../store/cases.ts';
+import { findCase, type CaseRecord } from '../../store/case-status.ts';
 import type { Database, Queryable } from '../../store/database.ts';
 import { BIRTH_CERTIFICATE, BUSINESS_LICENCE, FOOD_LICENCE, HEALTH, SAMR, ZHANG_SAN, manualClock, startFixtureSandbox } from '../sandbox/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
