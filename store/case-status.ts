@@ -40,8 +40,8 @@ export interface CaseRecord {
   /** Matter codes of the same application this case waits for. */
   dependsOn: string[];
   resultCertificateType: string | null;
-  /** The approval contract's CaseSubmission as submitted (prerequisiteResults are added when it is sent). */
-  payload: unknown;
+  /** Keys of the application's form fields this case's matter takes, in the matter's order (its CaseSubmission's `form`). */
+  formFields: string[];
   status: CaseStatus;
   /** The department's reason, or the gateway's (a refused delivery, a withdrawal for a rejected prerequisite). */
   statusReason: string | null;
@@ -97,7 +97,7 @@ export interface CaseRow {
   department_code: string;
   depends_on: string[];
   result_certificate_type: string | null;
-  payload: unknown;
+  form_fields: string[];
   status: string;
   status_reason: string | null;
   remote_case_id: string | null;
@@ -130,7 +130,7 @@ export function toCase(row: CaseRow): CaseRecord {
     departmentCode: row.department_code,
     dependsOn: row.depends_on,
     resultCertificateType: row.result_certificate_type,
-    payload: row.payload,
+    formFields: row.form_fields ?? [],
     status: row.status as CaseStatus,
     statusReason: row.status_reason,
     remoteCaseId: row.remote_case_id,
