@@ -303,7 +303,7 @@ async function drain(databaseUrl: string): Promise<void> {
     await instances[1]!.boot({ build: 'optimised', sandbox, jwtSecret, secretsKey, database, registerDepartments: false });
     await client.connect();
     const token = await mintToken(jwtSecret, FATHER, { expiresIn: '2h' });
-    // One real application gives the cases' payloads (the approval contract's CaseSubmission) to copy; the copies
+    // One real application gives the facts its cases' CaseSubmissions are built from (form, materials, form fields) to copy; the copies
     // are queued without prerequisites, so that every department of the topic gets its share at once.
     const template = await submitRestaurant(instances[0]!, token);
     const { rows: templates } = await client.query<{ matter_code: string }>(
@@ -331,11 +331,17 @@ async function drain(databaseUrl: string): Promise<void> {
          FROM applications, generate_series(1, $2::int) g WHERE id = $1`,
       [template, applications],
     );
+    await client.query(
+      `INSERT INTO application_materials (application_id, position, code, name, provision, exemption, file_refs, required_by)
+       SELECT 'DRAIN' || lpad(g::text, 7, '0'), m.position, m.code, m.name, m.provision, m.exemption, m.file_refs, m.required_by
+         FROM application_materials m, generate_series(1, $2::int) g WHERE m.application_id = $1`,
+      [template, applications],
+    );
     const queued = await client.query(
-      `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, result_certificate_type, payload,
+      `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, result_certificate_type, form_fields,
                           status, next_attempt_at, updated_at)
        SELECT 'DRAIN' || lpad(g::text, 7, '0') || '-' || c.position, 'DRAIN' || lpad(g::text, 7, '0'), c.position, c.matter_code, c.matter_name,
-              c.department_code, '{}', c.result_certificate_type, c.payload, 'QUEUED', now(), now()
+              c.department_code, '{}', c.result_certificate_type, c.form_fields, 'QUEUED', now(), now()
          FROM cases c, generate_series(1, $2::int) g
         WHERE c.application_id = $1
         ORDER BY g, c.position LIMIT $3`,

@@ -4,8 +4,9 @@
  * approval system, and each pending supplement after it.
  *
  * A case is posted with `Idempotency-Key = <applicationId>:<matterCode>` and
- * its stored payload plus the result certificates of its approved
- * prerequisites (`prerequisiteResults`). The answer is recorded:
+ * the CaseSubmission built from its stored application, materials and the
+ * result certificates of its approved prerequisites
+ * (`connectors/approval/payload.ts`). The answer is recorded:
  * - 201/200 → delivered (the department's case id, status, due date);
  * - 4xx → refused: the department's reason is shown to the applicant and the
  *   case is not retried blindly;
@@ -19,27 +20,26 @@
 import { randomUUID } from 'node:crypto';
 import { caseSubmissionSchema, type Case, type CaseSubmission } from '../connectors/approval/models.ts';
 import type { ApprovalEndpoint } from '../connectors/approval/endpoint.ts';
+import { caseSubmission } from '../connectors/approval/payload.ts';
 import { groupBy } from '../lib/collections.ts';
 import { DECIDED, INCOMPLETE_PAYLOAD_REASON, prerequisiteResults } from '../domain/case-lifecycle.ts';
 import { UpstreamRejectedError } from '../lib/errors.ts';
+import { loadApplicationCases, lockApplication, settleDependents, toCaseNode, type CaseRecord } from '../store/case-status.ts';
 import {
   claimDueDeliveries,
   claimDueSupplements,
-  loadApplicationCases,
-  lockApplication,
   recordDelivered,
   recordDeliveryFailure,
   recordDeliveryRefused,
   recordSupplementDelivered,
   recordSupplementFailure,
   recordSupplementRefused,
-  settleDependents,
-  toCaseNode,
   type BackoffOptions,
-  type CaseRecord,
   type SupplementRecord,
-} from '../store/cases.ts';
+} from '../store/outbox.ts';
 import { recordCaseEvents } from '../store/application-events.ts';
+import { findApplication, materialsOf } from '../store/applications.ts';
+import type { Queryable } from '../store/queryable.ts';
 import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import { BackgroundLoop } from '../lib/background-loop.ts';
 import {
@@ -99,6 +99,28 @@ const emptyCounts = (): Record<DeliveryOutcome, number> => ({ delivered: 0, fail
 /** The Idempotency-Key of a case's creation in its department's system. */
 export function deliveryKey(c: Pick<CaseRecord, 'applicationId' | 'matterCode'>): string {
   return `${c.applicationId}:${c.matterCode}`;
+}
+
+/**
+ * The CaseSubmission a case is sent with, built from what is stored now: its
+ * application, the application's materials and the results of the case's
+ * approved prerequisites. @returns null when the stored facts do not make
+ * one the approval contract accepts.
+ */
+export async function caseSubmissionOf(db: Queryable, c: CaseRecord): Promise<CaseSubmission | null> {
+  const [application, materials, cases] = await Promise.all([
+    findApplication(db, c.applicationId),
+    materialsOf(db, c.applicationId),
+    loadApplicationCases(db, c.applicationId),
+  ]);
+  if (!application) return null;
+  const submission = caseSubmission({
+    application,
+    materials,
+    case: c,
+    prerequisiteResults: prerequisiteResults(cases.map(toCaseNode), c.matterCode),
+  });
+  return caseSubmissionSchema.safeParse(submission).success ? submission : null;
 }
 
 export class DeliveryWorker {
@@ -186,21 +208,11 @@ export class DeliveryWorker {
     try {
       const endpoint = await this.#endpoint(c.departmentCode);
       if (!endpoint) return await this.#caseFailed(c, `no approval system registered for ${c.departmentCode}`);
-      const stored = caseSubmissionSchema.safeParse(c.payload);
-      if (!stored.success) {
-        this.#logger.error({ ...log, issues: stored.error.issues.length }, 'stored payload does not follow the approval contract');
-        return await this.#caseRefused(
-          c,
-          INCOMPLETE_PAYLOAD_REASON,
-          'stored payload does not follow the approval contract',
-        );
+      const submission = await caseSubmissionOf(this.#deps.db, c);
+      if (!submission) {
+        this.#logger.error(log, 'stored application does not make a CaseSubmission of the approval contract');
+        return await this.#caseRefused(c, INCOMPLETE_PAYLOAD_REASON, 'stored application does not make a CaseSubmission of the approval contract');
       }
-      const submission: CaseSubmission = {
-        ...stored.data,
-        matterCode: c.matterCode,
-        applicationId: c.applicationId,
-        prerequisiteResults: prerequisiteResults((await loadApplicationCases(this.#deps.db, c.applicationId)).map(toCaseNode), c.matterCode),
-      };
       const answer = await this.#deps.clients.for(endpoint).createCase(submission, deliveryKey(c));
       await this.#recordDelivered(c, answer.case);
       this.#logger.info({ ...log, remoteCaseId: answer.case.caseId, created: answer.created }, 'case delivered');

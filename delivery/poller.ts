@@ -7,7 +7,8 @@
  */
 import { groupBy } from '../lib/collections.ts';
 import type { Logger } from '../lib/logger.ts';
-import { claimDuePolls, reschedulePolls, type CaseRecord } from '../store/cases.ts';
+import type { CaseRecord } from '../store/case-status.ts';
+import { claimDuePolls, reschedulePolls } from '../store/outbox.ts';
 import { applyCaseUpdate } from '../usecases/apply-case-update.ts';
 import { BackgroundLoop } from '../lib/background-loop.ts';
 import { describeError, positive, positiveInteger, silentLogger, type DeliveryDeps } from './support.ts';

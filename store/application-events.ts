@@ -9,7 +9,7 @@
  */
 import { caseEvents, type ApplicationEventKind } from '../domain/application-events.ts';
 import type { CaseStatus } from '../domain/application-status.ts';
-import type { CaseRecord } from './cases.ts';
+import type { CaseRecord } from './case-status.ts';
 import type { Database, Queryable } from './database.ts';
 
 /** The NOTIFY channel; the payload is the application id. */

@@ -7,7 +7,7 @@ import type { CaseStatus } from '../domain/application-status.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
 import type { ApplicationChannel } from '../domain/channel.ts';
 import type { DeliveryMethod, Provision } from '../domain/submission.ts';
-import { toCase, type CaseRecord, type CaseRow } from './cases.ts';
+import { toCase, type CaseRecord, type CaseRow } from './case-status.ts';
 import type { Queryable } from './database.ts';
 
 export type { CaseRecord };
@@ -57,7 +57,7 @@ export interface MaterialRecord {
 export interface NewApplication {
   application: Omit<ApplicationRecord, 'submittedAt' | 'updatedAt'>;
   materials: MaterialRecord[];
-  cases: Array<Pick<CaseRecord, 'id' | 'position' | 'matterCode' | 'matterName' | 'departmentCode' | 'dependsOn' | 'resultCertificateType' | 'payload' | 'status'>>;
+  cases: Array<Pick<CaseRecord, 'id' | 'position' | 'matterCode' | 'matterName' | 'departmentCode' | 'dependsOn' | 'resultCertificateType' | 'formFields' | 'status'>>;
 }
 
 export interface Page<T> {
@@ -119,11 +119,11 @@ export async function insertApplication(tx: Queryable, next: NewApplication, now
   for (const c of next.cases) {
     await tx.query(
       `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on,
-         result_certificate_type, payload, status, next_attempt_at, updated_at)
+         result_certificate_type, form_fields, status, next_attempt_at, updated_at)
        VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
       [
         c.id, a.id, c.position, c.matterCode, c.matterName, c.departmentCode, c.dependsOn, c.resultCertificateType,
-        JSON.stringify(c.payload), c.status, c.status === 'QUEUED' ? now : null, now,
+        c.formFields, c.status, c.status === 'QUEUED' ? now : null, now,
       ],
     );
   }

@@ -14,7 +14,7 @@
 import type { CaseStatus } from '../domain/application-status.ts';
 import type { FollowUp, FollowUpStatus } from '../domain/follow-up.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
-import { backoffDelayMs, type ClaimOptions, type FailureOptions } from './cases.ts';
+import { backoffDelayMs, type ClaimOptions, type FailureOptions } from './outbox.ts';
 import type { Queryable } from './database.ts';
 
 type Row = Record<string, any>;

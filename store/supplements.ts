@@ -1,6 +1,6 @@
 /**
  * Supplements (补正、容缺补交) as the applicant hands them in: stored PENDING
- * for the outbox (store/cases.ts claims and records their delivery).
+ * for the outbox (store/outbox.ts claims and records their delivery).
  */
 import { randomUUID } from 'node:crypto';
 import type { Database } from './database.ts';

@@ -16,7 +16,7 @@ import {
   settleDependents,
   type CaseRecord,
   type SettledDependents,
-} from '../store/cases.ts';
+} from '../store/case-status.ts';
 import type { Database } from '../store/database.ts';
 import { recordCaseEvents } from '../store/application-events.ts';
 

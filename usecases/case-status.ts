@@ -13,7 +13,7 @@ import type { Logger } from '../lib/logger.ts';
 import { casesOfApplications, findApplication, type ApplicationRecord, type CaseRecord } from '../store/applications.ts';
 import type { Database } from '../store/database.ts';
 import { applyCaseUpdate } from './apply-case-update.ts';
-import { unchanged } from '../store/cases.ts';
+import { unchanged } from '../store/case-status.ts';
 
 export interface CaseStatusDeps {
   db: Database;

@@ -18,7 +18,6 @@ import {
   materialsForMatter,
   validateSubmission,
   type DeliveryMethod,
-  type MaterialProvision,
   type UploadRef,
   type ValidSubmission,
 } from '../domain/submission.ts';
@@ -156,21 +155,6 @@ function storedExemption(exemption: Exemption | null): StoredExemption | null {
   };
 }
 
-interface MaterialRef {
-  code: string;
-  provision: MaterialProvision['provision'];
-  fileRef?: string;
-  certificateId?: string | null;
-}
-
-/** The approval contract's MaterialRef list for one matter: one entry per file, certificate or way of provision. */
-function materialRefs(materials: readonly MaterialProvision[]): MaterialRef[] {
-  return materials.flatMap((m): MaterialRef[] => {
-    if (m.provision === 'UPLOADED') return m.fileRefs.map((fileRef) => ({ code: m.code, provision: m.provision, fileRef }));
-    return [{ code: m.code, provision: m.provision, certificateId: m.exemption?.certificate?.id ?? null }];
-  });
-}
-
 function describeApplication(
   id: string,
   applicant: string,
@@ -228,14 +212,8 @@ function describeApplication(
         dependsOn: prerequisites,
         resultCertificateType: matter.resultCertificateType ?? null,
         status: initialCaseStatus(prerequisites),
-        payload: {
-          matterCode: matter.code,
-          applicationId: id,
-          applicant: { type: kind, id: applicant, name: applicantName },
-          form: formForMatter(valid.form, matter.form),
-          materials: materialRefs(materials),
-          deliveryMethod: request.deliveryMethod,
-        },
+        // The CaseSubmission is built when the case is sent (connectors/approval/payload.ts); the case keeps which fields it takes.
+        formFields: Object.keys(formForMatter(valid.form, matter.form)),
       };
     }),
   };

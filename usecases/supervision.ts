@@ -14,7 +14,7 @@ import { DECIDED } from '../domain/application-status.ts';
 import { overdueStep } from '../domain/follow-up.ts';
 import { warningLevel, type WarningLevel } from '../domain/warning-level.ts';
 import { UpstreamError } from '../lib/errors.ts';
-import type { BackoffOptions } from '../store/cases.ts';
+import type { BackoffOptions } from '../store/outbox.ts';
 import type { Queryable } from '../store/database.ts';
 import {
   claimDueAlerts,

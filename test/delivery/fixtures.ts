@@ -13,7 +13,7 @@ import type { ApprovalDirectory, ApprovalEndpoint } from '../../connectors/appro
 import type { UpstreamCallRecord } from '../../connectors/http.ts';
 import type { CaseStatus } from '../../domain/application-status.ts';
 import type { Sandbox } from '../../sandbox/index.ts';
-import { findCase, type CaseRecord } from '../../store/cases.ts';
+import { findCase, type CaseRecord } from '../../store/case-status.ts';
 import type { Database, Queryable } from '../../store/database.ts';
 import { BIRTH_CERTIFICATE, BUSINESS_LICENCE, FOOD_LICENCE, HEALTH, SAMR, ZHANG_SAN, manualClock, startFixtureSandbox } from '../sandbox/fixtures.ts';
 import { startTestServer, type TestServer } from '../support/http-server.ts';
@@ -142,14 +142,24 @@ export interface CaseFixture {
   nextAttemptAt?: Date | null;
 }
 
-/** The CaseSubmission stored for a case of the fixtures. */
+const formOf = (fixture: CaseFixture): Record<string, unknown> => ({
+  'applicant.name': '张三',
+  'business.name': '好味道',
+  'business.areaSqm': 45,
+  ...fixture.form,
+});
+
+const materialsOf = (fixture: CaseFixture) => fixture.materials ?? [{ code: 'MAT-SFZ', provision: 'GOVERNMENT_ISSUED' }];
+
+/** The CaseSubmission the gateway builds for a case of the fixtures (without its prerequisiteResults). */
 export function payloadOf(applicationId: string, fixture: CaseFixture): Record<string, unknown> {
   return {
     matterCode: fixture.matter.code,
     applicationId,
     applicant: { type: 'PERSON', id: ZHANG_SAN, name: '张三' },
-    form: { 'applicant.name': '张三', 'business.name': '好味道', 'business.areaSqm': 45, ...fixture.form },
-    materials: fixture.materials ?? [{ code: 'MAT-SFZ', provision: 'GOVERNMENT_ISSUED' }],
+    form: formOf(fixture),
+    // No certificate stands for the fixtures' materials.
+    materials: materialsOf(fixture).map((m) => ({ ...m, certificateId: null })),
     deliveryMethod: 'ONLINE',
   };
 }
@@ -158,18 +168,36 @@ export function payloadOf(applicationId: string, fixture: CaseFixture): Record<s
 export const SUBMITTED_AT = new Date(START - 60_000);
 
 /**
- * Inserts an application and its cases (ids `<applicationId>-<position>`).
+ * Inserts an application, its materials and its cases (ids
+ * `<applicationId>-<position>`). The application's one form holds every
+ * case's fields (a field two cases set differently takes the first case's value).
  * @returns the case ids, in order.
  */
 export async function insertApplication(db: Queryable, applicationId: string, cases: readonly CaseFixture[]): Promise<string[]> {
+  const form = Object.assign({}, ...[...cases].reverse().map(formOf));
   await db.query(
     `INSERT INTO applications (id, applicant, applicant_kind, applicant_name, topic_code, topic_name, topic_version, region,
        answers, form, delivery_method, idempotency_key, materials_before, materials_to_submit, legal_days_total, committed_days,
        submitted_at, updated_at)
-     VALUES ($1, $2, 'PERSON', '张三', 'TOPIC-KBCYD', '我要开餐饮店', 2, '440514', '{}'::jsonb, '{}'::jsonb, 'ONLINE', $1,
+     VALUES ($1, $2, 'PERSON', '张三', 'TOPIC-KBCYD', '我要开餐饮店', 2, '440514', '{}'::jsonb, $4::jsonb, 'ONLINE', $1,
        5, 2, 35, 13, $3, $3)`,
-    [applicationId, ZHANG_SAN, SUBMITTED_AT],
+    [applicationId, ZHANG_SAN, SUBMITTED_AT, JSON.stringify(form)],
   );
+  const materials = new Map<string, { provision: string; requiredBy: string[] }>();
+  for (const fixture of cases) {
+    for (const m of materialsOf(fixture)) {
+      const entry = materials.get(m.code) ?? { provision: m.provision, requiredBy: [] };
+      entry.requiredBy.push(fixture.matter.code);
+      materials.set(m.code, entry);
+    }
+  }
+  for (const [position, [code, m]] of [...materials].entries()) {
+    await db.query(
+      `INSERT INTO application_materials (application_id, position, code, name, provision, exemption, file_refs, required_by)
+       VALUES ($1, $2, $3, $3, $4, NULL, '{}', $5)`,
+      [applicationId, position, code, m.provision, m.requiredBy],
+    );
+  }
   const ids: string[] = [];
   for (const [position, fixture] of cases.entries()) {
     const id = `${applicationId}-${position + 1}`;
@@ -178,8 +206,8 @@ export async function insertApplication(db: Queryable, applicationId: string, ca
     const nextAttemptAt = fixture.nextAttemptAt !== undefined ? fixture.nextAttemptAt : status === 'QUEUED' ? new Date(START) : null;
     await db.query(
       `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on,
-         result_certificate_type, payload, status, next_attempt_at, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10, $11, $12)`,
+         result_certificate_type, form_fields, status, next_attempt_at, updated_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
       [
         id,
         applicationId,
@@ -189,7 +217,7 @@ export async function insertApplication(db: Queryable, applicationId: string, ca
         fixture.departmentCode ?? fixture.matter.department,
         dependsOn,
         fixture.matter.resultCertificateType ?? null,
-        JSON.stringify(payloadOf(applicationId, fixture)),
+        Object.keys(formOf(fixture)),
         status,
         nextAttemptAt,
         SUBMITTED_AT,

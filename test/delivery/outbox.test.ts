@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 
 import { DeliveryWorker, deliveryKey, type DeliveryWorkerOptions } from '../../delivery/outbox.ts';
 import { StatusPoller } from '../../delivery/poller.ts';
-import { claimDueDeliveries } from '../../store/cases.ts';
+import { claimDueDeliveries } from '../../store/outbox.ts';
 import type { Database } from '../../store/database.ts';
 import { backends, openTracked, postgresSkipped } from '../store/backends.ts';
 import {

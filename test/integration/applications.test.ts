@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { submissionOf } from '../support/submission.ts';
 import { FATHER, MATTERS, MOTHER, PDF, SERVICE_FIELDS, newbornAnswers, newbornForm, newbornSubmission } from '../support/newborn.ts';
 
 const { birthCertificate: WJ1, vaccination: WJ2, registration: GA1, insurance: YB1, socialSecurityCard: RS1 } = MATTERS;
@@ -118,11 +119,8 @@ describe('submitting an application', () => {
     ]);
 
     // The birth registration went to the police with the birth certificate the health commission issued.
-    const { rows } = await gateway.services.db.query<{ payload: any; status: string }>(
-      `SELECT payload, status FROM cases WHERE application_id = $1 AND matter_code = $2`,
-      [id, GA1],
-    );
-    expect(rows[0]!.payload.materials).toContainEqual({ code: 'M-CSYXZM', provision: 'INTERNAL_RESULT', certificateId: null });
+    const sent = await submissionOf(gateway.services.db, id, GA1);
+    expect(sent.materials).toContainEqual({ code: 'M-CSYXZM', provision: 'INTERNAL_RESULT', certificateId: null });
     expect(caseOf(done, WJ1).result.certificate.id).toMatch(/.+/);
 
     // 容缺: the deferred vaccination record is handed in, and the case goes on to approval.

@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sandboxJwtSecret } from '../../server/bootstrap.ts';
 import { contractOperation } from '../support/contract.ts';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
+import { submissionOf } from '../support/submission.ts';
 import { FATHER, MOTHER, SERVICE_FIELDS, newbornAnswers, newbornForm } from '../support/newborn.ts';
 
 
@@ -262,11 +263,8 @@ describe('strings that look like code', () => {
     );
     expect(stored.rows[0]!.idempotency_key).toBe(SCRIPT);
     expect(stored.rows[0]!.form).toMatchObject(hostile);
-    const payloads = await gateway.services.db.query<{ matter_code: string; payload: { form: Record<string, unknown> } }>(
-      'SELECT matter_code, payload FROM cases WHERE application_id = $1 AND matter_code = $2',
-      [id, '440514-WJ-GG-0001'],
-    );
-    expect(payloads.rows[0]!.payload.form).toMatchObject({ 'child.birthPlace': JNDI });
+    const sent = await submissionOf(gateway.services.db, id, '440514-WJ-GG-0001');
+    expect(sent.form).toMatchObject({ 'child.birthPlace': JNDI });
     expect(await publicTables()).toEqual(tables);
     // The same (odd but valid) idempotency key finds the same application again.
     const again = await submit(SCRIPT, { form: withForm(hostile) });

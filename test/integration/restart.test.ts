@@ -19,6 +19,7 @@ import { bootGateway, type BootedGateway } from '../../server/bootstrap.ts';
 import { mintToken } from '../../server/identity.ts';
 import type { DatabaseOptions } from '../../store/database.ts';
 import { contractOperation } from '../support/contract.ts';
+import { submissionOf } from '../support/submission.ts';
 import { FATHER, MATTERS, NEWBORN, PDF, newbornAnswers, newbornForm } from '../support/newborn.ts';
 
 const WJ1 = MATTERS.birthCertificate;
@@ -190,7 +191,7 @@ describe('a gateway killed mid-delivery', () => {
     const department = sandbox.departments.find((d) => d.departmentCode === 'WJJ-440514')!;
     const client = new ApprovalClient({ ...department, timeoutMs: 2000 });
     const again = await client.createCase(
-      (await second.services.db.query<{ payload: any }>('SELECT payload FROM cases WHERE application_id = $1 AND matter_code = $2', [applicationId, WJ1])).rows[0]!.payload,
+      await submissionOf(second.services.db, applicationId, WJ1),
       `${applicationId}:${WJ1}`,
     );
     await client.close();

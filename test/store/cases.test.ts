@@ -1,23 +1,19 @@
 import { describe, expect, it } from 'vitest';
 
 import type { Case } from '../../connectors/approval/models.ts';
+import { applyRemoteCase, findCase, loadApplicationCases, lockApplication, settleDependents } from '../../store/case-status.ts';
 import {
-  applyRemoteCase,
   backoffDelayMs,
   claimDueDeliveries,
   claimDuePolls,
   claimDueSupplements,
-  findCase,
-  loadApplicationCases,
-  lockApplication,
   recordDelivered,
   recordDeliveryFailure,
   recordDeliveryRefused,
   recordSupplementFailure,
   requeueRefusedDeliveries,
   reschedulePolls,
-  settleDependents,
-} from '../../store/cases.ts';
+} from '../../store/outbox.ts';
 import type { Database, Queryable } from '../../store/database.ts';
 import {
   START,
