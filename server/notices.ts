@@ -94,6 +94,8 @@ export async function handleNotice(req: IncomingMessage, res: ServerResponse, ur
     const ctx = createContext(deps.services, deps.requestId, viewer);
     const notice = await situationNotice(noticeDeps(ctx), { personal }, { topicCode, answers });
     if (!notice) return sendJson(res, 404, errorBody('NOT_FOUND', `No published topic ${topicCode}`));
+    // The personal reads behind the notice are in the access log before the notice leaves.
+    await ctx.reads?.flush();
     const pdf = await renderNoticePdf(notice, { generatedAt: deps.now?.() ?? new Date() });
     res.writeHead(200, {
       'content-type': 'application/pdf',

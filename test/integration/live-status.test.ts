@@ -224,10 +224,24 @@ describe('live status of an application over Server-Sent Events', () => {
     expect(after.status).toBe(200);
     two.close();
     after.close();
+    // Both slots are free again before the next test opens a stream.
+    await Promise.all([two.ended, after.ended]);
   });
 
   it('ends open streams when the gateway drains', async () => {
-    const stream = await subscribe(token);
+    // The slots of the streams the test before closed are given back once the gateway sees them closed.
+    const stream = await vi.waitFor(
+      async () => {
+        const candidate = await subscribe(token);
+        await new Promise((resolve) => setTimeout(resolve, HEARTBEAT_MS));
+        if (candidate.events.length > 0) {
+          candidate.close();
+          throw new Error('still refused');
+        }
+        return candidate;
+      },
+      { timeout: 5000, interval: 50 },
+    );
     await vi.waitFor(() => expect(stream.comments.length).toBeGreaterThan(0), { timeout: 5000, interval: 20 });
     await gateway.close();
     await stream.ended;

@@ -65,8 +65,8 @@ describe('approval system simulator', () => {
   it('runs one approval system per department that handles matters', async () => {
     await start();
     expect(sandbox.departments).toEqual([
-      { departmentCode: SAMR, baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^[0-9a-f]{48}$/), webhookSecret: expect.stringMatching(/^[0-9a-f]{48}$/), matterCodes: [BUSINESS_LICENCE.code, FOOD_LICENCE.code] },
-      { departmentCode: HEALTH, baseUrl: expect.any(String), token: expect.any(String), webhookSecret: expect.any(String), matterCodes: [BIRTH_CERTIFICATE.code] },
+      { departmentCode: SAMR, departmentName: '汕头市潮南区市场监督管理局', baseUrl: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+$/), token: expect.stringMatching(/^[0-9a-f]{48}$/), webhookSecret: expect.stringMatching(/^[0-9a-f]{48}$/), matterCodes: [BUSINESS_LICENCE.code, FOOD_LICENCE.code] },
+      { departmentCode: HEALTH, departmentName: '汕头市潮南区卫生健康局', baseUrl: expect.any(String), token: expect.any(String), webhookSecret: expect.any(String), matterCodes: [BIRTH_CERTIFICATE.code] },
     ]);
     expect(await getJson(`${samr.baseUrl}/health`)).toEqual({ status: 200, body: { status: 'ok' } });
   });

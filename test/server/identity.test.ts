@@ -142,7 +142,7 @@ describe('a token seen before', () => {
     const forged = `${token.slice(0, token.lastIndexOf('.'))}.${'A'.repeat(43)}`;
     const error = await verifier.identify(`Bearer ${forged}`).catch((e: unknown) => e);
 
-    expect((error as any).extensions?.code).toBe('UNAUTHENTICATED');
+    expect((error as any).code).toBe('UNAUTHENTICATED');
     expect(await verifier.identify(`Bearer ${token}`)).toEqual({ kind: 'user', subject: MOTHER, name: '林美玲', role: 'APPLICANT' });
   });
 });

@@ -57,7 +57,8 @@ describe.each(backends.map((b) => [b.kind, b] as const))('assistance on the %s d
     });
     advance(2 * 60 * 60 * 1000);
     await expect(assistedViewer(deps, STAFF, { sessionId: session.id })).rejects.toMatchObject({
-      extensions: { code: 'FORBIDDEN', reason: 'ASSISTANCE_SESSION_EXPIRED' },
+      code: 'FORBIDDEN',
+      reason: 'ASSISTANCE_SESSION_EXPIRED',
     });
   }, SLOW_START_MS);
 
