@@ -5,8 +5,21 @@
  * look-ups themselves are the caller's.
  */
 import type { Enterprise, Person } from '../connectors/data-center/models.ts';
+import type { Certificate } from '../connectors/e-certificates/models.ts';
+import type { UpstreamError } from '../lib/errors.ts';
 import type { InputProblem } from './answers.ts';
-import type { PlanFormField, PlanMaterial, PlanMaterialBase } from './plan.ts';
+import {
+  decidePlan,
+  type DraftMaterial,
+  type LookupFailure,
+  type Plan,
+  type PlanDraft,
+  type PlanFormField,
+  type PlanMaterialBase,
+  type PrefillValue,
+} from './plan.ts';
+
+export type { PrefillValue } from './plan.ts';
 
 export type ApplicantKind = 'PERSON' | 'ENTERPRISE';
 
@@ -129,10 +142,8 @@ export function permittedHolders(applicant: string, links: ConfirmedLinks): Set<
  * already exempt as another matter's result (rule 1 wins, so reading the
  * holder's records for them would read more than needed).
  */
-export function lookupCandidates(materials: readonly PlanMaterial[]): PlanMaterial[] {
-  return materials.filter(
-    (m) => m.exemption?.reason !== 'INTERNAL_RESULT' && (m.certificateType !== null || m.dataItem !== null),
-  );
+export function lookupCandidates(materials: readonly DraftMaterial[]): DraftMaterial[] {
+  return materials.filter((m) => m.internalResult === null && (m.certificateType !== null || m.dataItem !== null));
 }
 
 /** Who the gateway is talking to, as the identity token says. */
@@ -140,11 +151,6 @@ export interface IdentityFacts {
   subject: string;
   name: string;
   kind: ApplicantKind;
-}
-
-export interface PrefillValue {
-  value: string;
-  source: 'DATA_CENTER' | 'IDENTITY';
 }
 
 /** Form keys the identity token itself answers. */
@@ -184,4 +190,188 @@ export function prefillValues(
     if (fromIdentity) values.set(field.key, { value: fromIdentity, source: 'IDENTITY' });
   }
   return values;
+}
+
+/** The signed-in applicant a personal plan is for, and the form values it gave (blank ones are no value). */
+export interface PersonalSituation {
+  identity: IdentityFacts;
+  given: ReadonlyMap<string, string>;
+}
+
+export function personalSituation(
+  user: { subject: string; name: string },
+  form: readonly { key: string; value?: string | null }[],
+): PersonalSituation {
+  const given = new Map<string, string>();
+  // A blank value is no value (as in the submission): the prefilled one stands for it.
+  for (const { key, value } of form) if (value !== undefined && value !== null && value.trim() !== '') given.set(key, value);
+  return { identity: { subject: user.subject, name: user.name, kind: applicantKindOf(user.subject) }, given };
+}
+
+/** A read of the applicant's data-center record: `items` sorted, each once. */
+export interface RecordLookup {
+  kind: ApplicantKind;
+  id: string;
+  items: string[];
+}
+
+/** The certificates of these types one holder has. */
+export interface CertificateLookup {
+  holderId: string;
+  typeCodes: string[];
+}
+
+/** Whether the data center holds `dataset` for one subject. */
+export interface DatasetLookup {
+  dataset: string;
+  subjectId: string;
+}
+
+/** One round's look-ups of certificates and datasets, for one group of holders. */
+export interface HolderLookups {
+  certificates: CertificateLookup[];
+  datasets: DatasetLookup[];
+}
+
+/** What a look-up gave: its value, or the fallback and the error when the upstream failed. */
+export interface Found<T> {
+  value: T;
+  error: UpstreamError | null;
+}
+
+/**
+ * Everything the personal look-ups found: round 1 read the record and the
+ * applicant's own certificates and datasets, round 2 those of the holders
+ * the record links to the applicant. `datasets` lists the look-ups the data
+ * center answered yes to.
+ */
+export interface PersonalFindings {
+  record: Found<Person | Enterprise | null>;
+  own: { certificates: Found<Certificate[]>; datasets: Found<DatasetLookup[]> };
+  linked: { certificates: Found<Certificate[]>; datasets: Found<DatasetLookup[]> };
+}
+
+const RECORD_OF: Record<ApplicantKind, 'person' | 'enterprise'> = { PERSON: 'person', ENTERPRISE: 'enterprise' };
+const LINK_ITEM_OF: Record<ApplicantKind, string> = {
+  PERSON: 'person.spouseIdNumber',
+  ENTERPRISE: 'enterprise.legalRepresentativeIdNumber',
+};
+
+/**
+ * Round 1 of a personal plan: the applicant's own certificates and datasets
+ * for the candidates it holds, and its record when the plan has fields the
+ * record fills in, or a material whose holder only the record can tell (a
+ * holder field the applicant left out that the record may fill in, or
+ * another person, whose link to the applicant only the record confirms).
+ */
+export function ownLookups(draft: PlanDraft, { identity, given }: PersonalSituation): HolderLookups & { record: RecordLookup | null } {
+  const applicant = identity.subject;
+  const candidates = lookupCandidates(draft.materials);
+  const prefillFields = draft.form.filter((f) => dataItemOf(f)?.record === RECORD_OF[identity.kind]);
+  const items = prefillFields.map((f) => dataItemOf(f)!).map((item) => `${item.record}.${item.name}`);
+  const prefillable = new Set(prefillFields.map((f) => f.key));
+  const needsLinks = candidates.some((m) => {
+    const holder = requestedHolder(m, given, applicant);
+    if (holder !== null) return holder !== applicant;
+    return m.holder !== null && !given.has(m.holder) && prefillable.has(m.holder);
+  });
+  if (needsLinks) items.push(LINK_ITEM_OF[identity.kind]);
+  const own = candidates.filter((m) => requestedHolder(m, given, applicant) === applicant);
+  return {
+    record: items.length > 0 ? { kind: identity.kind, id: applicant, items: [...new Set(items)].sort() } : null,
+    ...holderLookups([applicant], own),
+  };
+}
+
+/**
+ * Round 2 of a personal plan, once the record is in (it alone names them):
+ * the certificates and datasets of the people the data center links to the
+ * applicant, for the candidates they hold, and nobody else's.
+ */
+export function linkedLookups(draft: PlanDraft, situation: PersonalSituation, record: Person | Enterprise | null): HolderLookups {
+  const { holderOf, permitted } = holdersOf(draft, situation, record);
+  const applicant = situation.identity.subject;
+  const candidates = lookupCandidates(draft.materials);
+  const others = [...new Set(candidates.map(holderOf))].filter(
+    (h): h is string => h !== null && h !== applicant && permitted.has(h),
+  );
+  return holderLookups(others, candidates.filter((m) => others.includes(holderOf(m) ?? '')));
+}
+
+function holderLookups(holders: readonly string[], materials: readonly PlanMaterialBase[]): HolderLookups {
+  if (holders.length === 0) return { certificates: [], datasets: [] };
+  const typeCodes = [...new Set(materials.map((m) => m.certificateType).filter((t): t is string => !!t))].sort();
+  const datasets = [...new Set(materials.map((m) => m.dataItem).filter((d): d is string => !!d))];
+  return {
+    certificates: typeCodes.length > 0 ? holders.map((holderId) => ({ holderId, typeCodes })) : [],
+    datasets: datasets.flatMap((dataset) => holders.map((subjectId) => ({ dataset, subjectId }))),
+  };
+}
+
+/** Prefilled values, and whose records each material asks about, once the record is known. */
+function holdersOf(draft: PlanDraft, { identity, given }: PersonalSituation, record: Person | Enterprise | null) {
+  const records = identity.kind === 'PERSON'
+    ? { person: record as Person | null, enterprise: null }
+    : { person: null, enterprise: record as Enterprise | null };
+  const prefill = prefillValues(draft.form, records, identity);
+  const values = new Map(given);
+  for (const [key, { value }] of prefill) if (!given.has(key)) values.set(key, value);
+  const holderOf = (m: Pick<PlanMaterialBase, 'holder'>) => requestedHolder(m, values, identity.subject);
+  return { prefill, holderOf, permitted: permittedHolders(identity.subject, linksOf(record)) };
+}
+
+/**
+ * The personal plan, decided once from the draft and what the look-ups
+ * found. A material left without exemption records the failed look-up that
+ * could have exempted it (`undecidedBy`): the library or the datasets of its
+ * holder, or, for another person's material, the record that would have
+ * confirmed the link. A form field the record would have filled in records
+ * the record's failure (`prefillFailure`).
+ */
+export function decidePersonalPlan(
+  draft: PlanDraft,
+  situation: PersonalSituation,
+  findings: PersonalFindings,
+  today: string,
+): Plan {
+  const applicant = situation.identity.subject;
+  const { record, own, linked } = findings;
+  const { prefill, holderOf, permitted } = holdersOf(draft, situation, record.value);
+  const availableDatasets = new Map<string, Set<string>>();
+  for (const { dataset, subjectId } of [...own.datasets.value, ...linked.datasets.value]) {
+    availableDatasets.set(dataset, (availableDatasets.get(dataset) ?? new Set()).add(subjectId));
+  }
+  const plan = decidePlan(draft, {
+    today,
+    holderOf: (m) => {
+      const holder = holderOf(m);
+      return holder !== null && permitted.has(holder) ? holder : null;
+    },
+    certificates: [...own.certificates.value, ...linked.certificates.value],
+    availableDatasets,
+  });
+
+  const candidates = new Set(lookupCandidates(draft.materials).map((m) => m.code));
+  const failed = (lookup: LookupFailure['lookup'], error: UpstreamError | null): LookupFailure | null =>
+    error && { lookup, error };
+  const materials = plan.materials.map((material) => {
+    if (material.exemption || !candidates.has(material.code)) return material;
+    const holder = holderOf(material);
+    const ownMaterial = holder === applicant;
+    const round = ownMaterial ? own : linked;
+    const undecidedBy =
+      (material.certificateType !== null ? failed('CERTIFICATES', round.certificates.error) : null) ??
+      (material.dataItem !== null ? failed('DATASETS', round.datasets.error) : null) ??
+      (!ownMaterial && holder !== null ? failed('RECORD', record.error) : null);
+    return undecidedBy ? { ...material, undecidedBy } : material;
+  });
+
+  const recordFailure = failed('RECORD', record.error);
+  const form = plan.form.map((field): PlanFormField => {
+    const value = prefill.get(field.key);
+    if (value) return { ...field, prefill: value };
+    // Only fields the data center would have filled in are affected by its failure.
+    return recordFailure && dataItemOf(field) ? { ...field, prefillFailure: recordFailure } : field;
+  });
+  return { ...plan, materials, form };
 }

@@ -20,6 +20,7 @@ import type { Certificate } from '../connectors/e-certificates/models.ts';
 import { typeAnswers, type AnswerValue, type RawAnswer, type TypedAnswers } from './answers.ts';
 import { ApprovalOrder } from './approval-order.ts';
 import { evaluateCondition } from './conditions.ts';
+import type { UpstreamError } from '../lib/errors.ts';
 
 /**
  * Personal evidence of an authenticated applicant. Absent = anonymous plan:
@@ -99,9 +100,28 @@ export interface PlanMaterialBase {
   requiredBy: readonly string[];
 }
 
+/**
+ * A personal look-up that failed: `RECORD` is the applicant's data-center
+ * record (prefill, and the links that name whose records may be read),
+ * `CERTIFICATES` the e-certificate library, `DATASETS` the data center's
+ * shared datasets.
+ */
+export interface LookupFailure {
+  lookup: 'RECORD' | 'CERTIFICATES' | 'DATASETS';
+  error: UpstreamError;
+}
+
 /** A merged material with its exemption (`null` = must be handed in). */
 export interface PlanMaterial extends PlanMaterialBase {
   exemption: Exemption | null;
+  /** Present when a failed look-up could have exempted it: its exemption is undecided rather than `null`. */
+  undecidedBy?: LookupFailure;
+}
+
+/** A value the gateway already knows for a form field. */
+export interface PrefillValue {
+  value: string;
+  source: 'DATA_CENTER' | 'IDENTITY';
 }
 
 /** A merged form field. */
@@ -116,6 +136,10 @@ export interface PlanFormField {
   dataItem: string | null;
   /** Codes of the applied matters whose form has the field, in topic order. */
   usedBy: readonly string[];
+  /** A signed-in applicant's known value; absent in an anonymous plan. */
+  prefill?: PrefillValue;
+  /** Present when the data center, which would have filled the field in, could not be read. */
+  prefillFailure?: LookupFailure;
 }
 
 /** The plan's numbers (DESIGN.md, "Plan summary"). */
@@ -373,17 +397,25 @@ export function decideExemption(
   evidence?: PlanEvidence,
   order: ApprovalOrder = ApprovalOrder.of(applied),
 ): Exemption | null {
+  return internalResultOf(material, applied, order) ?? exemptionByEvidence(material, evidence);
+}
+
+/** Rule 1 of {@link decideExemption}; records the wait in `order` when it holds. */
+function internalResultOf(material: PlanMaterialBase, applied: readonly Matter[], order: ApprovalOrder): Exemption | null {
   const type = material.certificateType;
-
-  if (type !== null) {
-    for (const producer of applied) {
-      if (producer.resultCertificateType !== type || material.requiredBy.includes(producer.code)) continue;
-      if (!material.requiredBy.every((needing) => order.mayAwaitResult(needing, producer.code))) continue;
-      for (const needing of material.requiredBy) order.recordResultWait(needing, producer.code);
-      return { reason: 'INTERNAL_RESULT', producedBy: producer.code };
-    }
+  if (type === null) return null;
+  for (const producer of applied) {
+    if (producer.resultCertificateType !== type || material.requiredBy.includes(producer.code)) continue;
+    if (!material.requiredBy.every((needing) => order.mayAwaitResult(needing, producer.code))) continue;
+    for (const needing of material.requiredBy) order.recordResultWait(needing, producer.code);
+    return { reason: 'INTERNAL_RESULT', producedBy: producer.code };
   }
+  return null;
+}
 
+/** Rules 2–5 of {@link decideExemption}, for a material rule 1 does not exempt. */
+function exemptionByEvidence(material: PlanMaterialBase, evidence?: PlanEvidence): Exemption | null {
+  const type = material.certificateType;
   if (evidence && (type !== null || material.dataItem !== null)) {
     const holderId = evidence.holderOf(material);
     if (holderId !== null) {
@@ -410,16 +442,41 @@ export function decideExemption(
   return null;
 }
 
+/** A merged material with rule 1 decided: `internalResult` is its INTERNAL_RESULT exemption, if any. */
+export interface DraftMaterial extends PlanMaterialBase {
+  internalResult: Exemption | null;
+}
+
 /**
- * Builds the plan for a topic and the applicant's answers.
+ * Everything of a plan that personal evidence cannot change: the questions,
+ * the applied matters and their order, the merged materials with rule 1
+ * decided, the merged form and the registry's problems. {@link decidePlan}
+ * turns it into the plan; in between, the caller can read what the plan
+ * needs to know about the applicant (`domain/personal.ts`).
+ */
+export interface PlanDraft {
+  topicCode: string;
+  complete: boolean;
+  answers: TypedAnswers;
+  questions: PlanQuestion[];
+  matters: PlanMatter[];
+  materials: DraftMaterial[];
+  form: PlanFormField[];
+  /** The summary but for `materialsToSubmit`, which depends on the exemptions. */
+  summary: Omit<PlanSummary, 'materialsToSubmit'>;
+  problems: string[];
+}
+
+/**
+ * The draft of the plan for a topic and the applicant's answers.
  *
  * Never throws on registry data errors (unknown matters, invalid conditions,
  * conflicting form fields, dependency cycles): they are listed in `problems`.
  *
  * @throws InvalidInputError when an answer is bad input (see `typeAnswers`).
  */
-export function buildPlan(input: PlanInput): Plan {
-  const { topic, matters, evidence } = input;
+export function draftPlan(input: Omit<PlanInput, 'evidence'>): PlanDraft {
+  const { topic, matters } = input;
   const problems = new Problems();
 
   const typed = typeAnswers(topic.questions, input.answers);
@@ -436,9 +493,9 @@ export function buildPlan(input: PlanInput): Plan {
     materials: neededMaterials(a, effective, problems),
   }));
   const appliedList = applied.map((a) => a.matter);
-  const materials: PlanMaterial[] = mergeMaterials(needs).map((m) => ({
+  const materials: DraftMaterial[] = mergeMaterials(needs).map((m) => ({
     ...m,
-    exemption: decideExemption(m, appliedList, evidence, order),
+    internalResult: internalResultOf(m, appliedList, order),
   }));
 
   const form = mergeForms(
@@ -448,10 +505,9 @@ export function buildPlan(input: PlanInput): Plan {
 
   for (const cycle of order.cycles) problems.add(`DEPENDENCY_CYCLE:${cycle.join('>')}`);
   const committedDays = new Map(appliedList.map((m) => [m.code, m.committedDays] as const));
-  const summary: PlanSummary = {
+  const summary = {
     matterCount: applied.length,
     materialsBefore: needs.reduce((n, need) => n + need.materials.filter((m) => m.required).length, 0),
-    materialsToSubmit: materials.filter((m) => m.required && m.exemption === null).length,
     legalDaysTotal: appliedList.reduce((n, m) => n + m.legalDays, 0),
     committedDays: topic.committedDays ?? order.longestChain((code) => committedDays.get(code) ?? 0),
     visits: appliedList.every((m) => m.onlineDepth === 4) ? 0 : 1,
@@ -468,4 +524,41 @@ export function buildPlan(input: PlanInput): Plan {
     summary,
     problems: problems.list(),
   };
+}
+
+/**
+ * The plan of a draft: each material's exemption decided once, by rule 1 as
+ * the draft found it, else by the evidence (rules 2–5 of
+ * {@link decideExemption}). Without evidence, the anonymous plan.
+ */
+export function decidePlan(draft: PlanDraft, evidence?: PlanEvidence): Plan {
+  const materials: PlanMaterial[] = draft.materials.map(({ internalResult, ...material }) => ({
+    ...material,
+    exemption: internalResult ?? exemptionByEvidence(material, evidence),
+  }));
+  const { summary } = draft;
+  return {
+    ...draft,
+    materials,
+    summary: {
+      matterCount: summary.matterCount,
+      materialsBefore: summary.materialsBefore,
+      materialsToSubmit: materials.filter((m) => m.required && m.exemption === null).length,
+      legalDaysTotal: summary.legalDaysTotal,
+      committedDays: summary.committedDays,
+      visits: summary.visits,
+    },
+  };
+}
+
+/**
+ * Builds the plan for a topic and the applicant's answers.
+ *
+ * Never throws on registry data errors (unknown matters, invalid conditions,
+ * conflicting form fields, dependency cycles): they are listed in `problems`.
+ *
+ * @throws InvalidInputError when an answer is bad input (see `typeAnswers`).
+ */
+export function buildPlan(input: PlanInput): Plan {
+  return decidePlan(draftPlan(input), input.evidence);
 }

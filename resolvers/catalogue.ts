@@ -33,25 +33,34 @@ export async function topicMatters(topic: Topic, ctx: GatewayContext): Promise<M
   return byCode;
 }
 
-/** Links a topic's matters to the matters they depend on, in topic order. */
-export function linkMatters(
-  topic: Topic,
-  matters: ReadonlyMap<string, Matter>,
-  dependsOnOf: (code: string) => readonly string[] = (code) =>
-    topic.matters.find((m) => m.matterCode === code)?.dependsOn ?? [],
-): MatterInTopic[] {
-  const linked = new Map<string, { matter: Matter; dependsOn: MatterInTopic[] }>();
-  for (const { matterCode } of topic.matters) {
-    const matter = matters.get(matterCode);
-    if (matter && !linked.has(matterCode)) linked.set(matterCode, { matter, dependsOn: [] });
+/**
+ * Links matters to those they depend on among them, by code, in the given
+ * order; a code listed again is skipped (the first one stands).
+ */
+export function linkMatters(nodes: readonly { matter: Matter; dependsOn: readonly string[] }[]): MatterInTopic[] {
+  const linked = new Map<string, MatterInTopic>();
+  const dependencies = new Map<MatterInTopic, readonly string[]>();
+  for (const { matter, dependsOn } of nodes) {
+    if (linked.has(matter.code)) continue;
+    const node: MatterInTopic = { matter, dependsOn: [] };
+    linked.set(matter.code, node);
+    dependencies.set(node, dependsOn);
   }
-  for (const [code, node] of linked) {
-    for (const dependency of dependsOnOf(code)) {
-      const target = linked.get(dependency);
+  for (const [node, codes] of dependencies) {
+    for (const code of codes) {
+      const target = linked.get(code);
       if (target && target !== node) node.dependsOn.push(target);
     }
   }
   return [...linked.values()];
+}
+
+/** A topic's matters the registry knows, in topic order, with the codes the topic says they depend on. */
+function topicMatterNodes(topic: Topic, matters: ReadonlyMap<string, Matter>) {
+  return topic.matters.flatMap(({ matterCode, dependsOn }) => {
+    const matter = matters.get(matterCode);
+    return matter ? [{ matter, dependsOn: dependsOn ?? [] }] : [];
+  });
 }
 
 export const catalogueResolvers: Resolvers = {
@@ -75,7 +84,7 @@ export const catalogueResolvers: Resolvers = {
     matterCount: async (topic, _args, ctx) => (await topicDetail(topic, ctx)).matters.length,
     matters: async (topic, _args, ctx) => {
       const detail = await topicDetail(topic, ctx);
-      return linkMatters(detail, await topicMatters(detail, ctx));
+      return linkMatters(topicMatterNodes(detail, await topicMatters(detail, ctx)));
     },
     readiness: async (topic, _args, ctx) => {
       const detail = await topicDetail(topic, ctx);

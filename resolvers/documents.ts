@@ -12,7 +12,7 @@ import { topicDetail } from './catalogue.ts';
 
 export const documentResolvers: Resolvers = {
   Plan: {
-    notice: ({ plan }, _args, ctx) => {
+    notice: (plan, _args, ctx) => {
       // The plan is personal exactly for a signed-in applicant; so is its notice.
       const personal = ctx.viewer.kind === 'user' && ctx.viewer.role === 'APPLICANT';
       return { url: publicUrl(ctx, noticePath(plan.topicCode, rawAnswersOf(plan), personal)), personal };

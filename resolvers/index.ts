@@ -1,5 +1,4 @@
 import type { Resolvers } from './__generated__/types.ts';
-import { applyFieldRules } from '../server/authorization.ts';
 import { catalogueResolvers } from './catalogue.ts';
 import { applicationResolvers } from './applications.ts';
 import { assistanceResolvers } from './assistance.ts';
@@ -13,12 +12,7 @@ import { supervisionResolvers } from './supervision.ts';
 import { followUpResolvers } from './follow-ups.ts';
 import { liveResolvers } from './live.ts';
 
-/** Every resolver of the schema, merged by type. */
-export function buildResolvers(): Resolvers {
-  const parts: Resolvers[] = [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, supervisionResolvers, documentResolvers, followUpResolvers, assistanceResolvers, liveResolvers];
-  const merged: Record<string, Record<string, unknown>> = {};
-  for (const part of parts) {
-    for (const [type, fields] of Object.entries(part)) merged[type] = { ...merged[type], ...fields };
-  }
-  return applyFieldRules({ ...(merged as Resolvers), DateTime, Date: DateScalar });
+/** Every resolver map of the schema; `makeExecutableSchema` merges them by type. */
+export function resolverMaps(): Resolvers[] {
+  return [catalogueResolvers, planResolvers, meResolvers, applicationResolvers, connectorResolvers, assessmentResolvers, supervisionResolvers, documentResolvers, followUpResolvers, assistanceResolvers, liveResolvers, { DateTime, Date: DateScalar }];
 }

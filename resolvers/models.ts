@@ -4,8 +4,7 @@
  */
 import type { Certificate } from '../connectors/e-certificates/models.ts';
 import type { Matter } from '../connectors/matter-registry/models.ts';
-import type { ExemptionReason, Plan, PlanFormField, PlanMaterial } from '../domain/plan.ts';
-import type { UpstreamError } from '../lib/errors.ts';
+import type { ExemptionReason, PlanMaterial } from '../domain/plan.ts';
 import type { Role } from '../server/context.ts';
 import type { Audience } from '../server/authorization.ts';
 import type { ApplicationRecord, CaseRecord, MaterialRecord } from '../store/applications.ts';
@@ -37,35 +36,17 @@ export const certificateView = (c: Certificate): CertificateView => ({
   validUntil: c.validUntil,
 });
 
+/** A plan's matters by code, linked: what its materials and exemptions refer to. */
+export type LinkedMatters = ReadonlyMap<string, MatterInTopic>;
+
+/** A plan's material, with the plan's linked matters its `requiredBy` codes name. */
+export type PlanMaterialView = PlanMaterial & { matters: LinkedMatters };
+
+/** An exemption as the API shows it, of a plan's material or of a submitted one. */
 export interface ExemptionView {
   reason: ExemptionReason;
   certificate: CertificateView | null;
   producedBy: MatterInTopic | null;
-}
-
-export interface PlanMaterialView extends Omit<PlanMaterial, 'requiredBy' | 'exemption'> {
-  requiredBy: MatterInTopic[];
-  exemption: ExemptionView | null;
-  /** Why the exemption could not be decided (a personal look-up failed); reported on the field. */
-  exemptionError: UpstreamError | null;
-}
-
-export interface PrefillView {
-  value: string;
-  source: 'DATA_CENTER' | 'IDENTITY';
-}
-
-export interface PlanFormFieldView extends PlanFormField {
-  prefill: PrefillView | null;
-  /** Why the prefill could not be read; reported on the field. */
-  prefillError: UpstreamError | null;
-}
-
-export interface PlanView {
-  plan: Plan;
-  matters: MatterInTopic[];
-  materials: PlanMaterialView[];
-  form: PlanFormFieldView[];
 }
 
 /** The signed-in caller, as the token says. */

@@ -1,51 +1,29 @@
 /**
  * The situation plan: unpack the answers, hand them with the topic and its
- * matters to the domain's `buildPlan`, and link the result for GraphQL.
+ * matters to the use case, and serve the domain's plan; only references
+ * (matters by code) and the failed look-ups recorded on fields are resolved
+ * here.
  */
-import { dataItemOf } from '../domain/personal.ts';
-import type { PlanMatter } from '../domain/plan.ts';
+import type { Plan } from '../domain/plan.ts';
 import { personalPlanDeps } from '../server/usecase-deps.ts';
-import { planForViewer, type PersonalPlan } from '../usecases/personal-plan.ts';
+import { planForViewer } from '../usecases/personal-plan.ts';
 import { countSignedInPlan } from '../usecases/plan-funnel.ts';
 import { countPlan } from '../store/metrics.ts';
-import { BadUserInputError } from '../lib/errors.ts';
 import { recordAssistance } from '../usecases/assistance.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
-import { certificateView, type MatterInTopic, type PlanView } from './models.ts';
+import { certificateView, type LinkedMatters } from './models.ts';
 
-function presentPlan(
-  { plan, prefill, materialErrors, prefillError }: PersonalPlan,
-  topicOrder: { matters: readonly { matterCode: string }[] },
-): PlanView {
-  const applied = new Map<string, PlanMatter>(plan.matters.map((m) => [m.matter.code, m]));
-  const matters = linkMatters(
-    { matters: topicOrder.matters.filter((m) => applied.has(m.matterCode)) } as Parameters<typeof linkMatters>[0],
-    new Map([...applied].map(([code, m]) => [code, m.matter])),
-    (code) => applied.get(code)?.dependsOn ?? [],
-  );
-  const byCode = new Map<string, MatterInTopic>(matters.map((m) => [m.matter.code, m]));
-  const linked = (code: string) => byCode.get(code);
-  return {
-    plan,
-    matters,
-    materials: plan.materials.map((material) => ({
-      ...material,
-      requiredBy: material.requiredBy.map(linked).filter((m) => m !== undefined),
-      exemption: material.exemption && {
-        reason: material.exemption.reason,
-        certificate: material.exemption.certificate ? certificateView(material.exemption.certificate) : null,
-        producedBy: material.exemption.producedBy ? (linked(material.exemption.producedBy) ?? null) : null,
-      },
-      exemptionError: materialErrors.get(material.code) ?? null,
-    })),
-    form: plan.form.map((field) => ({
-      ...field,
-      prefill: prefill.get(field.key) ?? null,
-      // Only fields the data center would have filled in are affected by its failure.
-      prefillError: !prefill.has(field.key) && dataItemOf(field) ? prefillError : null,
-    })),
-  };
+const linkedByPlan = new WeakMap<Plan, LinkedMatters>();
+
+/** The plan's matters linked along their prerequisites in the plan, once per plan. */
+function linkedMattersOf(plan: Plan): LinkedMatters {
+  let linked = linkedByPlan.get(plan);
+  if (!linked) {
+    linked = new Map(linkMatters(plan.matters).map((m) => [m.matter.code, m]));
+    linkedByPlan.set(plan, linked);
+  }
+  return linked;
 }
 
 export const planResolvers: Resolvers = {
@@ -60,31 +38,30 @@ export const planResolvers: Resolvers = {
         complete: personal.plan.complete,
       }).catch((error: unknown) => ctx.logger.warn({ err: error, topicCode: detail.code }, 'plan not counted for the funnel'));
       await recordAssistance(ctx.services, ctx.viewer, { action: 'PLAN', ref: topic.code });
-      return presentPlan(personal, detail);
+      return personal.plan;
     },
   },
   Plan: {
-    complete: ({ plan }) => plan.complete,
-    questions: ({ plan }) => plan.questions,
-    matters: ({ matters }) => matters,
-    materials: ({ materials }) => materials,
-    form: ({ form }) => form,
-    summary: ({ plan }) => plan.summary,
-    problems: ({ plan }) => plan.problems,
-  },
-  PlanQuestion: {
-    answered: (question) => question.answered,
+    matters: (plan) => [...linkedMattersOf(plan).values()],
+    materials: (plan) => plan.materials.map((material) => ({ ...material, matters: linkedMattersOf(plan) })),
   },
   PlanMaterial: {
-    exemption: (material) => {
-      if (material.exemptionError) throw material.exemptionError;
-      return material.exemption;
+    requiredBy: ({ requiredBy, matters }) => requiredBy.flatMap((code) => matters.get(code) ?? []),
+    exemption: ({ exemption, undecidedBy, matters }) => {
+      if (undecidedBy) throw undecidedBy.error;
+      return (
+        exemption && {
+          reason: exemption.reason,
+          certificate: exemption.certificate ? certificateView(exemption.certificate) : null,
+          producedBy: exemption.producedBy ? (matters.get(exemption.producedBy) ?? null) : null,
+        }
+      );
     },
   },
   PlanFormField: {
-    prefill: (field) => {
-      if (field.prefillError) throw field.prefillError;
-      return field.prefill;
+    prefill: ({ prefill, prefillFailure }) => {
+      if (prefillFailure) throw prefillFailure.error;
+      return prefill ?? null;
     },
   },
 };

@@ -1,11 +1,12 @@
 /**
  * Who may resolve which field: every rule of DESIGN.md "Access and personal
- * data" in one table, applied by wrapping the resolvers when the schema is
+ * data" in one table, applied by wrapping the schema's resolvers when it is
  * built. Resolvers themselves contain no role checks; what they do contain is
  * scoping by the caller's own subject (an applicant's `application(id)` is
  * looked up among its own applications only).
  */
-import { defaultFieldResolver, type GraphQLFieldResolver } from 'graphql';
+import { MapperKind, mapSchema } from '@graphql-tools/utils';
+import { defaultFieldResolver, type GraphQLFieldResolver, type GraphQLSchema } from 'graphql';
 import { ForbiddenError, UnauthenticatedError } from '../lib/errors.ts';
 import type { GatewayContext, Role, Viewer } from './context.ts';
 import { requireSessionTopic } from '../usecases/assistance.ts';
@@ -100,6 +101,15 @@ export const FIELD_RULES: Readonly<Record<string, Rule>> = {
 };
 
 type ResolverMap = Record<string, Record<string, unknown>>;
+type FieldResolver = GraphQLFieldResolver<unknown, GatewayContext>;
+
+/** `inner`, called only once `rule` let the viewer through. */
+function guarded(rule: Rule, inner: FieldResolver): FieldResolver {
+  return (parent, args, ctx, info) => {
+    rule(ctx.viewer, parent, args as Record<string, any>);
+    return inner(parent, args, ctx, info);
+  };
+}
 
 /** Wraps every resolver named in `rules` (default resolvers included) with its rule. */
 export function applyFieldRules<T extends object>(resolvers: T, rules: Readonly<Record<string, Rule>> = FIELD_RULES): T {
@@ -107,12 +117,18 @@ export function applyFieldRules<T extends object>(resolvers: T, rules: Readonly<
   for (const [path, rule] of Object.entries(rules)) {
     const [type, field] = path.split('.') as [string, string];
     const fields = { ...wrapped[type] };
-    const inner = (fields[field] as GraphQLFieldResolver<unknown, GatewayContext> | undefined) ?? defaultFieldResolver;
-    fields[field] = (parent: unknown, args: unknown, ctx: GatewayContext, info: Parameters<typeof inner>[3]) => {
-      rule(ctx.viewer, parent, args as Record<string, any>);
-      return inner(parent, args as Record<string, unknown>, ctx, info);
-    };
+    fields[field] = guarded(rule, (fields[field] as FieldResolver | undefined) ?? defaultFieldResolver);
     wrapped[type] = fields;
   }
   return wrapped as T;
+}
+
+/** The schema with every field named in `rules` (default resolvers included) checked by its rule first. */
+export function withFieldRules(schema: GraphQLSchema, rules: Readonly<Record<string, Rule>> = FIELD_RULES): GraphQLSchema {
+  return mapSchema(schema, {
+    [MapperKind.OBJECT_FIELD]: (config, fieldName, typeName) => {
+      const rule = rules[`${typeName}.${fieldName}`];
+      return rule ? { ...config, resolve: guarded(rule, (config.resolve as FieldResolver | undefined) ?? defaultFieldResolver) } : config;
+    },
+  });
 }

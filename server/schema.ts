@@ -3,7 +3,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeExecutableSchema } from '@graphql-tools/schema';
 import type { GraphQLSchema } from 'graphql';
-import { buildResolvers } from '../resolvers/index.ts';
+import { resolverMaps } from '../resolvers/index.ts';
+import { withFieldRules } from './authorization.ts';
 
 const schemaDir = fileURLToPath(new URL('../schema/', import.meta.url));
 
@@ -15,6 +16,7 @@ export function loadTypeDefs(): string[] {
     .map((file) => readFileSync(join(schemaDir, file), 'utf8'));
 }
 
+/** The executable schema: the SDL, every resolver map, and the field rules of server/authorization.ts. */
 export function buildSchema(): GraphQLSchema {
-  return makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: buildResolvers() });
+  return withFieldRules(makeExecutableSchema({ typeDefs: loadTypeDefs(), resolvers: resolverMaps() }));
 }

@@ -12,17 +12,17 @@ import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
 import { InvalidInputError, type InputProblem, type RawAnswer } from '../domain/answers.ts';
 import {
   applicantFieldProblems,
-  applicantKindOf,
-  dataItemOf,
-  linksOf,
-  lookupCandidates,
-  permittedHolders,
-  prefillValues,
-  requestedHolder,
-  type ApplicantKind,
+  decidePersonalPlan,
+  linkedLookups,
+  ownLookups,
+  personalSituation,
+  type DatasetLookup,
+  type Found,
+  type HolderLookups,
   type PrefillValue,
+  type RecordLookup,
 } from '../domain/personal.ts';
-import { buildPlan, type Plan, type PlanMaterial } from '../domain/plan.ts';
+import { decidePlan, draftPlan, type Plan, type PlanDraft } from '../domain/plan.ts';
 import { isUpstreamError, type UpstreamError } from '../lib/errors.ts';
 import { applicantOf, type Actor } from '../domain/actor.ts';
 import type { CertificateQuery } from '../connectors/e-certificates/loaders.ts';
@@ -59,12 +59,13 @@ export interface FieldValue {
 }
 
 export interface PersonalPlan {
+  /** The plan, with prefilled values and the failed look-ups recorded on the fields and materials they affect. */
   plan: Plan;
-  /** Prefilled values by form key (empty for anonymous callers). */
+  /** The plan's prefilled values by form key (empty for anonymous callers). */
   prefill: Map<string, PrefillValue>;
-  /** Look-up failures by material code, for materials left without exemption because of them. */
+  /** The plan's failed look-ups by the code of the material they left undecided. */
   materialErrors: Map<string, UpstreamError>;
-  /** Look-up failure of the data center, for the fields it would have filled in. */
+  /** The data center's failure to read the applicant's record, which left fields without prefill. */
   prefillError: UpstreamError | null;
   /**
    * The applicant's own form fields (`applicant.idNumber`, an enterprise's
@@ -93,13 +94,8 @@ export function formValues(form: readonly FieldValue[] | null | undefined): Map<
   return values;
 }
 
-interface Settled<T> {
-  value: T;
-  error: UpstreamError | null;
-}
-
 /** Runs a look-up; an upstream failure becomes a recorded error and a fallback value, anything else propagates. */
-async function settle<T>(lookup: () => Promise<T>, fallback: T): Promise<Settled<T>> {
+async function settle<T>(lookup: () => Promise<T>, fallback: T): Promise<Found<T>> {
   try {
     return { value: await lookup(), error: null };
   } catch (error) {
@@ -123,179 +119,65 @@ export async function planForViewer(deps: PersonalPlanDeps, actor: Actor, reques
     if (problems.length > 0) throw new InvalidInputError(problems);
   }
   const { topic, matters, answers } = request;
-  return personalPlan(deps, actor, { ...request, base: buildPlan({ topic, matters, answers }) });
+  return personalPlan(deps, actor, { ...request, draft: draftPlan({ topic, matters, answers }) });
 }
 
 /**
- * The plan of `answers` with the applicant's evidence, from the anonymous
- * `base` plan of the same answers. An applicant's own form field that is not
- * the subject is returned in `applicantProblems`, never used: the holder of
- * such fields is always the subject (see `requestedHolder`).
+ * The plan of `draft` (the draft of the request's answers) with the
+ * applicant's evidence. The domain names the look-ups; they go in two
+ * rounds, each system asked once per round; the domain then decides once.
+ * An applicant's own form field that is not the subject is returned in
+ * `applicantProblems`, never used: the holder of such fields is always the
+ * subject (see `requestedHolder`).
  */
 export async function personalPlan(
   deps: PersonalPlanDeps,
   actor: Actor,
-  request: PlanRequest & { base: Plan },
+  request: PlanRequest & { draft: PlanDraft },
 ): Promise<PersonalPlan> {
-  const { base, topic, matters, answers, form } = request;
+  const { draft, topic, form } = request;
   const personal = deps.personal;
   const user = applicantOf(actor);
   if (!user || !personal) {
-    return { plan: base, prefill: new Map(), materialErrors: new Map(), prefillError: null, applicantProblems: [] };
+    return { plan: decidePlan(draft), prefill: new Map(), materialErrors: new Map(), prefillError: null, applicantProblems: [] };
   }
 
-  const applicant = user.subject;
-  const viewerName = user.name;
-  const kind = applicantKindOf(applicant);
-  // A blank value is no value (as in the submission): the prefilled one stands for it.
-  const given = new Map([...formValues(form)].filter(([, value]) => value.trim() !== ''));
+  const situation = personalSituation(user, form ?? []);
   const purpose = topic.code;
-  const candidates = lookupCandidates(base.materials);
-  const prefillFields = base.form.filter((f) => dataItemOf(f)?.record === recordOf(kind));
-  const prefillItems = prefillFields.map((f) => dataItemOf(f)!).map((item) => `${item.record}.${item.name}`);
-  const prefillable = new Set(prefillFields.map((f) => f.key));
-  // A holder field the caller left out may be filled in from the record: its holder is known after round 1.
-  const needsLinks = candidates.some((m) => {
-    const holder = requestedHolder(m, given, applicant);
-    if (holder !== null) return holder !== applicant;
-    return m.holder !== null && !given.has(m.holder) && prefillable.has(m.holder);
-  });
+  const round1 = ownLookups(draft, situation);
+  const recordRead = round1.record
+    ? settle(() => readRecord(personal, round1.record!, purpose), null)
+    : Promise.resolve<Found<Person | Enterprise | null>>({ value: null, error: null });
+  // Round 2 starts as soon as the record is in, alongside the rest of round 1.
+  const linkedRound = recordRead.then((record) => readHolders(personal, linkedLookups(draft, situation, record.value), purpose));
+  const [record, own, linked] = await Promise.all([recordRead, readHolders(personal, round1, purpose), linkedRound]);
 
-  // Round 1: the applicant's own record, certificates and datasets.
-  const ownHolder = (m: PlanMaterial) => requestedHolder(m, given, applicant) === applicant;
-  const recordRead =
-    prefillItems.length || needsLinks
-      ? settle(() => readRecord(personal, kind, applicant, purpose, [...prefillItems, ...(needsLinks ? [linkItemOf(kind)] : [])]), null)
-      : Promise.resolve<Settled<Person | Enterprise | null>>({ value: null, error: null });
+  const plan = decidePersonalPlan(draft, situation, { record, own, linked }, deps.today?.() ?? todayInChina());
+  const prefill = new Map(plan.form.flatMap((f) => (f.prefill ? [[f.key, f.prefill] as const] : [])));
+  const materialErrors = new Map(plan.materials.flatMap((m) => (m.undecidedBy ? [[m.code, m.undecidedBy.error] as const] : [])));
+  return { plan, prefill, materialErrors, prefillError: record.error, applicantProblems: applicantFieldProblems(form ?? [], user.subject) };
+}
 
-  // Round 2, as soon as the record is in (it alone names them): the people the data center links to the applicant, and nobody else.
-  const linkedRound = recordRead.then(async (record) => {
-    const records = kind === 'PERSON'
-      ? { person: record.value as Person | null, enterprise: null }
-      : { person: null, enterprise: record.value as Enterprise | null };
-    const prefill = prefillValues(base.form, records, { subject: applicant, name: viewerName, kind });
-    const values = new Map(given);
-    for (const [key, { value }] of prefill) if (!given.has(key)) values.set(key, value);
-    const holderOf = (m: Pick<PlanMaterial, 'holder'>) => requestedHolder(m, values, applicant);
-    const permitted = permittedHolders(applicant, linksOf(record.value));
-    const others = [...new Set(candidates.map(holderOf))].filter(
-      (h): h is string => h !== null && h !== applicant && permitted.has(h),
-    );
-    const othersMaterials = candidates.filter((m) => others.includes(holderOf(m) ?? ''));
-    const [certificates, datasets] = others.length
-      ? await Promise.all([
-          settle(() => readCertificates(personal, others, othersMaterials, purpose), []),
-          settle(() => readDatasets(personal, others, othersMaterials, purpose), new Map()),
-        ])
-      : [{ value: [], error: null }, { value: new Map(), error: null }];
-    return { prefill, holderOf, permitted, certificates, datasets };
-  });
+function readRecord(personal: PersonalLookups, lookup: RecordLookup, purpose: string): Promise<Person | Enterprise | null> {
+  const query = { id: lookup.id, purpose, items: lookup.items };
+  return lookup.kind === 'PERSON' ? personal.dataCenter.person.load(query) : personal.dataCenter.enterprise.load(query);
+}
 
-  const [record, ownCertificates, ownDatasets, linked] = await Promise.all([
-    recordRead,
-    settle(() => readCertificates(personal, [applicant], candidates.filter(ownHolder), purpose), []),
-    settle(() => readDatasets(personal, [applicant], candidates.filter(ownHolder), purpose), new Map()),
-    linkedRound,
+/** One round's certificates and datasets, each system's failure recorded apart. */
+async function readHolders(
+  personal: PersonalLookups,
+  lookups: HolderLookups,
+  purpose: string,
+): Promise<{ certificates: Found<Certificate[]>; datasets: Found<DatasetLookup[]> }> {
+  const [certificates, datasets] = await Promise.all([
+    settle(async () => {
+      const lists = await Promise.all(lookups.certificates.map((q) => personal.certificates.byHolder.load({ ...q, purpose })));
+      return lists.flat();
+    }, []),
+    settle(async () => {
+      const answers = await Promise.all(lookups.datasets.map((q) => personal.dataCenter.available.load({ ...q, purpose })));
+      return lookups.datasets.filter((_, i) => answers[i]);
+    }, []),
   ]);
-  const { prefill, holderOf, permitted, certificates: otherCertificates, datasets: otherDatasets } = linked;
-
-  const availableDatasets = new Map<string, Set<string>>();
-  for (const source of [ownDatasets.value, otherDatasets.value]) {
-    for (const [dataset, subjects] of source) {
-      const set = availableDatasets.get(dataset) ?? new Set<string>();
-      subjects.forEach((s: string) => set.add(s));
-      availableDatasets.set(dataset, set);
-    }
-  }
-  const plan = buildPlan({
-    topic,
-    matters,
-    answers,
-    evidence: {
-      today: deps.today?.() ?? todayInChina(),
-      holderOf: (m) => {
-        const holder = holderOf(m);
-        return holder !== null && permitted.has(holder) ? holder : null;
-      },
-      certificates: [...ownCertificates.value, ...otherCertificates.value],
-      availableDatasets,
-    },
-  });
-
-  // A material is affected by a failed look-up when it ended up without exemption and that look-up could have exempted it.
-  const materialErrors = new Map<string, UpstreamError>();
-  const holderWasLinked = record.error === null;
-  for (const material of plan.materials) {
-    if (material.exemption) continue;
-    const holder = holderOf(material);
-    const own = holder === applicant;
-    const certificateError = own ? ownCertificates.error : otherCertificates.error;
-    const datasetError = own ? ownDatasets.error : otherDatasets.error;
-    const error =
-      (material.certificateType && certificateError) ||
-      (material.dataItem && datasetError) ||
-      (!own && holder !== null && !holderWasLinked ? record.error : null);
-    if (error && candidates.some((c) => c.code === material.code)) materialErrors.set(material.code, error);
-  }
-
-  return {
-    plan,
-    prefill,
-    materialErrors,
-    prefillError: record.error,
-    applicantProblems: applicantFieldProblems(form ?? [], applicant),
-  };
-}
-
-function recordOf(kind: ApplicantKind): 'person' | 'enterprise' {
-  return kind === 'PERSON' ? 'person' : 'enterprise';
-}
-
-function linkItemOf(kind: ApplicantKind): string {
-  return kind === 'PERSON' ? 'person.spouseIdNumber' : 'enterprise.legalRepresentativeIdNumber';
-}
-
-function readRecord(
-  personal: PersonalLookups,
-  kind: ApplicantKind,
-  id: string,
-  purpose: string,
-  items: string[],
-): Promise<Person | Enterprise | null> {
-  const query = { id, purpose, items: [...new Set(items)].sort() };
-  return kind === 'PERSON' ? personal.dataCenter.person.load(query) : personal.dataCenter.enterprise.load(query);
-}
-
-async function readCertificates(
-  personal: PersonalLookups,
-  holders: readonly string[],
-  materials: readonly PlanMaterial[],
-  purpose: string,
-): Promise<Certificate[]> {
-  const typeCodes = [...new Set(materials.map((m) => m.certificateType).filter((t): t is string => !!t))].sort();
-  if (typeCodes.length === 0) return [];
-  const lists = await Promise.all(holders.map((holderId) => personal.certificates.byHolder.load({ holderId, typeCodes, purpose })));
-  return lists.flat();
-}
-
-async function readDatasets(
-  personal: PersonalLookups,
-  subjects: readonly string[],
-  materials: readonly PlanMaterial[],
-  purpose: string,
-): Promise<Map<string, Set<string>>> {
-  const datasets = [...new Set(materials.map((m) => m.dataItem).filter((d): d is string => !!d))];
-  const available = new Map<string, Set<string>>();
-  await Promise.all(
-    datasets.flatMap((dataset) =>
-      subjects.map(async (subjectId) => {
-        if (await personal.dataCenter.available.load({ dataset, subjectId, purpose })) {
-          const set = available.get(dataset) ?? new Set<string>();
-          set.add(subjectId);
-          available.set(dataset, set);
-        }
-      }),
-    ),
-  );
-  return available;
+  return { certificates, datasets };
 }

@@ -12,7 +12,7 @@ import { initialCaseStatus } from '../domain/application-status.ts';
 import { selfServiceChannel, type ApplicationChannel } from '../domain/channel.ts';
 import { idempotencyKeyProblem, isSameSubmission, submissionFingerprint } from '../domain/idempotency.ts';
 import { applicantKindOf } from '../domain/personal.ts';
-import { buildPlan, type Exemption, type Plan } from '../domain/plan.ts';
+import { draftPlan, type Exemption, type Plan } from '../domain/plan.ts';
 import {
   formForMatter,
   materialsForMatter,
@@ -92,9 +92,9 @@ export async function submitApplication(
 
   // Every problem at once: bad answers are reported, and the rest is checked against the plan of the answers that can be read.
   const answers = readableAnswers(request.topic.questions, request.answers);
-  const base = buildPlan({ topic: request.topic, matters: request.matters, answers: answers.readable });
+  const draft = draftPlan({ topic: request.topic, matters: request.matters, answers: answers.readable });
   const { plan, applicantProblems } = await personalPlan(deps, actor, {
-    base,
+    draft,
     topic: request.topic,
     matters: request.matters,
     answers: answers.readable,

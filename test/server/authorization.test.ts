@@ -1,6 +1,8 @@
+import { makeExecutableSchema } from '@graphql-tools/schema';
+import { graphql } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { connectorResolvers } from '../../resolvers/connectors.ts';
-import { applyFieldRules, FIELD_RULES, mayReadHealthDetails } from '../../server/authorization.ts';
+import { applyFieldRules, FIELD_RULES, mayReadHealthDetails, withFieldRules } from '../../server/authorization.ts';
 import type { GatewayContext, Viewer } from '../../server/context.ts';
 
 const applicant: Viewer = { kind: 'user', subject: '44051419900307002X', name: '林美玲', role: 'APPLICANT' };
@@ -112,5 +114,23 @@ describe('connector health details', () => {
     expect(healthSeenBy(staff, 'WJJ-440514')).toEqual(down);
     expect(healthSeenBy(staff, 'SCJGJ-440514')).toEqual({ status: 'DOWN', latencyMs: null, checkedAt: '2025-03-01T02:00:00.000Z', lastError: null });
     expect(healthSeenBy(staff, null)).toEqual({ status: 'DOWN', latencyMs: null, checkedAt: '2025-03-01T02:00:00.000Z', lastError: null });
+  });
+});
+
+describe('field rules on the built schema', () => {
+  it('check a field before its resolver and a default-resolved field alike, leaving the other fields alone', async () => {
+    const schema = withFieldRules(
+      makeExecutableSchema({
+        typeDefs: 'type Query { application: String, connectors: String, topics: [String!]! }',
+        resolvers: [{ Query: { application: () => 'application' } }, { Query: { topics: () => ['T1'] } }],
+      }),
+    );
+    const ask = async (viewer: Viewer) => {
+      const result = await graphql({ schema, source: '{ application connectors topics }', rootValue: { connectors: 'connectors' }, contextValue: { viewer } });
+      return [result.data, result.errors?.map((e) => `${e.path?.join('.')} ${e.originalError && (e.originalError as any).code}`)];
+    };
+
+    expect(await ask(applicant)).toEqual([{ application: 'application', connectors: null, topics: ['T1'] }, ['connectors FORBIDDEN']]);
+    expect(await ask(admin)).toEqual([{ application: null, connectors: 'connectors', topics: ['T1'] }, ['application FORBIDDEN']]);
   });
 });

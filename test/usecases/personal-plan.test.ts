@@ -108,4 +108,36 @@ describe('planForViewer', () => {
     expect((refused as InvalidInputError).problems.map((p) => `${p.field} ${p.code}`)).toEqual(['form.applicant.idNumber NOT_THE_APPLICANT']);
     expect(asked).toEqual([]);
   });
+
+  it('asks for a spouse’s certificate only in round 2, once the data center confirmed the link, and decides the plan once', async () => {
+    const SPOUSE = '440514198811230015';
+    const marriage = certificate({ id: 'C-JHZ', typeCode: 'CT-JHZ', holderId: SPOUSE, validUntil: null });
+    const { personal, asked } = lookups([idCard, marriage]);
+    const recordsRead: unknown[] = [];
+    personal.dataCenter.person.load = async (query) => {
+      recordsRead.push(query);
+      return { idNumber: ZHANG_SAN, spouseIdNumber: SPOUSE } as Awaited<ReturnType<typeof personal.dataCenter.person.load>>;
+    };
+    const married = matter('M2', {
+      materials: [material('ID', { certificateType: 'CT-SFZ' }), material('MARRIAGE', { certificateType: 'CT-JHZ', holder: 'spouse.idNumber' })],
+      form: [field('spouse.idNumber', { dataItem: 'person.spouseIdNumber' })],
+    });
+
+    const answer = await planForViewer({ personal, today: () => '2026-06-01' }, applicant, {
+      ...request,
+      topic: topic({ code: 'T-MARRIED', matters: [topicMatter('M2')] }),
+      matters: registry(married),
+    });
+
+    expect([exemptions(answer.plan).map(([code, e]) => [code, (e as { reason?: string } | null)?.reason ?? null]), recordsRead, asked]).toEqual([
+      [['ID', 'E_CERTIFICATE'], ['MARRIAGE', 'E_CERTIFICATE']],
+      [{ id: ZHANG_SAN, purpose: 'T-MARRIED', items: ['person.spouseIdNumber'] }],
+      [
+        { holderId: ZHANG_SAN, typeCodes: ['CT-SFZ'], purpose: 'T-MARRIED' },
+        { holderId: SPOUSE, typeCodes: ['CT-JHZ'], purpose: 'T-MARRIED' },
+      ],
+    ]);
+    expect(answer.prefill.get('spouse.idNumber')).toEqual({ value: SPOUSE, source: 'DATA_CENTER' });
+  });
 });
+
