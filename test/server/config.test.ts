@@ -54,6 +54,7 @@ describe('loadConfig', () => {
       explorer: true,
       dashboard: true,
       citizenPage: true,
+      windowPage: true,
       metricsToken: null,
       shutdownGraceMs: 10000,
       tracing: { tracesUrl: null, headers: {}, serviceName: 'one-thing-gateway' },
