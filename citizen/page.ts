@@ -14,11 +14,10 @@
  *
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { maskIdNumbers } from '../lib/mask.ts';
-import { escapeHtml, jsonForScript, type BrowserBundle, type BundleSpec } from '../server/browser-bundle.ts';
+import { escapeHtml, jsonForScript, sourceFiles, type BrowserBundle, type BundleSpec } from '../server/browser-bundle.ts';
 import { loadManifest, type TrustedManifest } from '../server/trusted-documents.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));
@@ -47,21 +46,12 @@ export interface CitizenPageOptions {
   manifest?: TrustedManifest;
 }
 
-function sources(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? sources(path) : [path];
-    });
-}
-
 /** What the citizen page's bundle is made of: its own sources only, no package. */
 export function citizenBundle(): BundleSpec {
   return {
     name: 'citizen',
     entry: { file: join(SOURCE_DIR, 'main.ts') },
-    sources: sources(SOURCE_DIR),
+    sources: sourceFiles(SOURCE_DIR),
     packages: [],
   };
 }

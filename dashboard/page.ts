@@ -11,10 +11,9 @@
  *
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BrowserBundle, BundleSpec } from '../server/browser-bundle.ts';
+import { sourceFiles, type BrowserBundle, type BundleSpec } from '../server/browser-bundle.ts';
 import { LISTED_PROBLEM_TEXTS } from '../domain/problem-texts.ts';
 import { loadManifest } from '../server/trusted-documents.ts';
 
@@ -95,21 +94,12 @@ export const TOPIC_FLOWCHART_OPERATION = `query TopicFlowchart($code: ID!) {
 
 export const DEFAULT_REGION = '440514';
 
-function sources(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? sources(path) : [path];
-    });
-}
-
 /** What the dashboard bundle is made of. */
 export function dashboardBundle(): BundleSpec {
   return {
     name: 'dashboard',
     entry: { file: join(SOURCE_DIR, 'main.ts') },
-    sources: sources(SOURCE_DIR),
+    sources: sourceFiles(SOURCE_DIR),
     packages: ['echarts', 'zrender'],
   };
 }

@@ -16,10 +16,9 @@
  *
  * @module
  */
-import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { escapeHtml, jsonForScript, type BrowserBundle, type BundleSpec } from '../server/browser-bundle.ts';
+import { escapeHtml, jsonForScript, sourceFiles, type BrowserBundle, type BundleSpec } from '../server/browser-bundle.ts';
 
 const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));
 const CITIZEN_SOURCE_DIR = fileURLToPath(new URL('../citizen/src/', import.meta.url));
@@ -81,21 +80,12 @@ export interface WindowPageOptions {
   demoStaff?: readonly DemoStaff[];
 }
 
-function sources(dir: string): string[] {
-  return readdirSync(dir)
-    .sort()
-    .flatMap((name) => {
-      const path = join(dir, name);
-      return statSync(path).isDirectory() ? sources(path) : [path];
-    });
-}
-
 /** What the console's bundle is made of: its own sources and the citizen page's it shares, no package. */
 export function windowBundle(): BundleSpec {
   return {
     name: 'window',
     entry: { file: join(SOURCE_DIR, 'main.ts') },
-    sources: [...sources(SOURCE_DIR), ...SHARED_SOURCES],
+    sources: [...sourceFiles(SOURCE_DIR), ...SHARED_SOURCES],
     packages: [],
   };
 }
