@@ -25,5 +25,3 @@ export interface PersonalReadContext {
    */
   recordReads(reads: readonly PersonalDataRead[]): void | Promise<void>;
 }
-
-export { chunk, groupBy } from '../lib/collections.ts';
