@@ -99,7 +99,8 @@ export function dashboardBundle(): BundleSpec {
   return {
     name: 'dashboard',
     entry: { file: join(SOURCE_DIR, 'main.ts') },
-    sources: sourceFiles(SOURCE_DIR),
+    // The element helper is the citizen page's (citizen/src/dom.ts): part of this bundle's sources too.
+    sources: [...sourceFiles(SOURCE_DIR), fileURLToPath(new URL('../citizen/src/dom.ts', import.meta.url))],
     packages: ['echarts', 'zrender'],
   };
 }

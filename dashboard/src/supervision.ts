@@ -3,7 +3,7 @@
  * department and level, the 差评 follow-up figures, and a topic's guidance
  * flowchart. Its types live here, not in types.ts, which codegen owns.
  */
-import { h, type Child } from './dom.ts';
+import { h, type Child } from '../../citizen/src/dom.ts';
 import { count, percent } from './labels.ts';
 
 export type WarningLevel = 'NONE' | 'YELLOW' | 'RED';
