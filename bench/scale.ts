@@ -175,10 +175,10 @@ async function bulkLoad(client: pg.Client, from: number, to: number, matters: Aw
     [from, to, FATHER.sub, span, Math.max(total, 1)],
   );
   await client.query(
-    `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, payload, status,
+    `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, status,
                         remote_case_id, received_at, due_at, decided_at, delivered_at, updated_at)
      SELECT 'BULK' || lpad(g::text, 8, '0') || '-' || m.position,
-            'BULK' || lpad(g::text, 8, '0'), m.position, m.code, m.name, m.department, '{}', '{}'::jsonb,
+            'BULK' || lpad(g::text, 8, '0'), m.position, m.code, m.name, m.department, '{}',
             CASE WHEN g % 3 = 0 THEN 'IN_REVIEW' ELSE 'APPROVED' END,
             'R-' || g || '-' || m.position, a.submitted_at, a.submitted_at + interval '10 days',
             CASE WHEN g % 3 = 0 THEN NULL ELSE a.submitted_at + interval '5 days' END, a.submitted_at, now()

@@ -21,8 +21,8 @@ async function submitted(db: Queryable, id: string, at: string, departments: rea
   );
   for (const [i, department] of departments.entries()) {
     await db.query(
-      `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, payload, status, updated_at)
-       VALUES ($1, $2, $3, $4, '事项', $5, '{}', '{}'::jsonb, 'IN_REVIEW', now())`,
+      `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, status, updated_at)
+       VALUES ($1, $2, $3, $4, '事项', $5, '{}', 'IN_REVIEW', now())`,
       [`${id}-${i + 1}`, id, i + 1, `M-${i + 1}`, department],
     );
   }

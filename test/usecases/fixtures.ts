@@ -55,9 +55,9 @@ let caseNumber = 0;
 export async function insertCase(db: Queryable, c: CaseFixture): Promise<string> {
   caseNumber++;
   await db.query(
-    `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on, payload,
+    `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on,
        status, due_at, decided_at, received_at)
-     VALUES ($1, $2, $3, $4, $4, $5, '{}', '{}'::jsonb, $6, $7, $8, $9)`,
+     VALUES ($1, $2, $3, $4, $4, $5, '{}', $6, $7, $8, $9)`,
     [
       `CASE-${caseNumber}`,
       c.applicationId,
