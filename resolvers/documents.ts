@@ -3,7 +3,7 @@
  * flowchart, an application's receipt and the check of a scanned receipt.
  */
 import { rawAnswersOf } from '../domain/notice.ts';
-import { flowchartDeps, publicUrl, receiptDeps } from '../server/documents.ts';
+import { flowchartDeps, publicUrl, receiptDeps, verifyReceiptDeps } from '../server/documents.ts';
 import { noticePath } from '../server/notices.ts';
 import { VERIFICATION_MESSAGES, receiptOf, verifyReceipt } from '../usecases/receipt.ts';
 import { topicFlowchart } from '../usecases/flowchart.ts';
@@ -40,7 +40,7 @@ export const documentResolvers: Resolvers = {
     content: (receipt) => receipt.signedText,
   },
   Query: {
-    verifyReceipt: (_root, { payload }, ctx) => verifyReceipt({ db: ctx.services.db, seal: ctx.services.seal }, { payload }),
+    verifyReceipt: (_root, { payload }, ctx) => verifyReceipt(verifyReceiptDeps(ctx.services), { payload }),
   },
   ReceiptVerification: {
     valid: (result) => result.valid,

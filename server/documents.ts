@@ -7,8 +7,9 @@ import type { Matter, Topic } from '../connectors/matter-registry/models.ts';
 import { planForViewer } from '../usecases/personal-plan.ts';
 import type { FlowchartDeps } from '../usecases/flowchart.ts';
 import type { NoticeDeps } from '../usecases/notice.ts';
-import type { ReceiptDeps } from '../usecases/receipt.ts';
+import type { ReceiptDeps, VerifyReceiptDeps } from '../usecases/receipt.ts';
 import { isAdmin, type GatewayContext } from './context.ts';
+import type { GatewayServices } from './services.ts';
 import { personalPlanDeps } from './usecase-deps.ts';
 
 async function mattersOf(ctx: GatewayContext, topic: Topic): Promise<Map<string, Matter>> {
@@ -51,6 +52,11 @@ export function receiptDeps(ctx: GatewayContext): ReceiptDeps {
     addWorkingDays: ctx.services.addWorkingDays,
     deferredMaterialDays: ctx.services.config.deferredMaterialDays,
   };
+}
+
+/** Anyone may verify: only the database and the seal's keys, no request loaders. */
+export function verifyReceiptDeps(services: Pick<GatewayServices, 'db' | 'seal'>): VerifyReceiptDeps {
+  return { db: services.db, seal: services.seal };
 }
 
 export function flowchartDeps(ctx: GatewayContext): FlowchartDeps {

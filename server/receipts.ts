@@ -18,7 +18,7 @@ import { renderReceiptPdf } from '../documents/receipt-pdf.ts';
 import { GatewayError, isUpstreamError } from '../lib/errors.ts';
 import { VERIFICATION_MESSAGES, receiptOf, verifyReceipt, type ReceiptVerification } from '../usecases/receipt.ts';
 import { createContext, type Viewer } from './context.ts';
-import { publicUrl, receiptDeps } from './documents.ts';
+import { publicUrl, receiptDeps, verifyReceiptDeps } from './documents.ts';
 import { errorBody, sendJson } from './http.ts';
 import type { GatewayServices } from './services.ts';
 
@@ -66,7 +66,7 @@ export async function handleReceiptVerify(req: IncomingMessage, res: ServerRespo
   if (onlyGet(req, res)) return;
   const payload = url.searchParams.get('payload');
   if (payload === null || payload === '') return sendJson(res, 400, errorBody('BAD_REQUEST', 'Give the scanned payload as ?payload='));
-  const result = await verifyReceipt({ db: services.db, seal: services.seal }, { payload });
+  const result = await verifyReceipt(verifyReceiptDeps(services), { payload });
   sendJson(res, 200, verificationBody(result), { 'cache-control': 'no-store' });
 }
 

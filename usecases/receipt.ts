@@ -4,6 +4,7 @@
  * check of a scanned receipt.
  */
 import { randomBytes } from 'node:crypto';
+import type { SignedInUser } from '../domain/actor.ts';
 import {
   buildReceipt,
   decodeReceiptPayload,
@@ -22,7 +23,8 @@ import { findReceipt, insertReceipt, type StoredReceipt } from '../store/receipt
 
 export interface ReceiptDeps {
   db: Queryable;
-  seal: Seal;
+  /** Signs the receipt as it is issued. */
+  seal: Pick<Seal, 'sign'>;
   /** 承诺办结时限 by matter code, from the registry. */
   committedDaysOf(matterCodes: readonly string[]): Promise<Map<string, number>>;
   departmentNames(): Promise<Map<string, string>>;
@@ -34,9 +36,12 @@ export interface ReceiptDeps {
 }
 
 /** Who asks: the receipt is the applicant's own; ADMIN may fetch anyone's. */
-export interface ReceiptActor {
-  subject: string;
-  role: string;
+export type ReceiptActor = Pick<SignedInUser, 'subject' | 'role'>;
+
+export interface VerifyReceiptDeps {
+  db: Queryable;
+  /** The seal's keys, current and previous, by id. */
+  seal: Pick<Seal, 'key'>;
 }
 
 /** A receipt as issued. */
@@ -125,7 +130,7 @@ export type ReceiptVerification =
  * of the seal and an application with a receipt, and its signature must be
  * that key's signature over the receipt as stored. Anyone may ask.
  */
-export async function verifyReceipt(deps: Pick<ReceiptDeps, 'db' | 'seal'>, request: { payload: string }): Promise<ReceiptVerification> {
+export async function verifyReceipt(deps: VerifyReceiptDeps, request: { payload: string }): Promise<ReceiptVerification> {
   const payload = request.payload.length <= 1000 ? decodeReceiptPayload(request.payload) : null;
   if (!payload) return { valid: false, reason: 'MALFORMED', kid: null, algorithm: null };
   const key = deps.seal.key(payload.kid);
