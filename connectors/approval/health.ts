@@ -251,6 +251,8 @@ export class HealthMonitor {
   }
 
   async #probe(target: Target): Promise<ConnectorHealth> {
+    // A check that starts after close() would open a pool nothing closes; its result is dropped anyway.
+    if (this.#closed) return this.#result('DOWN', null, 'check abandoned');
     let latencyMs: number;
     let status: number;
     try {
