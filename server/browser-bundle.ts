@@ -191,7 +191,6 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
-/** JSON for a `<script type="application/json">` element: `<` escaped so that no text can close the element. */
 /** Every file under `dir`, in name order: a page's sources, for its bundle's cache key. */
 export function sourceFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -202,6 +201,7 @@ export function sourceFiles(dir: string): string[] {
     });
 }
 
+/** JSON for a `<script type="application/json">` element: `<` escaped so that no text can close the element. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }
