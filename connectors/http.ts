@@ -15,6 +15,11 @@
  * deadline (covers the retries too), retry (idempotent reads only, exponential
  * backoff with jitter, honouring Retry-After), circuit breaker (a dead
  * upstream fails fast and is probed back after a pause).
+ *
+ * A probe ({@link UpstreamClient.probe}: health checks, the guide check's
+ * look at an online address) asks what the upstream does right now: its
+ * answer is the status, whatever it is, and it goes through the bulkhead and
+ * its own deadline only — a retry or an open circuit would hide the answer.
  */
 import {
   BrokenCircuitError,
@@ -129,6 +134,42 @@ export interface UpstreamRequest<T> {
 
 export type UpstreamResponse<T> = { status: number; data: T } | { status: number; data: null };
 
+/** One GET whose answer is its status (see {@link UpstreamClient.probe}). */
+export interface UpstreamProbeRequest {
+  /** Path under the base URL, query included, e.g. `/health`. */
+  path: string;
+  headers?: Record<string, string>;
+  /**
+   * Deadline of this call in milliseconds: connecting, the headers and (see
+   * `settlesAt`) the body. Default: the policy's `timeoutMs`, which still
+   * bounds connecting when this one is longer.
+   */
+  timeoutMs?: number;
+  /** Body bytes read and dropped, so the connection can be reused; a longer body's connection is closed instead. Default 64 KiB. */
+  discardBytes?: number;
+  /**
+   * When the answer is known. `body` (default): once the body is dropped, so
+   * the deadline covers reading it. `headers`: once the headers came; the
+   * body is still drained within what is left of the deadline, but nothing
+   * that happens to it changes the answer.
+   */
+  settlesAt?: 'headers' | 'body';
+  /** Abandons the call when aborted; it then fails as a timeout. */
+  signal?: AbortSignal;
+}
+
+export interface UpstreamProbeResponse {
+  /** The HTTP status, any one: a 503 is an answer here, not an error. */
+  status: number;
+  /** Milliseconds from the start of the call until the answer's headers. */
+  headersMs: number;
+  /** Milliseconds from the start of the call until the body was dropped (or given up, with `settlesAt: 'headers'`). */
+  durationMs: number;
+}
+
+/** Body bytes a probe reads and drops by default. */
+export const DEFAULT_DISCARD_BYTES = 64 * 1024;
+
 const isTransient = (error: Error) =>
   error instanceof UpstreamUnavailableError || error instanceof UpstreamTimeoutError;
 
@@ -225,6 +266,31 @@ export class UpstreamClient {
     }
   }
 
+  /**
+   * GETs `req.path` once and resolves with the status it answered, whatever
+   * it is, and when: no retry, no circuit breaker, no redirect followed, the
+   * body dropped unread. Recorded like any call, with the outcome its status
+   * stands for (below 400 `ok`, 429 and 5xx `unavailable`, other 4xx
+   * `rejected`).
+   * @throws UpstreamTimeoutError when no answer came within the deadline (or
+   *   the call was abandoned); UpstreamUnavailableError when none could
+   *   come (refused, reset, not resolved, refused by the egress policy). The
+   *   transport's error is kept as `cause`, for a caller to say why in its
+   *   own words.
+   */
+  async probe(req: UpstreamProbeRequest): Promise<UpstreamProbeResponse> {
+    const timeoutMs = req.timeoutMs ?? this.policy.timeoutMs;
+    const deadline = AbortSignal.timeout(timeoutMs);
+    const signal = req.signal ? AbortSignal.any([deadline, req.signal]) : deadline;
+    // Bound to the caller's async context when it has to queue: see send().
+    const run = () => this.probeAttempt(req, signal, timeoutMs);
+    try {
+      return await this.limit.execute(this.limit.executionSlots > 0 ? run : AsyncResource.bind(run), signal);
+    } catch (error) {
+      throw this.translate(error, timeoutMs, { keepCause: true });
+    }
+  }
+
   /** Convenience for the common case: a GET whose only answer is a 2xx body. */
   async get<T>(path: string, schema: ZodType<T>, query?: Record<string, string | undefined>): Promise<T> {
     const response = await this.send({ method: 'GET', path, query, schema });
@@ -281,6 +347,37 @@ export class UpstreamClient {
     }
   }
 
+  private async probeAttempt(req: UpstreamProbeRequest, signal: AbortSignal, timeoutMs: number): Promise<UpstreamProbeResponse> {
+    const started = performance.now();
+    let status = 0;
+    const record = (outcome: UpstreamCallRecord['outcome']) =>
+      this.onCall?.({ upstream: this.upstream, method: 'GET', path: req.path, status, durationMs: performance.now() - started, outcome });
+    try {
+      const headers: Record<string, string> = { ...req.headers };
+      if (this.token) headers.authorization = `Bearer ${this.token}`;
+      const response = await request(this.url(req.path), {
+        method: 'GET',
+        headers,
+        signal,
+        // The Agent's own timeouts are the policy's; this call's deadline may be longer.
+        headersTimeout: timeoutMs,
+        bodyTimeout: timeoutMs,
+        dispatcher: this.dispatcher as Dispatcher,
+      });
+      status = response.statusCode;
+      const headersMs = performance.now() - started;
+      // dump() settles once the body is gone, read or cut off; it fails only when the signal is aborted.
+      const dropped = response.body.dump({ limit: req.discardBytes ?? DEFAULT_DISCARD_BYTES, signal });
+      await (req.settlesAt === 'headers' ? dropped.catch(() => undefined) : dropped);
+      record(status < 400 ? 'ok' : status === 429 || status >= 500 ? 'unavailable' : 'rejected');
+      return { status, headersMs, durationMs: performance.now() - started };
+    } catch (error) {
+      const translated = this.translate(error, timeoutMs, { keepCause: true });
+      record(outcomeOf(translated));
+      throw translated;
+    }
+  }
+
   private async readBody(body: Dispatcher.ResponseData['body'], signal: AbortSignal): Promise<string> {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -325,9 +422,17 @@ export class UpstreamClient {
     throw new UpstreamRejectedError(this.upstream, status, upstreamCode, upstreamMessage);
   }
 
-  private translate(error: unknown): UpstreamError {
+  /**
+   * An `UpstreamError` for what went wrong. `keepCause` keeps the transport's
+   * error as `cause`; send() leaves it out, so its errors log as they always did.
+   */
+  private translate(error: unknown, deadlineMs = this.policy.timeoutMs, { keepCause = false } = {}): UpstreamError {
     if (error instanceof UpstreamError) return error;
-    if (error instanceof TaskCancelledError) return new UpstreamTimeoutError(this.upstream, this.policy.timeoutMs);
+    const withCause = <E extends UpstreamError>(translated: E): E => {
+      if (keepCause) translated.cause = error;
+      return translated;
+    };
+    if (error instanceof TaskCancelledError) return new UpstreamTimeoutError(this.upstream, deadlineMs);
     if (error instanceof BrokenCircuitError || error instanceof BulkheadRejectedError) {
       return new UpstreamUnavailableError(this.upstream);
     }
@@ -337,10 +442,10 @@ export class UpstreamClient {
       error instanceof undiciErrors.ConnectTimeoutError ||
       (error instanceof Error && (error.name === 'TimeoutError' || error.name === 'AbortError'))
     ) {
-      return new UpstreamTimeoutError(this.upstream, this.policy.timeoutMs);
+      return withCause(new UpstreamTimeoutError(this.upstream, deadlineMs));
     }
     // Connection refused, reset, closed mid-body: the upstream is not there for us right now.
-    return new UpstreamUnavailableError(this.upstream);
+    return withCause(new UpstreamUnavailableError(this.upstream));
   }
 }
 

@@ -42,6 +42,8 @@ export type UpstreamName =
   | 'data-center'
   | 'evaluation'
   | 'alert-webhook'
+  /** A topic's online address, probed by the guide check. */
+  | 'online-address'
   | `approval:${string}`;
 
 export abstract class GatewayError extends Error {

@@ -20,6 +20,7 @@ import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { CachedMatterRegistry } from '../connectors/matter-registry/cache.ts';
 import { MatterRegistryClient } from '../connectors/matter-registry/client.ts';
+import { withUrlProber } from '../connectors/online-address/probe.ts';
 import { startSandbox, type Sandbox } from '../sandbox/index.ts';
 import { loadConfig } from '../server/config.ts';
 import { openDatabase, type Database } from '../store/database.ts';
@@ -76,9 +77,9 @@ export async function checkGuides(
     } catch (error) {
       io.err(`warning: the database cannot be opened (${(error as Error).message}): this run is NOT stored\n`);
     }
-    const result = await runGuideCheck(
-      { registry: new CachedMatterRegistry(client), db },
-      { region, urlTimeoutMs: timeoutMs },
+    const registry = new CachedMatterRegistry(client);
+    const result = await withUrlProber((prober) =>
+      runGuideCheck({ registry, db, probeUrl: prober.probe }, { region, urlTimeoutMs: timeoutMs }),
     );
     io.out(formatGuideReport(result.findings, { checkedAt: result.startedAt, region }));
     if (result.runId !== null) io.err(`stored as guide check run ${result.runId}\n`);

@@ -37,8 +37,8 @@ export interface BrowserBundle {
 export interface BundleSpec {
   /** Name of the outputs: `<name>.js`, `<name>.css`. */
   name: string;
-  /** The entry: source text (resolved from the repository root) or a file. */
-  entry: { contents: string; loader: 'js' | 'jsx' | 'ts' | 'tsx' } | { file: string };
+  /** The entry: the page's main file (its imports are bundled with it). */
+  entry: { file: string };
   /** Files whose content goes into the bundle besides the entry (for the cache key). */
   sources?: readonly string[];
   /** npm packages bundled (their versions go into the cache key). */
@@ -70,9 +70,8 @@ function cacheKey(spec: BundleSpec): string {
   const hash = createHash('sha256');
   hash.update(`esbuild ${packageVersion('esbuild')}\n`);
   for (const name of spec.packages) hash.update(`package ${name} ${packageVersion(name)}\n`);
-  if ('contents' in spec.entry) hash.update(`entry\n${spec.entry.contents}\n`);
-  for (const file of ['file' in spec.entry ? spec.entry.file : null, ...(spec.sources ?? [])]) {
-    if (file) hash.update(`file ${relative(ROOT, file)}\n`).update(readFileSync(file));
+  for (const file of [spec.entry.file, ...(spec.sources ?? [])]) {
+    hash.update(`file ${relative(ROOT, file)}\n`).update(readFileSync(file));
   }
   return hash.digest('hex').slice(0, 20);
 }
@@ -121,9 +120,7 @@ async function writeCached(dir: string, files: Map<string, Buffer>): Promise<voi
 async function build(spec: BundleSpec): Promise<Map<string, Buffer>> {
   const esbuild = await import('esbuild');
   const result = await esbuild.build({
-    ...('contents' in spec.entry
-      ? { stdin: { contents: spec.entry.contents, loader: spec.entry.loader, resolveDir: ROOT, sourcefile: `${spec.name}-entry` } }
-      : { entryPoints: [spec.entry.file] }),
+    entryPoints: [spec.entry.file],
     bundle: true,
     minify: true,
     format: 'esm',
@@ -194,7 +191,6 @@ export const PAGE_SECURITY_HEADERS: Readonly<Record<string, string>> = {
   'cache-control': 'no-store',
 };
 
-/** JSON for a `<script type="application/json">` element: `<` escaped so that no text can close the element. */
 /** Every file under `dir`, in name order: a page's sources, for its bundle's cache key. */
 export function sourceFiles(dir: string): string[] {
   return readdirSync(dir)
@@ -205,6 +201,7 @@ export function sourceFiles(dir: string): string[] {
     });
 }
 
+/** JSON for a `<script type="application/json">` element: `<` escaped so that no text can close the element. */
 export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/</g, '\\u003c').replace(/\u2028/g, '\\u2028').replace(/\u2029/g, '\\u2029');
 }

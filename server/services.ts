@@ -19,6 +19,7 @@ import { ownedFileRefs } from '../store/uploads.ts';
 import { ApprovalClients } from '../connectors/approval/client.ts';
 import { ConnectorDirectory } from '../connectors/approval/directory.ts';
 import { HealthMonitor } from '../connectors/approval/health.ts';
+import { withUrlProber } from '../connectors/online-address/probe.ts';
 import { EgressPolicy, type Resolve } from '../connectors/egress.ts';
 import { DeliveryWorker, type DeliveryWorkerOptions } from '../delivery/outbox.ts';
 import { StatusPoller, type StatusPollerOptions } from '../delivery/poller.ts';
@@ -163,7 +164,8 @@ export function createServices(
   const deliveryDeps = { db, directory: connectors, clients: approvalClients, logger, onCaseChanged: () => warnings.wake() };
   const delivery = new DeliveryWorker(deliveryDeps, options.delivery);
   const poller = new StatusPoller(deliveryDeps, options.poller);
-  const guideChecks = new GuideCheckScheduler(() => runGuideCheck({ registry, db }), {
+  // Each run probes the online addresses with a pool of its own, closed at its end.
+  const guideChecks = new GuideCheckScheduler(() => withUrlProber((prober) => runGuideCheck({ registry, db, probeUrl: prober.probe })), {
     ...(options.guideCheckIntervalMs ? { intervalMs: options.guideCheckIntervalMs } : {}),
     onError: (err) => logger.error({ err }, 'routine guide check failed'),
   });

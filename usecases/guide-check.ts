@@ -11,8 +11,8 @@
  */
 import { BackgroundLoop } from '../lib/background-loop.ts';
 import { mapLimit } from '../lib/concurrency.ts';
-import { Agent, request, type Dispatcher } from 'undici';
 import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/models.ts';
+import type { UrlProbeResult } from '../connectors/online-address/probe.ts';
 import { assessReadiness } from '../domain/readiness.ts';
 import type { Database } from '../store/database.ts';
 import { saveRun, type GuideFinding, type GuideFindingDetails } from '../store/guide-checks.ts';
@@ -26,26 +26,18 @@ export interface GuideCheckRegistry {
   mattersByCode(codes: readonly string[]): Promise<(Matter | null)[]>;
 }
 
-/** The outcome of one GET of an online address. */
-export interface UrlProbeResult {
-  /** It answered 2xx or 3xx within the deadline. */
-  reachable: boolean;
-  /** The HTTP status it answered; null when no answer came. */
-  status: number | null;
-  /** Milliseconds until the answer's headers, or until giving up. */
-  latencyMs: number;
-  /** Why it is not reachable, in words (`HTTP 404`, `no answer within 5000 ms`, …); null when reachable. */
-  error: string | null;
-}
-
+/**
+ * Looks at one online address within `timeoutMs` and never throws: a failure
+ * is an unreachable result (`UrlProber.probe` of connectors/online-address/probe.ts).
+ */
 export type UrlProbe = (url: string, timeoutMs: number) => Promise<UrlProbeResult>;
 
 export interface GuideCheckDeps {
   registry: GuideCheckRegistry;
   /** Where the run is stored; null/absent = not stored (the report is still produced). */
   db?: Pick<Database, 'transaction'> | null;
-  /** Probes one online address; default {@link probeUrl} over a connection pool of the run's own. */
-  probeUrl?: UrlProbe;
+  /** Probes one online address. */
+  probeUrl: UrlProbe;
   now?: () => Date;
 }
 
@@ -70,72 +62,6 @@ export interface GuideCheckResult {
 
 export const DEFAULT_URL_TIMEOUT_MS = 5000;
 export const DEFAULT_CHECK_CONCURRENCY = 8;
-/** Body bytes read (and discarded) after the answer's headers; a longer body's connection is dropped. */
-const DISCARD_LIMIT_BYTES = 64 * 1024;
-
-/**
- * GETs `url` once, without following redirects, and says whether it answered
- * 2xx or 3xx within `timeoutMs` (connecting and the answer's headers
- * included). The body is read and discarded within what is left of the
- * deadline. Never throws: every failure is an unreachable result with the
- * reason in words. A server that never answers costs `timeoutMs`, no more.
- */
-export async function probeUrl(url: string, timeoutMs: number, dispatcher?: Dispatcher): Promise<UrlProbeResult> {
-  const started = performance.now();
-  const elapsed = () => Math.round(performance.now() - started);
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return { reachable: false, status: null, latencyMs: 0, error: 'not a valid URL' };
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    return { reachable: false, status: null, latencyMs: 0, error: `not an http(s) address (${parsed.protocol})` };
-  }
-  const deadline = AbortSignal.timeout(timeoutMs);
-  let own: Agent | undefined;
-  const agent =
-    dispatcher ??
-    (own = new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 1 }));
-  try {
-    const response = await request(parsed, {
-      method: 'GET',
-      headers: { accept: 'text/html,*/*', 'user-agent': 'one-thing-gateway guide check' },
-      signal: deadline,
-      dispatcher: agent,
-    });
-    const latencyMs = elapsed();
-    const status = response.statusCode;
-    await response.body.dump({ limit: DISCARD_LIMIT_BYTES, signal: deadline }).catch(() => undefined);
-    const reachable = status >= 200 && status < 400;
-    return { reachable, status, latencyMs, error: reachable ? null : `HTTP ${status}` };
-  } catch (error) {
-    return { reachable: false, status: null, latencyMs: elapsed(), error: describeFailure(error, deadline, timeoutMs) };
-  } finally {
-    await own?.destroy().catch(() => undefined);
-  }
-}
-
-function describeFailure(error: unknown, deadline: AbortSignal, timeoutMs: number): string {
-  const e = error as { name?: string; code?: string; cause?: { code?: string } } | undefined;
-  const code = e?.code ?? e?.cause?.code;
-  if (
-    deadline.aborted ||
-    e?.name === 'TimeoutError' ||
-    e?.name === 'AbortError' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  ) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host name not found';
-  if (code === 'ECONNRESET' || code === 'UND_ERR_SOCKET') return 'connection closed without an answer';
-  if ((typeof code === 'string' && code.startsWith('ERR_TLS')) || code === 'CERT_HAS_EXPIRED' || code === 'DEPTH_ZERO_SELF_SIGNED_CERT') {
-    return `TLS failure (${code})`;
-  }
-  return code ? `request failed (${code})` : 'request failed';
-}
 
 const blankToNull = (value: string | null | undefined): string | null => {
   const trimmed = value?.trim();
@@ -155,28 +81,18 @@ export async function runGuideCheck(deps: GuideCheckDeps, options: GuideCheckOpt
   if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`urlTimeoutMs must be positive, got ${timeoutMs}`);
   const startedAt = now();
 
-  // One pool for the run's probes, destroyed at the end so no hanging socket outlives the run.
-  const agent = deps.probeUrl
-    ? undefined
-    : new Agent({ connectTimeout: timeoutMs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs, keepAliveTimeout: 1000 });
-  const probe: UrlProbe = deps.probeUrl ?? ((url, ms) => probeUrl(url, ms, agent));
-
   const compare = compareWithOtherRegions(deps.registry);
-  try {
-    const summaries = (await deps.registry.topics(region)).filter((t) => t.status === 'PUBLISHED');
-    const checked = await mapLimit(summaries, options.concurrency ?? DEFAULT_CHECK_CONCURRENCY, async (summary) => {
-      const topic = await deps.registry.topic(summary.code);
-      // Listed but gone, or no longer published since the list was read: nothing to check.
-      if (!topic || topic.status !== 'PUBLISHED') return null;
-      return checkTopic(topic, deps.registry, compare, probe, timeoutMs, now);
-    });
-    const findings = checked.filter((f): f is GuideFinding => f !== null);
-    const finishedAt = now();
-    const runId = deps.db ? await saveRun(deps.db, { startedAt, finishedAt, region, findings }) : null;
-    return { runId, region, startedAt, finishedAt, findings };
-  } finally {
-    await agent?.destroy().catch(() => undefined);
-  }
+  const summaries = (await deps.registry.topics(region)).filter((t) => t.status === 'PUBLISHED');
+  const checked = await mapLimit(summaries, options.concurrency ?? DEFAULT_CHECK_CONCURRENCY, async (summary) => {
+    const topic = await deps.registry.topic(summary.code);
+    // Listed but gone, or no longer published since the list was read: nothing to check.
+    if (!topic || topic.status !== 'PUBLISHED') return null;
+    return checkTopic(topic, deps.registry, compare, deps.probeUrl, timeoutMs, now);
+  });
+  const findings = checked.filter((f): f is GuideFinding => f !== null);
+  const finishedAt = now();
+  const runId = deps.db ? await saveRun(deps.db, { startedAt, finishedAt, region, findings }) : null;
+  return { runId, region, startedAt, finishedAt, findings };
 }
 
 async function checkTopic(

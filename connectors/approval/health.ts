@@ -5,8 +5,11 @@
  * e-certificates, data center, evaluation).
  *
  * A check is one `GET <baseUrl>/health` (no token: the contracts serve it
- * unauthenticated) with the target's own deadline, straight through undici:
- * no retries and no circuit breaker, so it reports what the system does now.
+ * unauthenticated) with the target's own deadline, an `UpstreamClient.probe`
+ * (connectors/http.ts): no retries and no circuit breaker, so it reports what
+ * the system does now. Each target has a client of its own, apart from the
+ * ones that deliver cases, so health checks never queue behind (or hold up)
+ * case deliveries.
  *
  * Status of a target, from its latest check alone:
  * - `UP`: answered 2xx within `degradedAfterMs`;
@@ -26,12 +29,10 @@
  *
  * @module
  */
-import { performance } from 'node:perf_hooks';
-
-import { Agent, request, type Dispatcher } from 'undici';
-
 import { BackgroundLoop } from '../../lib/background-loop.ts';
-import { DestinationRefusedError, guardedConnector, type EgressPolicy } from '../egress.ts';
+import { UpstreamError, UpstreamTimeoutError, type UpstreamName } from '../../lib/errors.ts';
+import { DestinationRefusedError, type EgressPolicy } from '../egress.ts';
+import { UpstreamClient } from '../http.ts';
 import type { ApprovalDirectory } from './endpoint.ts';
 
 export type HealthStatus = 'UP' | 'DEGRADED' | 'DOWN' | 'UNKNOWN';
@@ -81,6 +82,8 @@ export const UNKNOWN_HEALTH: Readonly<ConnectorHealth> = Object.freeze({
 
 interface Target {
   id: string;
+  /** The name its calls are recorded and reported under. */
+  upstream: UpstreamName;
   baseUrl: string;
   timeoutMs: number;
   /** A department's approval system, checked by the egress policy; false for tracked targets. */
@@ -101,9 +104,9 @@ export class HealthMonitor {
   readonly #health = new Map<string, ConnectorHealth>();
   /** One check at a time per target: a second request for it joins the running one. */
   readonly #running = new Map<string, Promise<ConnectorHealth>>();
-  readonly #agent: Agent;
-  /** The pool of the approval connectors: the same size, but every connection asks the egress policy first. */
-  readonly #connectorAgent: Agent;
+  /** Each target's client, with what it was made for: a new base URL or deadline gets a new one. */
+  readonly #clients = new Map<string, { made: string; client: UpstreamClient }>();
+  readonly #egress: EgressPolicy | undefined;
   readonly #stop = new AbortController();
   readonly #rounds: BackgroundLoop<void>;
   #closed = false;
@@ -121,11 +124,7 @@ export class HealthMonitor {
     this.#onCheck = options.onCheck ?? (() => undefined);
     this.#onError = options.onError ?? (() => undefined);
     this.#now = options.now ?? (() => new Date());
-    // Its own pool: health checks never queue behind (or hold up) case deliveries.
-    this.#agent = new Agent({ keepAliveTimeout: 4_000, connections: 4 });
-    this.#connectorAgent = options.egress
-      ? new Agent({ keepAliveTimeout: 4_000, connections: 4, connect: guardedConnector(options.egress) })
-      : this.#agent;
+    this.#egress = options.egress;
   }
 
   /**
@@ -133,10 +132,10 @@ export class HealthMonitor {
    * central upstream: `monitor.track('matter-registry', url, 3000)`. Its
    * health is UNKNOWN until the next round or {@link checkNow}.
    */
-  track(id: string, baseUrl: string, timeoutMs: number): void {
+  track(id: UpstreamName, baseUrl: string, timeoutMs: number): void {
     if (!(Number.isFinite(timeoutMs) && timeoutMs > 0)) throw new RangeError(`timeoutMs must be > 0, got ${timeoutMs}`);
     const previous = this.#tracked.get(id);
-    const target = { id, baseUrl: baseUrl.replace(/\/+$/, ''), timeoutMs, connector: false };
+    const target = { id, upstream: id, baseUrl: baseUrl.replace(/\/+$/, ''), timeoutMs, connector: false };
     if (previous && previous.baseUrl !== target.baseUrl) this.#health.delete(id);
     this.#tracked.set(id, target);
   }
@@ -145,6 +144,7 @@ export class HealthMonitor {
   untrack(id: string): void {
     this.#tracked.delete(id);
     this.#health.delete(id);
+    this.#dropClient(id);
   }
 
   /**
@@ -177,14 +177,14 @@ export class HealthMonitor {
     if (target) await this.#check(target);
   }
 
-  /** Stops the timer, abandons running checks and closes the connection pool. */
+  /** Stops the timer, abandons running checks and closes the connection pools. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#stop.abort();
     await this.#rounds.stop();
-    await this.#agent.close().catch(() => undefined);
-    if (this.#connectorAgent !== this.#agent) await this.#connectorAgent.close().catch(() => undefined);
+    await Promise.all([...this.#clients.values()].map(({ client }) => client.close().catch(() => undefined)));
+    this.#clients.clear();
   }
 
   /** Tells onError, which must not break a round by throwing. */
@@ -200,7 +200,13 @@ export class HealthMonitor {
     const targets = [...this.#tracked.values()];
     if (this.#directory) {
       for (const endpoint of await this.#directory.all()) {
-        targets.push({ id: endpoint.id, baseUrl: endpoint.baseUrl, timeoutMs: endpoint.timeoutMs, connector: true });
+        targets.push({
+          id: endpoint.id,
+          upstream: `approval:${endpoint.departmentCode}`,
+          baseUrl: endpoint.baseUrl,
+          timeoutMs: endpoint.timeoutMs,
+          connector: true,
+        });
       }
     }
     return targets;
@@ -217,9 +223,10 @@ export class HealthMonitor {
       await Promise.all(targets.map((target) => this.#check(target)));
       return;
     }
-    // Forget removed connectors, so their ids do not pile up.
+    // Forget removed connectors, so their ids (and pools) do not pile up.
     const live = new Set(targets.map((t) => t.id));
     for (const id of this.#health.keys()) if (!live.has(id)) this.#health.delete(id);
+    for (const id of this.#clients.keys()) if (!live.has(id)) this.#dropClient(id);
     await Promise.all(targets.map((target) => this.#check(target)));
   }
 
@@ -244,28 +251,24 @@ export class HealthMonitor {
   }
 
   async #probe(target: Target): Promise<ConnectorHealth> {
-    const started = performance.now();
-    const elapsed = () => Math.round(performance.now() - started);
-    const deadline = AbortSignal.timeout(target.timeoutMs);
-    const signal = AbortSignal.any([deadline, this.#stop.signal]);
+    // A check that starts after close() would open a pool nothing closes; its result is dropped anyway.
+    if (this.#closed) return this.#result('DOWN', null, 'check abandoned');
+    let latencyMs: number;
     let status: number;
     try {
-      const response = await request(`${target.baseUrl}/health`, {
-        method: 'GET',
+      const answer = await this.#clientFor(target).probe({
+        path: '/health',
         headers: { accept: 'application/json' },
-        signal,
-        headersTimeout: target.timeoutMs,
-        bodyTimeout: target.timeoutMs,
-        dispatcher: (target.connector ? this.#connectorAgent : this.#agent) as Dispatcher,
+        // Read (and drop) the body so the connection can be reused; its content does not matter.
+        discardBytes: MAX_HEALTH_BODY,
+        signal: this.#stop.signal,
       });
-      status = response.statusCode;
-      // Read (and drop) the body so the connection can be reused; its content does not matter.
-      await response.body.dump({ limit: MAX_HEALTH_BODY, signal });
+      latencyMs = Math.round(answer.durationMs);
+      status = answer.status;
     } catch (error) {
-      const timedOut = deadline.aborted || isTimeout(error);
-      return this.#result('DOWN', null, timedOut ? `no answer within ${target.timeoutMs} ms` : describeFailure(error));
+      if (error instanceof UpstreamTimeoutError) return this.#result('DOWN', null, `no answer within ${error.deadlineMs} ms`);
+      return this.#result('DOWN', null, describeFailure(error instanceof UpstreamError ? (error.cause ?? error) : error));
     }
-    const latencyMs = elapsed();
     if (status < 200 || status > 299) return this.#result('DOWN', latencyMs, `HTTP ${status}`);
     if (latencyMs > this.#degradedAfterMs) {
       return this.#result('DEGRADED', latencyMs, `slow: answered in ${latencyMs} ms (over ${this.#degradedAfterMs} ms)`);
@@ -273,20 +276,34 @@ export class HealthMonitor {
     return this.#result('UP', latencyMs, null);
   }
 
+  #clientFor(target: Target): UpstreamClient {
+    const made = `${target.connector} ${target.timeoutMs} ${target.baseUrl}`;
+    const held = this.#clients.get(target.id);
+    if (held?.made === made) return held.client;
+    if (held) this.#dropClient(target.id);
+    const client = new UpstreamClient({
+      upstream: target.upstream,
+      baseUrl: target.baseUrl,
+      // One check at a time per target (see #running): a small pool is plenty.
+      policy: { timeoutMs: target.timeoutMs, retries: 0, maxConcurrent: 4 },
+      // Tracked targets are the operator's own upstreams, which the connector policy does not cover.
+      ...(target.connector && this.#egress ? { egress: this.#egress } : {}),
+    });
+    this.#clients.set(target.id, { made, client });
+    return client;
+  }
+
+  /** Closes a target's client; a check still running on it finishes first. */
+  #dropClient(id: string): void {
+    const held = this.#clients.get(id);
+    if (!held) return;
+    this.#clients.delete(id);
+    void held.client.close().catch(() => undefined);
+  }
+
   #result(status: HealthStatus, latencyMs: number | null, lastError: string | null): ConnectorHealth {
     return { status, latencyMs, checkedAt: this.#now().toISOString(), lastError };
   }
-}
-
-function isTimeout(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  return (
-    error.name === 'TimeoutError' ||
-    code === 'UND_ERR_HEADERS_TIMEOUT' ||
-    code === 'UND_ERR_BODY_TIMEOUT' ||
-    code === 'UND_ERR_CONNECT_TIMEOUT'
-  );
 }
 
 /** A few words on why no answer came, from the error code only (never a body or a stack). */
@@ -322,6 +339,5 @@ function describeFailure(error: unknown): string {
     if (typeof code === 'string' && /^[A-Z][A-Z0-9_]{1,40}$/.test(code)) return `request failed (${code})`;
     current = (current as { cause?: unknown }).cause;
   }
-  if (error instanceof Error && error.name === 'AbortError') return 'check abandoned';
   return 'request failed';
 }

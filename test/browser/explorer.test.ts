@@ -3,9 +3,21 @@
  * bundle (no CDN), a contract operation chosen from the examples, run with
  * the bearer token from the token field.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestGateway, type TestGateway } from '../support/gateway.ts';
 import { HAVE_CHROMIUM, SKIP_REASON, openBrowser, type TestBrowser } from './browser.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+describe('the explorer source', () => {
+  it('type-checks as browser code (explorer/tsconfig.json)', () => {
+    // esbuild does not type-check; tsc does, with the DOM library and the JSX settings the gateway's own tsconfig leaves out.
+    const tsc = fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url));
+    expect(() => execFileSync(process.execPath, [tsc, '--noEmit', '-p', 'explorer/tsconfig.json'], { cwd: ROOT, stdio: 'pipe' })).not.toThrow();
+  });
+});
 
 describe.skipIf(!HAVE_CHROMIUM)('the GraphQL explorer in Chromium', () => {
   let gateway: TestGateway;

@@ -12,6 +12,7 @@ import { ApprovalClient } from '../../connectors/approval/client.ts';
 import type { ApprovalDirectory, ApprovalEndpoint } from '../../connectors/approval/endpoint.ts';
 import { HealthMonitor } from '../../connectors/approval/health.ts';
 import { EgressPolicy, parseAllowedHosts, type Resolve } from '../../connectors/egress.ts';
+import { probeUrl } from '../../connectors/online-address/probe.ts';
 import { json, startTestServer, type TestServer } from '../support/http-server.ts';
 
 /** Counts the connections made to an address that must never be reached. */
@@ -194,5 +195,22 @@ describe('health checks of a department system', () => {
     } finally {
       await monitor.close();
     }
+  });
+});
+
+describe('probes of an online address under an egress policy', () => {
+  it('find an allowed address reachable, and a refused one unreachable without connecting', async () => {
+    const egress = onlyLocalhost(resolverOf({ 'portal.test': [['127.0.0.2']] }));
+
+    expect(await probeUrl(`${server.url}/apply`, 2000, { egress })).toMatchObject({ reachable: true, status: 200, error: null });
+    expect(await probeUrl(`http://127.0.0.2:${port}/apply`, 2000, { egress })).toEqual({
+      reachable: false,
+      status: null,
+      latencyMs: expect.any(Number),
+      error: 'address not allowed (127.0.0.2 is not in CONNECTOR_ALLOWED_HOSTS)',
+    });
+    expect(await probeUrl(`http://portal.test:${port}/apply`, 2000, { egress })).toMatchObject({ reachable: false, status: null });
+    expect(await probeUrl(`http://gone.test:${port}/apply`, 2000, { egress })).toMatchObject({ error: 'host name not found' });
+    expect(elsewhere.connections).toBe(0);
   });
 });

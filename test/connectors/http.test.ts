@@ -191,3 +191,93 @@ describe('UpstreamClient', () => {
     await expect(client.get('/x', itemsSchema)).rejects.toBeInstanceOf(UpstreamUnavailableError);
   });
 });
+
+describe('UpstreamClient.probe', () => {
+  it('answers with the status an upstream gives, a 503 included, without retrying or opening the circuit', async () => {
+    const { server, client, calls } = await setUp((_req, res) => json(res, 503, { code: 'DOWN', message: 'down' }), {
+      breakerThreshold: 2,
+    });
+
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await client.probe({ path: '/health' })).status);
+
+    expect(answers).toEqual([503, 503, 503]);
+    expect(server.requests.map((r) => `${r.method} ${r.url}`)).toEqual(['GET /health', 'GET /health', 'GET /health']);
+    expect(client.circuitState).toBe('closed');
+    expect(calls.map((c) => [c.method, c.path, c.status, c.outcome])).toEqual([
+      ['GET', '/health', 503, 'unavailable'],
+      ['GET', '/health', 503, 'unavailable'],
+      ['GET', '/health', 503, 'unavailable'],
+    ]);
+  });
+
+  it('counts a redirect as an answer and does not follow it', async () => {
+    const { server, client, calls } = await setUp((_req, res) => {
+      res.writeHead(302, { location: '/elsewhere' });
+      res.end();
+    });
+
+    await expect(client.probe({ path: '/moved?from=guide' })).resolves.toMatchObject({ status: 302 });
+    expect(server.requests.map((r) => r.url)).toEqual(['/moved?from=guide']);
+    expect(calls.map((c) => c.outcome)).toEqual(['ok']);
+  });
+
+  it('drops a body beyond the discard limit rather than reading it: an endless one still gives an answer', async () => {
+    const { client } = await setUp((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      const chunk = 'x'.repeat(64 * 1024);
+      const pour = () => {
+        while (!res.destroyed && res.write(chunk));
+      };
+      res.on('drain', pour);
+      pour();
+    }, { timeoutMs: 60_000 });
+
+    await expect(client.probe({ path: '/endless', discardBytes: 1024 })).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('gives up at its own deadline, shorter than the policy\'s, and says which', async () => {
+    const { client } = await setUp(() => {
+      /* never answers */
+    }, { timeoutMs: 60_000 });
+
+    const error = await client.probe({ path: '/health', timeoutMs: 150 }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamTimeoutError);
+    expect((error as UpstreamTimeoutError).message).toBe('matter-registry did not answer within 150 ms');
+  });
+
+  it('fails at the deadline while the body is still coming, unless it settles at the headers', async () => {
+    const { client } = await setUp((_req, res) => {
+      res.writeHead(200, { 'content-type': 'text/html' });
+      res.write('<p>never finished');
+    });
+
+    const error = await client.probe({ path: '/slow-body', timeoutMs: 150 }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(UpstreamTimeoutError);
+
+    await expect(client.probe({ path: '/slow-body', timeoutMs: 150, settlesAt: 'headers' })).resolves.toMatchObject({ status: 200 });
+  });
+
+  it('is abandoned when its signal is aborted', async () => {
+    const { client } = await setUp(() => {
+      /* never answers */
+    }, { timeoutMs: 60_000 });
+    const stop = new AbortController();
+
+    const probed = client.probe({ path: '/health', signal: stop.signal }).catch((e: unknown) => e);
+    stop.abort();
+
+    expect(await probed).toBeInstanceOf(UpstreamTimeoutError);
+  });
+
+  it('keeps why no answer could come as the cause of UPSTREAM_UNAVAILABLE', async () => {
+    const { client, server } = await setUp((_req, res) => json(res, 200, {}));
+    await server.close();
+
+    const error = await client.probe({ path: '/health' }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect((error as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * The browser pages served from the installed packages (server/explorer.ts,
- * dashboard/): the GraphQL explorer and the assessment dashboard, their
+ * explorer/, dashboard/): the GraphQL explorer and the assessment dashboard, their
  * bundles, and that nothing in them loads from anywhere but the gateway.
  */
 import { existsSync, readFileSync, readdirSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { parse, print } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../../lib/logger.ts';
 import { loadConfig } from '../../server/config.ts';
-import { createWebUi, explorerExamples } from '../../server/explorer.ts';
+import { createWebUi } from '../../server/explorer.ts';
+import { explorerExamples } from '../../explorer/page.ts';
 import { loadManifest } from '../../server/trusted-documents.ts';
 import { ASSESSMENT_METRICS_OPERATION } from '../../dashboard/page.ts';
 import { contractOperation } from '../support/contract.ts';

@@ -13,13 +13,8 @@ import type { Matter, Topic, TopicSummary } from '../../connectors/matter-regist
 import { startSandbox, type Sandbox } from '../../sandbox/index.ts';
 import { openDatabase, type Database } from '../../store/database.ts';
 import { latestFindings, latestOnlineUrlCheck, type GuideFinding } from '../../store/guide-checks.ts';
-import {
-  GuideCheckScheduler,
-  formatGuideReport,
-  probeUrl,
-  runGuideCheck,
-  type GuideCheckRegistry,
-} from '../../usecases/guide-check.ts';
+import { UrlProber, probeUrl, withUrlProber } from '../../connectors/online-address/probe.ts';
+import { GuideCheckScheduler, formatGuideReport, runGuideCheck, type GuideCheckRegistry } from '../../usecases/guide-check.ts';
 import { startTestServer } from '../support/http-server.ts';
 
 const CLEAN_CHAONAN = ['CN-YJS-XSECS', 'CN-YJS-KCG', 'CN-YJS-SHS', 'CN-YJS-TX', 'CN-YJS-KYD'];
@@ -29,11 +24,15 @@ const KCG_DIFFERENCES = ['DIFFERS_FROM_CITY:MATERIALS', 'DIFFERS_FROM_DISTRICT:F
 let sandbox: Sandbox;
 let client: MatterRegistryClient;
 let db: Database;
+/** One prober for every run against the sandbox, as a long-lived caller would hold it. */
+let prober: UrlProber;
 beforeAll(async () => {
   [sandbox, db] = await Promise.all([startSandbox(), openDatabase({ dataDir: 'memory://' })]);
   client = new MatterRegistryClient({ baseUrl: sandbox.urls.matterRegistry });
+  prober = new UrlProber();
 });
 afterAll(async () => {
+  await prober?.close();
   await client?.close();
   await db?.close();
   await sandbox?.close();
@@ -63,7 +62,7 @@ describe('runGuideCheck against the sandbox registry', () => {
     const started = performance.now();
 
     const result = await runGuideCheck(
-      { registry: new CachedMatterRegistry(client), db },
+      { registry: new CachedMatterRegistry(client), db, probeUrl: prober.probe },
       { region: '440514', urlTimeoutMs: 400 },
     );
     const elapsed = performance.now() - started;
@@ -100,7 +99,7 @@ describe('runGuideCheck against the sandbox registry', () => {
   });
 
   it('compares each topic with the same-name topics of the city and of 潮阳区, and tells the lead department what differs', async () => {
-    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client) }, { region: '440514', urlTimeoutMs: 400 });
+    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client), probeUrl: prober.probe }, { region: '440514', urlTimeoutMs: 400 });
 
     const restaurant = result.findings.find((f) => f.topicCode === 'CN-YJS-KCG')!;
     expect(restaurant.problems).toEqual(KCG_DIFFERENCES);
@@ -143,7 +142,7 @@ describe('runGuideCheck against the sandbox registry', () => {
   });
 
   it('stores the run, so that readiness finds the latest reachability of each online address', async () => {
-    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client), db }, { region: '440514', urlTimeoutMs: 300 });
+    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client), db, probeUrl: prober.probe }, { region: '440514', urlTimeoutMs: 300 });
 
     expect(result.runId).not.toBeNull();
     const stored = await latestFindings(db, ['CN-YJS-CJR', 'CN-YJS-TX']);
@@ -154,7 +153,7 @@ describe('runGuideCheck against the sandbox registry', () => {
   });
 
   it('checks the published topics of every region when none is given, leaving out DRAFT and RETIRED ones', async () => {
-    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client) }, { urlTimeoutMs: 300 });
+    const result = await runGuideCheck({ registry: new CachedMatterRegistry(client), probeUrl: prober.probe }, { urlTimeoutMs: 300 });
 
     expect(result.runId).toBeNull();
     expect(result.findings.map((f) => f.topicCode).sort()).toEqual(
@@ -206,7 +205,9 @@ describe('runGuideCheck on its own', () => {
     const silent = await silentServer();
     try {
       const started = performance.now();
-      const result = await runGuideCheck({ registry: fakeRegistry([topicOf('T1', silent.url)]) }, { urlTimeoutMs: 300 });
+      const result = await withUrlProber((own) =>
+        runGuideCheck({ registry: fakeRegistry([topicOf('T1', silent.url)]), probeUrl: own.probe }, { urlTimeoutMs: 300 }),
+      );
 
       expect(performance.now() - started).toBeLessThan(1300);
       expect(result.findings[0]).toMatchObject({

@@ -145,6 +145,23 @@ describe('connector health', () => {
     expect(failing.requests.map((r) => [r.method, r.url, r.headers.authorization])).toEqual([['GET', '/health', undefined]]);
   });
 
+  it('checks a re-registered connector at its new address, with its new deadline', async () => {
+    const hanging = await server(() => undefined); // never answers
+    const directory = directoryOf([{ ...endpoints[0]!, id: 'moving', baseUrl: hanging.url, timeoutMs: 150 }]);
+    const health = monitor(directory);
+
+    await health.checkNow('moving');
+    expect(health.healthOf('moving')).toMatchObject({ status: 'DOWN', lastError: 'no answer within 150 ms' });
+
+    directory.endpoints = [{ ...directory.endpoints[0]!, timeoutMs: 100 }];
+    await health.checkNow('moving');
+    expect(health.healthOf('moving')).toMatchObject({ status: 'DOWN', lastError: 'no answer within 100 ms' });
+
+    directory.endpoints = [{ ...directory.endpoints[0]!, baseUrl: endpoints[0]!.baseUrl }];
+    await health.checkNow('moving');
+    expect(health.healthOf('moving')).toMatchObject({ status: 'UP', lastError: null });
+  });
+
   it('checks tracked central upstreams the same way', async () => {
     const health = monitor();
     health.track('matter-registry', sandbox.urls.matterRegistry, 1000);
