@@ -5,8 +5,11 @@
  *
  * Entries live `ttlMs`; concurrent misses for one key share one upstream
  * call; when the registry fails, an expired entry is served rather than an
- * error (the catalogue changes rarely, a stale guide beats no guide).
+ * error (the catalogue changes rarely, a stale guide beats no guide). All
+ * three are lru-cache's `fetch`: its in-flight sharing and
+ * `allowStaleOnFetchRejection`.
  */
+import DataLoader from 'dataloader';
 import { LRUCache } from 'lru-cache';
 import type { MatterRegistryClient } from './client.ts';
 import { MATTERS_PER_CALL } from './client.ts';
@@ -21,7 +24,7 @@ export interface RegistryCacheOptions {
   maxEntries?: number;
 }
 
-/** Wraps a value so that "known to be absent" (null) can be cached too. */
+/** Wraps a value so that "known to be absent" (null) can be cached too: lru-cache drops `undefined` only. */
 interface Entry<V> {
   value: V;
 }
@@ -32,13 +35,17 @@ export interface CacheStats {
   misses: number;
 }
 
+type CatalogueLoad = () => Promise<unknown>;
+
 export class CachedMatterRegistry {
   readonly stats: CacheStats = { hits: 0, misses: 0 };
-  private readonly negativeTtlMs: number;
-  private readonly catalogue: LRUCache<string, Entry<unknown>>;
-  private readonly inflight = new Map<string, Promise<unknown>>();
+  private readonly catalogue: LRUCache<string, Entry<unknown>, CatalogueLoad>;
   private readonly matters: LRUCache<string, Entry<Matter | null>>;
-  private readonly pendingMatters = new Map<string, Promise<Matter | null>>();
+  /**
+   * Batches the matter codes missed in one tick into calls of
+   * {@link MATTERS_PER_CALL}; it keeps nothing itself (the cache above does).
+   */
+  private readonly matterBatches: DataLoader<string, Matter | null>;
 
   constructor(
     readonly client: MatterRegistryClient,
@@ -46,9 +53,33 @@ export class CachedMatterRegistry {
   ) {
     const ttl = options.ttlMs ?? 60_000;
     const max = options.maxEntries ?? 5000;
-    this.negativeTtlMs = options.negativeTtlMs ?? 10_000;
-    this.catalogue = new LRUCache<string, Entry<unknown>>({ max, ttl, noDeleteOnStaleGet: true });
-    this.matters = new LRUCache<string, Entry<Matter | null>>({ max, ttl, noDeleteOnStaleGet: true });
+    const negativeTtl = options.negativeTtlMs ?? 10_000;
+    // ignoreFetchAbort: after clear() a load already under way still answers
+    // the requests waiting for it; lru-cache then does not store its value.
+    const policy = { max, ttl, allowStaleOnFetchRejection: true, ignoreFetchAbort: true } as const;
+    this.catalogue = new LRUCache<string, Entry<unknown>, CatalogueLoad>({
+      ...policy,
+      fetchMethod: async (_key, _stale, { options: entry, context: load }) => {
+        const value = await load();
+        if (value === null) entry.ttl = negativeTtl;
+        return { value };
+      },
+    });
+    this.matterBatches = new DataLoader(
+      async (codes) => {
+        const byCode = new Map((await client.matters([...codes])).map((matter) => [matter.code, matter]));
+        return codes.map((code) => byCode.get(code) ?? null);
+      },
+      { cache: false, maxBatchSize: MATTERS_PER_CALL },
+    );
+    this.matters = new LRUCache<string, Entry<Matter | null>>({
+      ...policy,
+      fetchMethod: async (code, _stale, { options: entry }) => {
+        const matter = await this.matterBatches.load(code);
+        if (matter === null) entry.ttl = negativeTtl;
+        return { value: matter };
+      },
+    });
   }
 
   departments(): Promise<Department[]> {
@@ -71,36 +102,12 @@ export class CachedMatterRegistry {
    * Matters for the given codes, in the same order (`null` = unknown code).
    * Codes not cached are fetched together, {@link MATTERS_PER_CALL} per call.
    */
-  async mattersByCode(codes: readonly string[]): Promise<(Matter | null)[]> {
-    const results = new Map<string, Promise<Matter | null>>();
-    const missing: string[] = [];
-    for (const code of new Set(codes)) {
-      const entry = this.matters.get(code);
-      if (entry) {
-        this.stats.hits++;
-        results.set(code, Promise.resolve(entry.value));
-        continue;
-      }
-      const pending = this.pendingMatters.get(code);
-      if (pending) {
-        this.stats.hits++;
-        results.set(code, pending);
-        continue;
-      }
-      this.stats.misses++;
-      missing.push(code);
+  mattersByCode(codes: readonly string[]): Promise<(Matter | null)[]> {
+    const unique = new Map<string, Promise<Matter | null>>();
+    for (const code of codes) {
+      if (!unique.has(code)) unique.set(code, this.fetched(this.matters, code, undefined));
     }
-    for (let i = 0; i < missing.length; i += MATTERS_PER_CALL) {
-      const chunk = missing.slice(i, i + MATTERS_PER_CALL);
-      const fetched = this.fetchMatters(chunk);
-      for (const code of chunk) {
-        const one = fetched.then((byCode) => byCode.get(code) ?? null);
-        this.pendingMatters.set(code, one);
-        results.set(code, one);
-      }
-      void fetched.finally(() => chunk.forEach((code) => this.pendingMatters.delete(code))).catch(() => {});
-    }
-    return Promise.all(codes.map((code) => results.get(code)!));
+    return Promise.all(codes.map((code) => unique.get(code)!));
   }
 
   /** Forgets everything, e.g. after the registry announced a new topic version. */
@@ -109,50 +116,23 @@ export class CachedMatterRegistry {
     this.matters.clear();
   }
 
-  private async fetchMatters(codes: string[]): Promise<Map<string, Matter | null>> {
-    try {
-      const items = await this.client.matters(codes);
-      const byCode = new Map<string, Matter | null>(items.map((matter) => [matter.code, matter]));
-      for (const code of codes) {
-        const matter = byCode.get(code) ?? null;
-        this.matters.set(code, { value: matter }, matter ? {} : { ttl: this.negativeTtlMs });
-      }
-      return byCode;
-    } catch (error) {
-      const stale = codes.map((code) => [code, this.matters.get(code, { allowStale: true })] as const);
-      if (stale.every(([, entry]) => entry !== undefined)) {
-        return new Map(stale.map(([code, entry]) => [code, entry!.value]));
-      }
-      throw error;
-    }
+  private cached<V>(key: string, load: () => Promise<V>): Promise<V> {
+    return this.fetched(this.catalogue, key, load) as Promise<V>;
   }
 
-  private cached<V>(key: string, load: () => Promise<V>): Promise<V> {
-    const entry = this.catalogue.get(key);
-    if (entry) {
-      this.stats.hits++;
-      return Promise.resolve(entry.value as V);
-    }
-    const pending = this.inflight.get(key);
-    if (pending) {
-      this.stats.hits++;
-      return pending as Promise<V>;
-    }
-    this.stats.misses++;
-    const loading = load()
-      .then(
-        (value) => {
-          this.catalogue.set(key, { value }, value === null ? { ttl: this.negativeTtlMs } : {});
-          return value;
-        },
-        (error: unknown) => {
-          const stale = this.catalogue.get(key, { allowStale: true });
-          if (stale) return stale.value as V;
-          throw error;
-        },
-      )
-      .finally(() => this.inflight.delete(key));
-    this.inflight.set(key, loading);
-    return loading;
+  private async fetched<V, C>(cache: LRUCache<string, Entry<V>, C>, key: string, context: C): Promise<V> {
+    const status: LRUCache.Status<Entry<V>> = {};
+    // lru-cache types fetch()'s options by whether the context type is void,
+    // which TypeScript cannot decide for a generic C.
+    const fetch = cache.fetch.bind(cache) as (key: string, options: object) => Promise<Entry<V> | undefined>;
+    const loading = fetch(key, { context, status });
+    // Read at once: fetch() has settled its status synchronously by now.
+    if (status.fetch === 'hit' || status.fetch === 'inflight') this.stats.hits++;
+    else this.stats.misses++;
+    const entry = await loading;
+    // With allowStaleOnFetchRejection, a failed load with nothing stale to
+    // serve resolves undefined; the caller gets the registry's error instead.
+    if (entry === undefined) throw status.fetchError;
+    return entry.value;
   }
 }

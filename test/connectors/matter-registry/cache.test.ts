@@ -147,4 +147,26 @@ describe('matter registry loaders and cache', () => {
 
     expect(await cache.topic('T1')).toEqual(topic);
   });
+
+  it('remembers an unknown code for the negative TTL only, a known one for the whole TTL', async () => {
+    const registry = await startRegistry();
+    server = registry.server;
+    client = new MatterRegistryClient({ baseUrl: server.url, policy: { retries: 0, timeoutMs: 500 } });
+    const cache = new CachedMatterRegistry(client, { ttlMs: 60_000, negativeTtlMs: 20 });
+    await cache.mattersByCode(['M1', 'NOPE']);
+    await new Promise((resolve) => setTimeout(resolve, 40));
+
+    expect(await cache.mattersByCode(['M1', 'NOPE'])).toEqual([matter('M1'), null]);
+    expect(server.requests.map((r) => r.url)).toEqual(['/api/v1/matters?codes=M1%2CNOPE', '/api/v1/matters?codes=NOPE']);
+  });
+
+  it('after clear(), answers the requests waiting for a load but asks the registry again next time', async () => {
+    const { cache, requests } = await setUp();
+    const waiting = cache.topic('T1');
+    cache.clear();
+
+    expect(await waiting).toEqual(topic);
+    expect(await cache.topic('T1')).toEqual(topic);
+    expect(requests.map((r) => r.url)).toEqual(['/api/v1/topics/T1', '/api/v1/topics/T1']);
+  });
 });
