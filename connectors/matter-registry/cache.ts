@@ -24,10 +24,14 @@ export interface RegistryCacheOptions {
   maxEntries?: number;
 }
 
-/** Wraps a value so that "known to be absent" (null) can be cached too: lru-cache drops `undefined` only. */
-interface Entry<V> {
-  value: V;
-}
+/**
+ * What a load left behind. The value is wrapped so that "known to be absent"
+ * (null) can be cached too. A failure with nothing stale to serve is an entry
+ * as well, removed as soon as it is read, so that every request waiting on
+ * that load gets the registry's error: with `allowStaleOnFetchRejection`,
+ * lru-cache hands the rejection to the first caller only.
+ */
+type Entry<V> = { value: V } | { failure: unknown };
 
 /** Counts of cache hits and misses, for metrics and tests. */
 export interface CacheStats {
@@ -59,11 +63,8 @@ export class CachedMatterRegistry {
     const policy = { max, ttl, allowStaleOnFetchRejection: true, ignoreFetchAbort: true } as const;
     this.catalogue = new LRUCache<string, Entry<unknown>, CatalogueLoad>({
       ...policy,
-      fetchMethod: async (_key, _stale, { options: entry, context: load }) => {
-        const value = await load();
-        if (value === null) entry.ttl = negativeTtl;
-        return { value };
-      },
+      fetchMethod: (_key, stale, { options: entry, context: load }) =>
+        loaded(load(), stale, entry, negativeTtl),
     });
     this.matterBatches = new DataLoader(
       async (codes) => {
@@ -74,11 +75,8 @@ export class CachedMatterRegistry {
     );
     this.matters = new LRUCache<string, Entry<Matter | null>>({
       ...policy,
-      fetchMethod: async (code, _stale, { options: entry }) => {
-        const matter = await this.matterBatches.load(code);
-        if (matter === null) entry.ttl = negativeTtl;
-        return { value: matter };
-      },
+      fetchMethod: (code, stale, { options: entry }) =>
+        loaded(this.matterBatches.load(code), stale, entry, negativeTtl),
     });
   }
 
@@ -130,9 +128,33 @@ export class CachedMatterRegistry {
     if (status.fetch === 'hit' || status.fetch === 'inflight') this.stats.hits++;
     else this.stats.misses++;
     const entry = await loading;
-    // With allowStaleOnFetchRejection, a failed load with nothing stale to
-    // serve resolves undefined; the caller gets the registry's error instead.
     if (entry === undefined) throw status.fetchError;
+    if ('failure' in entry) {
+      if (cache.peek(key, { allowStale: true }) === entry) cache.delete(key);
+      throw entry.failure;
+    }
     return entry.value;
+  }
+}
+
+/**
+ * The entry for one load: the value (absent ones kept only `negativeTtl`), or
+ * the failure when there is no earlier value to serve in its place. With an
+ * earlier value the error is rethrown and lru-cache's
+ * `allowStaleOnFetchRejection` serves that value.
+ */
+async function loaded<V>(
+  load: Promise<V>,
+  stale: Entry<V> | undefined,
+  entry: { ttl?: number },
+  negativeTtl: number,
+): Promise<Entry<V>> {
+  try {
+    const value = await load;
+    if (value === null) entry.ttl = negativeTtl;
+    return { value };
+  } catch (failure) {
+    if (stale !== undefined && 'value' in stale) throw failure;
+    return { failure };
   }
 }

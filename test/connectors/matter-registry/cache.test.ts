@@ -139,6 +139,16 @@ describe('matter registry loaders and cache', () => {
     await expect(cache.mattersByCode(['M1'])).rejects.toBeInstanceOf(UpstreamUnavailableError);
   });
 
+  it('gives every request sharing a failed load the registry\'s error', async () => {
+    const { cache, setDown, requests } = await setUp();
+    setDown(true);
+
+    const answers = await Promise.allSettled([cache.departments(), cache.departments(), cache.departments()]);
+
+    expect(answers.map((answer) => answer.status === 'rejected' && answer.reason instanceof UpstreamUnavailableError)).toEqual([true, true, true]);
+    expect(requests).toHaveLength(1);
+  });
+
   it('does not cache failures', async () => {
     const { cache, setDown } = await setUp();
     setDown(true);
