@@ -196,7 +196,8 @@ describe('a gateway killed mid-delivery', () => {
     );
     await client.close();
     expect(again).toEqual({ created: false, case: expect.objectContaining({ caseId: delivered!.remote_case_id, applicationId }) });
-  });
+    // Two gateway start-ups (one a child process compiling TypeScript) and two database opens: slow on a busy machine.
+  }, 90_000);
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)('two gateways on one PostgreSQL', () => {
@@ -218,5 +219,5 @@ describe.runIf(process.env.TEST_DATABASE_URL)('two gateways on one PostgreSQL', 
     expect(postsTo('WJJ-440514')).toBe(6);
     expect(postsTo('GAFJ-440514')).toBe(6);
     await a.services.db.query(`DROP SCHEMA ${schema} CASCADE`);
-  });
+  }, 60_000);
 });
