@@ -20,7 +20,7 @@ import { loadManifest } from '../server/trusted-documents.ts';
 const SOURCE_DIR = fileURLToPath(new URL('./src/', import.meta.url));
 
 /** The contract's operation (../shared/contract/operations/evaluator.graphql), used when the manifest cannot be read. */
-export const ASSESSMENT_METRICS_OPERATION = `query AssessmentMetrics($region: String, $from: DateTime!, $to: DateTime!) {
+export const ASSESSMENT_METRICS_OPERATION = /* GraphQL */ `query AssessmentMetrics($region: String, $from: DateTime!, $to: DateTime!) {
   metrics(region: $region, from: $from, to: $to) {
     topicCount
     guidableRate
@@ -66,7 +66,7 @@ export const ASSESSMENT_METRICS_OPERATION = `query AssessmentMetrics($region: St
  * trusted-documents manifest: with TRUSTED_DOCUMENTS=contract it is refused
  * and the dashboard says so in those panels, the contract's figures still shown.
  */
-export const ASSESSMENT_TRENDS_OPERATION = `query AssessmentTrends($region: String, $from: DateTime!, $to: DateTime!) {
+export const ASSESSMENT_TRENDS_OPERATION = /* GraphQL */ `query AssessmentTrends($region: String, $from: DateTime!, $to: DateTime!) {
   metrics(region: $region, from: $from, to: $to) {
     exemptionRate
     channels { channel applications }
@@ -80,7 +80,7 @@ export const ASSESSMENT_TRENDS_OPERATION = `query AssessmentTrends($region: Stri
  * like AssessmentTrends, not in the manifest, so refused with
  * TRUSTED_DOCUMENTS=contract and said so in its panels.
  */
-export const ASSESSMENT_SUPERVISION_OPERATION = `query AssessmentSupervision($region: String, $from: DateTime!, $to: DateTime!) {
+export const ASSESSMENT_SUPERVISION_OPERATION = /* GraphQL */ `query AssessmentSupervision($region: String, $from: DateTime!, $to: DateTime!) {
   metrics(region: $region, from: $from, to: $to) {
     warnings { department { code name } topic { code name } level count }
     followUps { count closed rectified onTimeRate rectificationRate }
@@ -88,7 +88,7 @@ export const ASSESSMENT_SUPERVISION_OPERATION = `query AssessmentSupervision($re
 }`;
 
 /** A topic's guidance flowchart as SVG, shown on its row of the topics table. */
-export const TOPIC_FLOWCHART_OPERATION = `query TopicFlowchart($code: ID!) {
+export const TOPIC_FLOWCHART_OPERATION = /* GraphQL */ `query TopicFlowchart($code: ID!) {
   topic(code: $code) { flowchart(format: SVG) { format content problems } }
 }`;
 

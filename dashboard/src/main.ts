@@ -10,9 +10,9 @@
 import './style.css';
 import { channelBars, departmentBars, draw, funnelBars, ratesGauges, trendLines, ratingBars, readinessMatrix, reductionBars, resizeAll, type ChartOption } from './charts.ts';
 import { GUIDABLE_TARGET, ONLINE_PROCESSABLE_TARGET, count, explainProblem, percent } from './labels.ts';
-import type { AssessmentMetrics, AssessmentTrends, DashboardConfig } from './types.ts';
+import type { AssessmentMetrics, AssessmentSupervision, AssessmentTrends, DashboardConfig, TopicFlowchart } from './types.ts';
 import { h } from '../../citizen/src/dom.ts';
-import { flowchartImage, followUpFigures, warningsTable, type AssessmentSupervision, type SupervisionConfig, type TopicFlowchart } from './supervision.ts';
+import { flowchartImage, followUpFigures, warningsTable, type SupervisionConfig } from './supervision.ts';
 
 const config = JSON.parse(document.getElementById('dashboard-config')!.textContent ?? '{}') as DashboardConfig & SupervisionConfig;
 const TOKEN_KEY = 'one-thing-gateway.dashboard.token';

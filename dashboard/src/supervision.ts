@@ -1,25 +1,11 @@
 /**
  * What supervisors see on the dashboard (效能监督, 差评整改): warnings by
  * department and level, the 差评 follow-up figures, and a topic's guidance
- * flowchart. Its types live here, not in types.ts, which codegen owns.
+ * flowchart.
  */
 import { h, type Child } from '../../citizen/src/dom.ts';
 import { count, percent } from './labels.ts';
-
-export type WarningLevel = 'NONE' | 'YELLOW' | 'RED';
-
-/** The answer of the gateway's AssessmentSupervision operation (dashboard/page.ts). */
-export interface AssessmentSupervision {
-  warnings: Array<{ department: { code: string; name: string }; topic: { code: string; name: string }; level: WarningLevel; count: number }>;
-  followUps: { count: number; closed: number; rectified: number; onTimeRate: number | null; rectificationRate: number | null };
-}
-
-/** The answer of the gateway's TopicFlowchart operation (dashboard/page.ts). */
-export interface TopicFlowchart {
-  format: 'SVG' | 'DOT';
-  content: string;
-  problems: string[];
-}
+import type { AssessmentSupervision, TopicFlowchart, WarningLevel } from './types.ts';
 
 /** The settings dashboard/page.ts adds for these panels. */
 export interface SupervisionConfig {

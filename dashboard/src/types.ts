@@ -1,60 +1,32 @@
-/** The answer of the contract's AssessmentMetrics operation (schema/assessment.graphql). */
+/**
+ * The answers the dashboard draws, derived from the types `npm run codegen`
+ * generates from schema/*.graphql and the operations in dashboard/page.ts, so
+ * a schema change that breaks the page fails the type check.
+ */
+import type {
+  AssessmentMetricsQuery,
+  AssessmentSupervisionQuery,
+  AssessmentTrendsQuery,
+  TopicFlowchartQuery,
+  WarningLevel,
+} from './__generated__/operations.ts';
 
-export interface GradeCount {
-  grade: number;
-  count: number;
-}
+export type { WarningLevel };
 
-export interface TopicMetrics {
-  topic: { code: string; name: string };
-  guidable: boolean;
-  onlineProcessable: boolean;
-  problems: string[];
-  materialReduction: number | null;
-  timeCompression: number | null;
-  applications: number;
-  onTimeRate: number | null;
-  ratings: GradeCount[];
-  goodRatingRate: number | null;
-}
+/** The answer of the contract's AssessmentMetrics operation. */
+export type AssessmentMetrics = AssessmentMetricsQuery['metrics'];
+export type TopicMetrics = AssessmentMetrics['topics'][number];
+export type DepartmentMetrics = AssessmentMetrics['departments'][number];
+export type GradeCount = TopicMetrics['ratings'][number];
 
-export interface DepartmentMetrics {
-  department: { code: string; name: string };
-  cases: number;
-  overdueCases: number;
-  onTimeRate: number | null;
-}
+/** The answer of the gateway's AssessmentTrends operation. */
+export type AssessmentTrends = AssessmentTrendsQuery['metrics'];
 
-export interface AssessmentMetrics {
-  topicCount: number;
-  guidableRate: number | null;
-  onlineProcessableRate: number | null;
-  applications: number;
-  onTimeRate: number | null;
-  goodRatingRate: number | null;
-  averageMaterialReduction: number | null;
-  averageTimeCompression: number | null;
-  topics: TopicMetrics[];
-  departments: DepartmentMetrics[];
-}
+/** The answer of the gateway's AssessmentSupervision operation. */
+export type AssessmentSupervision = AssessmentSupervisionQuery['metrics'];
 
-/** The answer of the gateway's AssessmentTrends operation (dashboard/page.ts). */
-export interface AssessmentTrends {
-  exemptionRate: number | null;
-  channels: Array<{ channel: 'PC' | 'MOBILE' | 'WINDOW' | 'KIOSK'; applications: number }>;
-  funnel: Array<{ topic: { code: string; name: string }; plans: number; applications: number; conversionRate: number | null }>;
-  monthly: Array<{
-    month: string;
-    applications: number;
-    plans: number;
-    ratings: number;
-    materialReduction: number | null;
-    timeCompression: number | null;
-    onTimeRate: number | null;
-    goodRatingRate: number | null;
-    exemptionRate: number | null;
-  }>;
-}
+/** The answer of the gateway's TopicFlowchart operation. */
+export type TopicFlowchart = NonNullable<NonNullable<TopicFlowchartQuery['topic']>['flowchart']>;
 
 /** A problem code's Chinese texts (domain/problem-texts.ts). */
 export interface ProblemText {
