@@ -8,7 +8,6 @@ import type { Plan } from '../domain/plan.ts';
 import { personalPlanDeps } from '../server/usecase-deps.ts';
 import { planForViewer } from '../usecases/personal-plan.ts';
 import { countSignedInPlan } from '../usecases/plan-funnel.ts';
-import { countPlan } from '../store/metrics.ts';
 import { recordAssistance } from '../usecases/assistance.ts';
 import type { Resolvers } from './__generated__/types.ts';
 import { linkMatters, topicDetail, topicMatters } from './catalogue.ts';
@@ -33,7 +32,7 @@ export const planResolvers: Resolvers = {
       const matters = await topicMatters(detail, ctx);
       const personal = await planForViewer(personalPlanDeps(ctx), ctx.viewer, { topic: detail, matters, answers, form });
       // The funnel is a statistic: a counter that cannot be written never costs the applicant the plan.
-      await countSignedInPlan({ countPlan: (plan) => countPlan(ctx.services.db, plan) }, ctx.viewer, {
+      await countSignedInPlan({ countPlan: (plan) => ctx.services.planCounter.count(plan) }, ctx.viewer, {
         topic: detail,
         complete: personal.plan.complete,
       }).catch((error: unknown) => ctx.logger.warn({ err: error, topicCode: detail.code }, 'plan not counted for the funnel'));

@@ -12,6 +12,8 @@ import { CachedMatterRegistry } from '../connectors/matter-registry/cache.ts';
 import { MatterRegistryClient } from '../connectors/matter-registry/client.ts';
 import type { Logger } from '../lib/logger.ts';
 import { AccessLog } from '../store/access-log.ts';
+import { PlanCounter } from '../store/metrics.ts';
+import { createStoreBatches, type StoreBatches } from '../store/loaders.ts';
 import type { Database } from '../store/database.ts';
 import type { GatewayConfig, PolicyTarget, UpstreamEndpoint } from './config.ts';
 import type { TokenVerifier } from './identity.ts';
@@ -50,6 +52,10 @@ export interface GatewayServices {
   dataCenter: DataCenterClient;
   evaluation: EvaluationClient;
   accessLog: AccessLog;
+  /** The funnel's plan counters, written by group commit. */
+  planCounter: PlanCounter;
+  /** Reads of the gateway's own records, batched across requests (no cache). */
+  storeBatches: StoreBatches;
   verifier: TokenVerifier;
   submission: SubmissionPorts;
   /** Department approval systems registered at run time. */
@@ -179,6 +185,8 @@ export function createServices(
     dataCenter,
     evaluation,
     accessLog: new AccessLog(db),
+    planCounter: new PlanCounter(db),
+    storeBatches: createStoreBatches(db),
     verifier,
     submission: {
       db,

@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { GroupCommit } from '../lib/group-commit.ts';
 import type { Queryable } from './database.ts';
 
 /** One recorded read of personal data. */
@@ -118,12 +119,6 @@ type PendingRow = Omit<NewAccessLogEntry, 'items' | 'requestId' | 'hall' | 'cons
   consent: string | null;
 };
 
-interface Batch {
-  rows: PendingRow[];
-  done: Promise<void>;
-  settle(error?: unknown): void;
-}
-
 /** Copies of `entries` ready to insert; throws a TypeError naming the first bad entry. */
 function checkedRows(entries: readonly NewAccessLogEntry[]): PendingRow[] {
   return entries.map((entry, i) => {
@@ -142,10 +137,7 @@ function checkedRows(entries: readonly NewAccessLogEntry[]): PendingRow[] {
 /** Writes and reads the access log through `db` (the database, or a transaction to record atomically with other work). */
 export class AccessLog {
   readonly #db: Queryable;
-  /** The INSERT under way, if any. */
-  #inFlight: Promise<void> | null = null;
-  /** Entries waiting for an INSERT, oldest batch first; each batch is one INSERT. */
-  readonly #waiting: Batch[] = [];
+  readonly #inserts = new GroupCommit<PendingRow>((rows) => this.#insert(rows), { maxItems: MAX_BATCH_ROWS });
 
   constructor(db: Queryable) {
     this.#db = db;
@@ -157,39 +149,14 @@ export class AccessLog {
    * TypeError, recording nothing, when a field other than `requestId` is
    * missing or empty, or `items` is not an array of strings.
    *
-   * Group commit: entries recorded in the same turn of the event loop, or
-   * while an INSERT is under way, go together in one INSERT (all or none), so
-   * the reads of requests answered together cost one statement rather than
-   * one each (the statement's fixed cost dominates: ten rows cost about what
-   * one does).
+   * Group commit (lib/group-commit.ts): entries recorded in the same turn of
+   * the event loop, or while an INSERT is under way, go together in one
+   * INSERT (all or none), so the reads of requests answered together cost one
+   * statement rather than one each.
    */
   async record(entries: readonly NewAccessLogEntry[]): Promise<void> {
     if (entries.length === 0) return;
-    const rows = checkedRows(entries);
-    let batch = this.#waiting.at(-1);
-    if (!batch || batch.rows.length + rows.length > MAX_BATCH_ROWS) {
-      let settle!: Batch['settle'];
-      const done = new Promise<void>((resolve, reject) => {
-        settle = (error) => (error === undefined ? resolve() : reject(error));
-      });
-      batch = { rows: [], done, settle };
-      this.#waiting.push(batch);
-    }
-    for (const row of rows) batch.rows.push(row);
-    // setImmediate runs after the I/O callbacks of this turn: the entries they record join the batch.
-    this.#inFlight ??= new Promise<void>((resolve) => setImmediate(resolve)).then(() => this.#flushNext());
-    return batch.done;
-  }
-
-  #flushNext(): void {
-    const batch = this.#waiting.shift();
-    if (!batch) {
-      this.#inFlight = null;
-      return;
-    }
-    const insert = this.#insert(batch.rows);
-    insert.then(() => batch.settle(), (error: unknown) => batch.settle(error ?? new Error('access log write failed')));
-    this.#inFlight = insert.catch(() => {}).finally(() => this.#flushNext());
+    await this.#inserts.add(checkedRows(entries));
   }
 
   async #insert(rows: readonly PendingRow[]): Promise<void> {

@@ -13,7 +13,7 @@
 import { chinaDateOf } from '../lib/china-date.ts';
 
 export interface PlanFunnelDeps {
-  /** Adds one to the counter of the topic and day (`store/metrics.ts`, `countPlan`). */
+  /** Adds one to the counter of the topic and day (`store/metrics.ts`, `PlanCounter`). */
   countPlan(plan: { topicCode: string; region: string; day: string }): Promise<void>;
   /** Default: the current time. */
   now?: () => Date;
