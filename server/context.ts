@@ -76,7 +76,7 @@ export function createContext(services: GatewayServices, requestId: string, view
     services,
     loaders: {
       registry: createRegistryLoaders(services.registry),
-      store: createStoreLoaders(services.db),
+      store: createStoreLoaders(services.storeBatches),
       approval: createApprovalLoaders(services.connectors, services.approvalClients),
     },
     personal,

@@ -25,6 +25,11 @@ export function supplementDeps(ctx: GatewayContext): SupplementDeps {
 export function caseStatusDeps(ctx: GatewayContext): CaseStatusDeps {
   return {
     db: ctx.services.db,
+    records: {
+      application: (id) => ctx.loaders.store.application.load(id),
+      // The shared batcher keeps nothing: the read after recording sees what was recorded.
+      cases: (applicationId) => ctx.services.storeBatches.casesOf.load(applicationId),
+    },
     remoteCases: ctx.loaders.approval.caseStatus,
     onCasesChanged: (applicationId, cases) => ctx.loaders.store.casesOf.clear(applicationId).prime(applicationId, cases),
     wakeDelivery: () => ctx.services.delivery.wake(),

@@ -162,20 +162,31 @@ export async function casesOfApplications(db: Queryable, applicationIds: readonl
 }
 
 export async function materialsOf(db: Queryable, applicationId: string): Promise<MaterialRecord[]> {
+  return (await materialsOfApplications(db, [applicationId])).get(applicationId) ?? [];
+}
+
+/** The materials of each of `applicationIds`, in position order; an application without materials is absent. */
+export async function materialsOfApplications(db: Queryable, applicationIds: readonly string[]): Promise<Map<string, MaterialRecord[]>> {
   const { rows } = await db.query<Row>(
-    `SELECT position, code, name, provision, exemption, file_refs, required_by
-       FROM application_materials WHERE application_id = $1 ORDER BY position`,
-    [applicationId],
+    `SELECT application_id, position, code, name, provision, exemption, file_refs, required_by
+       FROM application_materials WHERE application_id = ANY($1) ORDER BY application_id, position`,
+    [applicationIds],
   );
-  return rows.map((r) => ({
-    position: r.position,
-    code: r.code,
-    name: r.name,
-    provision: r.provision,
-    exemption: r.exemption,
-    fileRefs: r.file_refs,
-    requiredBy: r.required_by,
-  }));
+  const byApplication = new Map<string, MaterialRecord[]>();
+  for (const r of rows) {
+    let list = byApplication.get(r.application_id);
+    if (!list) byApplication.set(r.application_id, (list = []));
+    list.push({
+      position: r.position,
+      code: r.code,
+      name: r.name,
+      provision: r.provision,
+      exemption: r.exemption,
+      fileRefs: r.file_refs,
+      requiredBy: r.required_by,
+    });
+  }
+  return byApplication;
 }
 
 /** Opaque page cursor over (time, id), newest first. */

@@ -7,7 +7,7 @@ import {
   casesOfApplications,
   evaluationsOf,
   findApplications,
-  materialsOf,
+  materialsOfApplications,
   type ApplicationRecord,
   type CaseRecord,
   type EvaluationRecord,
@@ -28,28 +28,46 @@ export interface StoreLoaders {
   submissionSessionOf: DataLoader<string, AssistanceSessionRecord | null>;
 }
 
-export function createStoreLoaders(db: Queryable): StoreLoaders {
+/**
+ * Process-wide batchers of the same reads, with no cache: the loads of all
+ * requests in one turn of the event loop go into one statement. A statement's
+ * fixed cost dominates on the embedded database, so concurrent status
+ * queries share four statements instead of paying four each. Nothing is
+ * kept between batches, so no request ever sees another's answer from here;
+ * each request's own loaders (below) cache for that request alone, and
+ * authorization stays with the caller of each load.
+ */
+export type StoreBatches = { [K in keyof StoreLoaders]: StoreLoaders[K] };
+
+/** Batches across requests collect until the I/O callbacks of the turn have run. */
+const batchAcrossRequests = { cache: false, batchScheduleFn: (callback: () => void) => setImmediate(callback) } as const;
+
+export function createStoreBatches(db: Queryable): StoreBatches {
+  const keyed =
+    <V>(read: (keys: readonly string[]) => Promise<Map<string, V>>, missing: () => V) =>
+    async (keys: readonly string[]) => {
+      const found = await read(keys);
+      return keys.map((key) => found.get(key) ?? missing());
+    };
   return {
-    application: new DataLoader(async (ids) => {
-      const found = await findApplications(db, ids);
-      return ids.map((id) => found.get(id) ?? null);
-    }),
-    casesOf: new DataLoader(async (ids) => {
-      const byApplication = await casesOfApplications(db, ids);
-      return ids.map((id) => byApplication.get(id) ?? []);
-    }),
-    materialsOf: new DataLoader((ids) => Promise.all(ids.map((id) => materialsOf(db, id)))),
-    evaluationOf: new DataLoader(async (ids) => {
-      const found = await evaluationsOf(db, ids);
-      return ids.map((id) => found.get(id) ?? null);
-    }),
-    onlineUrlCheckOf: new DataLoader(async (codes) => {
-      const found = await latestOnlineUrlCheck(db, codes);
-      return codes.map((code) => found.get(code) ?? null);
-    }),
-    submissionSessionOf: new DataLoader(async (ids) => {
-      const found = await submissionSessions(db, ids);
-      return ids.map((id) => found.get(id) ?? null);
-    }),
+    application: new DataLoader(keyed((ids) => findApplications(db, ids), () => null), batchAcrossRequests),
+    casesOf: new DataLoader(keyed((ids) => casesOfApplications(db, ids), () => []), batchAcrossRequests),
+    materialsOf: new DataLoader(keyed((ids) => materialsOfApplications(db, ids), () => []), batchAcrossRequests),
+    evaluationOf: new DataLoader(keyed((ids) => evaluationsOf(db, ids), () => null), batchAcrossRequests),
+    onlineUrlCheckOf: new DataLoader(keyed((codes) => latestOnlineUrlCheck(db, codes), () => null), batchAcrossRequests),
+    submissionSessionOf: new DataLoader(keyed((ids) => submissionSessions(db, ids), () => null), batchAcrossRequests),
+  };
+}
+
+/** One request's loaders: cached for the request, reading through the process-wide `batches`. */
+export function createStoreLoaders(batches: StoreBatches): StoreLoaders {
+  const through = <V>(shared: DataLoader<string, V>) => new DataLoader<string, V>((keys) => shared.loadMany(keys));
+  return {
+    application: through(batches.application),
+    casesOf: through(batches.casesOf),
+    materialsOf: through(batches.materialsOf),
+    evaluationOf: through(batches.evaluationOf),
+    onlineUrlCheckOf: through(batches.onlineUrlCheckOf),
+    submissionSessionOf: through(batches.submissionSessionOf),
   };
 }

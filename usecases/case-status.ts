@@ -10,13 +10,22 @@ import type { RemoteCaseRef } from '../connectors/approval/loaders.ts';
 import type { Actor } from '../domain/actor.ts';
 import { isDecided } from '../domain/case-lifecycle.ts';
 import type { Logger } from '../lib/logger.ts';
-import { casesOfApplications, findApplication, type ApplicationRecord, type CaseRecord } from '../store/applications.ts';
+import type { ApplicationRecord, CaseRecord } from '../store/applications.ts';
 import type { Database } from '../store/database.ts';
 import { applyCaseUpdate } from './apply-case-update.ts';
 import { unchanged } from '../store/case-status.ts';
 
+/** Reads of the stored records (store/applications.ts), batched with other requests' reads. */
+export interface StoredRecords {
+  application(id: string): Promise<ApplicationRecord | null>;
+  /** The application's cases as stored now: never an answer kept from before, since a refresh reads them again after recording. */
+  cases(applicationId: string): Promise<CaseRecord[]>;
+}
+
 export interface CaseStatusDeps {
+  /** Where fresh statuses are recorded. */
   db: Database;
+  records: StoredRecords;
   /** The departments' current view of cases, batched per department; an Error (or null) for a case that could not be read. */
   remoteCases: { loadMany(refs: readonly RemoteCaseRef[]): Promise<Array<Case | null | Error>> };
   /** Told when fresh statuses were recorded, so this request's later reads of the cases see them. */
@@ -41,7 +50,7 @@ export async function ownApplicationWithLiveStatus(
   actor: Actor,
   request: { applicationId: string },
 ): Promise<ApplicationWithCases | null> {
-  const application = await findApplication(deps.db, request.applicationId);
+  const application = await deps.records.application(request.applicationId);
   if (!application || actor.kind !== 'user' || application.applicant !== actor.subject) return null;
   return { application, cases: await refreshCaseStatuses(deps, application.id) };
 }
@@ -49,7 +58,7 @@ export async function ownApplicationWithLiveStatus(
 /** The application's cases, with what their departments report now recorded first. */
 export async function refreshCaseStatuses(deps: CaseStatusDeps, applicationId: string): Promise<CaseRecord[]> {
   const { db } = deps;
-  const stored = (await casesOfApplications(db, [applicationId])).get(applicationId) ?? [];
+  const stored = await deps.records.cases(applicationId);
   const delivered = stored.filter((c) => c.remoteCaseId !== null && !isDecided(c.status));
   if (delivered.length === 0) return stored;
 
@@ -71,7 +80,7 @@ export async function refreshCaseStatuses(deps: CaseStatusDeps, applicationId: s
   }
   if (released) deps.wakeDelivery();
   if (!changed) return stored;
-  const fresh = (await casesOfApplications(db, [applicationId])).get(applicationId) ?? [];
+  const fresh = await deps.records.cases(applicationId);
   deps.onCasesChanged?.(applicationId, fresh);
   return fresh;
 }

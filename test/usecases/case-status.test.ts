@@ -8,6 +8,7 @@ import type { Case } from '../../connectors/approval/models.ts';
 import type { RemoteCaseRef } from '../../connectors/approval/loaders.ts';
 import type { Actor } from '../../domain/actor.ts';
 import { createLogger } from '../../lib/logger.ts';
+import { casesOfApplications, findApplication } from '../../store/applications.ts';
 import type { Database } from '../../store/database.ts';
 import { ownApplicationWithLiveStatus, type CaseStatusDeps } from '../../usecases/case-status.ts';
 import { backends, openFresh, postgresSkipped } from '../store/backends.ts';
@@ -48,6 +49,10 @@ function ports(db: Database, answer: Case | Error | null) {
   const changed: string[] = [];
   const deps: CaseStatusDeps = {
     db,
+    records: {
+      application: (id) => findApplication(db, id),
+      cases: async (applicationId) => (await casesOfApplications(db, [applicationId])).get(applicationId) ?? [],
+    },
     remoteCases: { loadMany: async (refs) => (asked.push([...refs]), refs.map(() => answer)) },
     onCasesChanged: (applicationId, cases) => changed.push(`${applicationId}: ${cases.map((c) => c.status).join(', ')}`),
     wakeDelivery: () => {},
