@@ -28,6 +28,12 @@ export interface StoreLoaders {
   submissionSessionOf: DataLoader<string, AssistanceSessionRecord | null>;
 }
 
+/** The process-wide batchers: the same loaders as a request's, with no cache (see {@link createStoreBatches}). */
+export type StoreBatches = StoreLoaders;
+
+/** Batches across requests collect until the I/O callbacks of the turn have run. */
+const batchAcrossRequests = { cache: false, batchScheduleFn: (callback: () => void) => setImmediate(callback) } as const;
+
 /**
  * Process-wide batchers of the same reads, with no cache: the loads of all
  * requests in one turn of the event loop go into one statement. A statement's
@@ -37,11 +43,6 @@ export interface StoreLoaders {
  * each request's own loaders (below) cache for that request alone, and
  * authorization stays with the caller of each load.
  */
-export type StoreBatches = { [K in keyof StoreLoaders]: StoreLoaders[K] };
-
-/** Batches across requests collect until the I/O callbacks of the turn have run. */
-const batchAcrossRequests = { cache: false, batchScheduleFn: (callback: () => void) => setImmediate(callback) } as const;
-
 export function createStoreBatches(db: Queryable): StoreBatches {
   const keyed =
     <V>(read: (keys: readonly string[]) => Promise<Map<string, V>>, missing: () => V) =>
