@@ -12,7 +12,8 @@
  * request it still does what any server must: read and parse the JSON body,
  * verify the bearer token (HS256, jose, as the gateway does), read the
  * application and its cases from the database when the operation is about an
- * application (and check the caller owns it), parse every upstream answer and
+ * application (and check the caller owns it; the reads of concurrent
+ * requests batched into one statement, as the gateway's are), parse every upstream answer and
  * send one JSON answer. It computes nothing else: no plan, no exemption, no
  * status merge.
  */
@@ -22,8 +23,8 @@ import type { AddressInfo } from 'node:net';
 import { Agent, request, type Dispatcher } from 'undici';
 import type { TokenVerifier } from '../server/identity.ts';
 import { AccessLog } from '../store/access-log.ts';
-import { casesOfApplications, findApplication } from '../store/applications.ts';
 import type { Queryable } from '../store/database.ts';
+import { createStoreBatches } from '../store/loaders.ts';
 
 export interface FloorCall {
   origin: string;
@@ -49,7 +50,53 @@ export interface FloorServer {
   /** Requests answered since the start. */
   readonly answered: number;
   setScript(script: FloorScript): void;
+  script(operation: string): FloorScript | undefined;
   close(): Promise<void>;
+}
+
+/** Sends a recorded upstream request again, with `requestId` as its `X-Request-Id`; its parsed JSON answer. */
+export async function sendRecorded(call: FloorCall, requestId: string, dispatcher: Dispatcher): Promise<unknown> {
+  const headers: string[] = [];
+  for (let i = 0; i < call.headers.length; i += 2) {
+    if (call.headers[i]!.toLowerCase() !== 'x-request-id') headers.push(call.headers[i]!, call.headers[i + 1]!);
+  }
+  headers.push('x-request-id', requestId);
+  const response = await request(call.origin + call.path, {
+    method: call.method as Dispatcher.HttpMethod,
+    headers,
+    body: call.body ?? undefined,
+    dispatcher,
+  });
+  const text = await response.body.text();
+  return text === '' ? null : JSON.parse(text);
+}
+
+/**
+ * The critical path of recorded rounds, measured: the median time, over
+ * `times` replays one after another, of sending each round's requests in
+ * parallel with bare undici, one round after the other — what the upstreams
+ * alone take for one query, with nothing of a server around the calls. In ms.
+ */
+export async function timeRounds(rounds: readonly FloorCall[][], times: number): Promise<number> {
+  const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
+  const replay = async () => {
+    const requestId = randomUUID();
+    for (const round of rounds) await Promise.all(round.map((call) => sendRecorded(call, requestId, dispatcher)));
+  };
+  try {
+    // Opens the connections first, so that the timed replays are on warm keep-alive connections, as the gateway's are.
+    await replay();
+    const took: number[] = [];
+    for (let i = 0; i < times; i++) {
+      const started = performance.now();
+      await replay();
+      took.push(performance.now() - started);
+    }
+    took.sort((a, b) => a - b);
+    return took[Math.floor(took.length / 2)] ?? 0;
+  } finally {
+    await dispatcher.close();
+  }
 }
 
 const OPERATION_NAME = /\b(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/;
@@ -57,26 +104,12 @@ const OPERATION_NAME = /\b(?:query|mutation)\s+([_A-Za-z][_0-9A-Za-z]*)/;
 export async function startFloor(options: { db: Queryable; verifier: TokenVerifier; host?: string }): Promise<FloorServer> {
   const { db, verifier } = options;
   const accessLog = new AccessLog(db);
+  // Reads batched across concurrent requests, as the gateway's are: any server would, so the floor does too.
+  const batches = createStoreBatches(db);
   const scripts = new Map<string, FloorScript>();
   // One keep-alive pool per upstream origin, like the gateway's.
   const dispatcher = new Agent({ connections: 64, keepAliveTimeout: 10_000 });
   let answered = 0;
-
-  async function send(call: FloorCall, requestId: string): Promise<unknown> {
-    const headers: string[] = [];
-    for (let i = 0; i < call.headers.length; i += 2) {
-      if (call.headers[i]!.toLowerCase() !== 'x-request-id') headers.push(call.headers[i]!, call.headers[i + 1]!);
-    }
-    headers.push('x-request-id', requestId);
-    const response = await request(call.origin + call.path, {
-      method: call.method as Dispatcher.HttpMethod,
-      headers,
-      body: call.body ?? undefined,
-      dispatcher,
-    });
-    const text = await response.body.text();
-    return text === '' ? null : JSON.parse(text);
-  }
 
   async function answer(req: IncomingMessage): Promise<{ status: number; body: unknown }> {
     const chunks: Buffer[] = [];
@@ -91,13 +124,13 @@ export async function startFloor(options: { db: Queryable; verifier: TokenVerifi
     const data: Record<string, unknown> = {};
     if (script.readsApplication) {
       const id = String(payload.variables?.id ?? '');
-      const application = await findApplication(db, id);
+      const application = await batches.application.load(id);
       if (!application || application.applicant !== viewer.subject) return { status: 200, body: { data: { application: null } } };
       data.application = application;
-      data.cases = (await casesOfApplications(db, [id])).get(id);
+      data.cases = await batches.casesOf.load(id);
     }
     const answers: unknown[] = [];
-    for (const round of script.rounds) answers.push(...(await Promise.all(round.map((call) => send(call, requestId)))));
+    for (const round of script.rounds) answers.push(...(await Promise.all(round.map((call) => sendRecorded(call, requestId, dispatcher)))));
     data.upstream = answers;
     await accessLog.record(
       script.accessLog.map((row) => ({ ...row, actor: viewer.subject, actorRole: viewer.role, requestId })),
@@ -127,6 +160,7 @@ export async function startFloor(options: { db: Queryable; verifier: TokenVerifi
       return answered;
     },
     setScript: (script) => void scripts.set(script.operation, script),
+    script: (operation) => scripts.get(operation),
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

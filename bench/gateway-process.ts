@@ -18,7 +18,7 @@ import { createLogger } from '../lib/logger.ts';
 import { bootGateway, type BootedGateway } from '../server/bootstrap.ts';
 import { createTokenVerifier } from '../server/identity.ts';
 import type { DepartmentSystem } from '../sandbox/index.ts';
-import { startFloor, type FloorScript, type FloorServer } from './floor.ts';
+import { startFloor, timeRounds, type FloorScript, type FloorServer } from './floor.ts';
 import {
   captureUpstreamRequests,
   installNaiveMode,
@@ -193,6 +193,7 @@ type Message =
   | { id: number; type: 'last-calls' }
   | { id: number; type: 'record-floor'; operation: string; requestId: string; readsApplication: boolean }
   | { id: number; type: 'set-floor-script'; script: FloorScript }
+  | { id: number; type: 'critical-path'; of: 'last' | 'floor'; operation: string; times: number }
   | { id: number; type: 'close' };
 
 async function handle(message: Message): Promise<unknown> {
@@ -214,6 +215,12 @@ async function handle(message: Message): Promise<unknown> {
     }
     case 'record-floor':
       return recordFloorScript(message.operation, message.requestId, message.readsApplication);
+    case 'critical-path': {
+      // The upstream requests of the latest query (or the floor's script), replayed round by round with bare undici.
+      const rounds = message.of === 'floor' ? floor?.script(message.operation)?.rounds : last ? roundsOf(last.requests) : undefined;
+      if (!rounds) throw new Error(`no recorded calls for ${message.operation}`);
+      return timeRounds(rounds, message.times);
+    }
     case 'set-floor-script':
       floor?.setScript(message.script);
       return null;

@@ -39,9 +39,11 @@
  *   status query reads 3 approval systems live (the others are decided).
  *
  * One line per build and operation: requests/s, p50 and p99 under load, CPU
- * ms per request under load and alone, the query alone's latency and overhead
- * (its p50 − the critical path: the longest chain of upstream calls that
- * cannot overlap × the upstream latency), upstream calls per query, RSS.
+ * ms per request under load and alone (on warm code, net of what the idle
+ * process spends by itself), the query alone's latency and overhead (its p50 −
+ * the critical path, measured: the same upstream requests replayed round by
+ * round with bare undici, where a round is the calls that can overlap),
+ * upstream calls per query, RSS.
  * Then one line with the ratios (ours / floor, ours / naive).
  */
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -115,19 +117,28 @@ interface Measured {
   /** Requests the instances answered during the load, and their CPU time, in ms per request. */
   answered: number;
   cpuPerRequestMs: number;
+  /** CPU time of one query alone, net of what the idle process spends by itself, in ms. */
   cpuAloneMs: number;
+  /** CPU the idle process spends by itself, in % of one core. */
+  idleCpuPercent: number;
   callsPerQuery: number;
   withErrors: number;
   codes: Map<string, number>;
   chain: number;
+  /** The critical path measured: the query's upstream requests replayed round by round with bare undici, p50 in ms. */
+  criticalMs: number;
   calls: TracedCall[];
   /** Median latency of one query alone (no other load), in ms. */
   aloneMs: number;
   rssMb: number;
 }
 
-const ALONE_WARM_UP = 10;
-const ALONE_MEASURED = 30;
+/** Queries before the ones alone are timed (ALONE_WARM_UP_PARALLEL at a time). */
+const ALONE_WARM_UP = 400;
+const ALONE_WARM_UP_PARALLEL = 10;
+const ALONE_MEASURED = 50;
+/** How long the idle process is watched for its own CPU time, in ms. */
+const IDLE_MS = 2000;
 
 async function sumStats(instances: readonly Instance[]) {
   const all = await Promise.all(instances.map((i) => i.stats()));
@@ -155,15 +166,24 @@ async function measure(
   const endpointOf = (i: Instance) => (build === 'floor' ? i.ready.floorEndpoint! : i.ready.endpoint);
   const answeredOf = (s: Awaited<ReturnType<typeof sumStats>>) => (build === 'floor' ? s.floorAnswered : s.requests);
   const first = instances[0]!;
-  // Warm-up, then queries alone: their latency and CPU time, and the chain of calls of one.
-  for (let i = 0; i < ALONE_WARM_UP; i++) await graphql(endpointOf(first), query, variables, token);
+  // Warm-up until V8 has optimised the operation's code: a query alone on cold code measures the JIT, not the gateway.
+  for (let i = 0; i < ALONE_WARM_UP; i += ALONE_WARM_UP_PARALLEL) {
+    await Promise.all(Array.from({ length: ALONE_WARM_UP_PARALLEL }, () => graphql(endpointOf(first), query, variables, token)));
+  }
+  // What the idle process spends by itself (its background loops, timers, GC), to take out of the CPU of queries alone.
+  const idleBefore = await sumStats([first]);
+  const idleStarted = performance.now();
+  await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+  const idleCpuPerMs = ((await sumStats([first])).cpuMs - idleBefore.cpuMs) / (performance.now() - idleStarted);
   const alone: number[] = [];
   const aloneBefore = await sumStats([first]);
+  const aloneStarted = performance.now();
   for (let i = 0; i < ALONE_MEASURED; i++) {
     const started = performance.now();
     await graphql(endpointOf(first), query, variables, token);
     alone.push(performance.now() - started);
   }
+  const aloneWallMs = performance.now() - aloneStarted;
   const aloneAfter = await sumStats([first]);
   alone.sort((a, b) => a - b);
   const requestId = `bench-${randomUUID()}`;
@@ -176,6 +196,7 @@ async function measure(
   } else {
     ({ calls, chain } = await first.call<{ calls: TracedCall[]; chain: number }>('last-calls'));
   }
+  const criticalMs = await first.call<number>('critical-path', { of: build === 'floor' ? 'floor' : 'last', operation: name, times: ALONE_MEASURED });
 
   await Promise.all(instances.map((i) => i.call('reset')));
   const before = await sumStats(instances);
@@ -202,11 +223,13 @@ async function measure(
     load: summary,
     answered,
     cpuPerRequestMs: (after.cpuMs - before.cpuMs) / Math.max(1, answered),
-    cpuAloneMs: (aloneAfter.cpuMs - aloneBefore.cpuMs) / ALONE_MEASURED,
+    cpuAloneMs: (aloneAfter.cpuMs - aloneBefore.cpuMs - idleCpuPerMs * aloneWallMs) / ALONE_MEASURED,
+    idleCpuPercent: 100 * idleCpuPerMs,
     callsPerQuery: build === 'floor' ? floorScript!.rounds.flat().length : after.calls / Math.max(1, after.requests),
     withErrors: build === 'floor' ? 0 : after.withErrors,
     codes,
     chain,
+    criticalMs,
     calls,
     aloneMs: alone[Math.floor(alone.length / 2)]!,
     rssMb: after.rssMb,
@@ -216,22 +239,22 @@ async function measure(
 const fmt = (n: number, digits = 1) => n.toFixed(digits);
 
 function line(settings: Settings, name: string, m: Measured): string {
-  const criticalMs = m.chain * settings.latencyMs;
   const errors = m.withErrors ? ` GraphQL errors ${m.withErrors} (${[...m.codes].map(([c, n]) => `${c}×${n}`).join(' ')})` : '';
   const failures = m.load.non2xx + m.load.errors + m.load.timeouts;
   return (
     `${name.padEnd(17)} ${m.build.padEnd(9)} ${fmt(m.load.requestsPerSecond).padStart(7)} req/s  p50 ${fmt(m.load.p50, 0).padStart(4)} ms  p99 ${fmt(m.load.p99, 0).padStart(4)} ms  ` +
-    `CPU ${fmt(m.cpuPerRequestMs, 2).padStart(6)} ms/req (alone ${fmt(m.cpuAloneMs, 2)})  alone ${fmt(m.aloneMs, 1)} ms = chain ${m.chain}×${settings.latencyMs} + ${fmt(m.aloneMs - criticalMs, 1)} ms overhead  ` +
+    `CPU ${fmt(m.cpuPerRequestMs, 2).padStart(6)} ms/req (alone ${fmt(m.cpuAloneMs, 2)}, idle ${fmt(m.idleCpuPercent, 1)} %)  ` +
+    `alone ${fmt(m.aloneMs, 1)} ms = critical path ${fmt(m.criticalMs, 1)} (${m.chain} round${m.chain === 1 ? '' : 's'} of ${settings.latencyMs} ms) + ${fmt(m.aloneMs - m.criticalMs, 1)} ms overhead  ` +
     `calls/query ${fmt(m.callsPerQuery, 2)}  RSS ${fmt(m.rssMb, 0)} MB  answered ${m.answered}` +
     (failures ? `  non-2xx/errors/timeouts ${m.load.non2xx}/${m.load.errors}/${m.load.timeouts}` : '') +
     errors
   );
 }
 
-function ratios(settings: Settings, name: string, results: Map<BuildName, Measured>): string {
+function ratios(name: string, results: Map<BuildName, Measured>): string {
   const ours = results.get('optimised');
   const parts: string[] = [];
-  const overhead = (m: Measured) => m.aloneMs - m.chain * settings.latencyMs;
+  const overhead = (m: Measured) => m.aloneMs - m.criticalMs;
   const floor = results.get('floor');
   const naive = results.get('naive');
   if (ours && floor) {
@@ -310,7 +333,7 @@ async function main() {
         }
       }
       process.stdout.write(`${' '.repeat(18)}critical path as analysed: ${ANALYSED_CHAIN[name] ?? '?'}\n\n`);
-      summaries.push(ratios(settings, name, results));
+      summaries.push(ratios(name, results));
     }
     process.stdout.write(`ratios: ${summaries.join(' | ')}\n`);
     process.stdout.write(`bench done in ${fmt((Date.now() - began) / 1000)} s\n`);

@@ -5,6 +5,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { request } from 'undici';
 import type { Build, BootRequest, ProcessStats, ReadyInfo } from './gateway-process.ts';
 
 export const here = (file: string) => fileURLToPath(new URL(file, import.meta.url));
@@ -74,12 +75,13 @@ export class Instance {
 
 export type Answer = { data?: any; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
 
+/** One GraphQL request. With undici's `request` rather than `fetch`: a warm `fetch` costs the client a millisecond more, which would count as the gateway's overhead alone. */
 export async function graphql(endpoint: string, query: string, variables: Record<string, unknown>, token: string, requestId?: string): Promise<Answer> {
-  const response = await fetch(endpoint, {
+  const response = await request(endpoint, {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(requestId ? { 'x-request-id': requestId } : {}) },
     body: JSON.stringify({ query, variables }),
   });
-  return (await response.json()) as Answer;
+  return (await response.body.json()) as Answer;
 }
 
