@@ -25,6 +25,12 @@ export function start<T>(file: string, env: Record<string, string> = {}): Child<
   return { process: child, first };
 }
 
+/**
+ * Node's flags for a gateway process: those of the production start (README,
+ * "Build and start"), or BENCH_GATEWAY_FLAGS (space-separated) to compare others.
+ */
+const GATEWAY_NODE_FLAGS = (process.env.BENCH_GATEWAY_FLAGS ?? '--max-semi-space-size=32').split(' ').filter(Boolean);
+
 /** A gateway instance in its own process, driven over IPC. */
 export class Instance {
   readonly process: ChildProcess;
@@ -38,7 +44,7 @@ export class Instance {
     const profile = profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
     // graphql-js and Apollo skip their development-time checks in production, as a production start should.
     const env = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? 'production' };
-    this.process = fork(here('./gateway-process.ts'), [], { execArgv: ['--import', 'tsx', ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    this.process = fork(here('./gateway-process.ts'), [], { execArgv: [...GATEWAY_NODE_FLAGS, '--import', 'tsx', ...profile], env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
     this.process.on('message', (message: { id: number; result?: unknown; error?: string }) => {
       const pending = this.#pending.get(message.id);
       this.#pending.delete(message.id);

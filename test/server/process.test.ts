@@ -1,7 +1,7 @@
 /**
  * What the README tells people to run, run as processes and stopped with a
  * signal as an orchestrator would:
- * - operators: `npm run build`, then `node dist/server/main.js`. SIGTERM
+ * - operators: `npm run build`, then `node --max-semi-space-size=32 dist/server/main.js`. SIGTERM
  *   drains it: the request in flight is answered, the process exits 0 within
  *   SHUTDOWN_GRACE_MS, and the browser pages work from the build;
  * - everyone else: `npm start`. The department check of the README passes
@@ -92,7 +92,7 @@ describe('the production start: node dist/server/main.js', () => {
   afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
 
   it('answers the request in flight, then exits 0 within the grace period on SIGTERM', async () => {
-    const gateway = run('node', ['dist/server/main.js'], sandboxEnv(dataDir));
+    const gateway = run('node', ['--max-semi-space-size=32', 'dist/server/main.js'], sandboxEnv(dataDir));
     started.push(gateway);
     const url = await readyUrl(gateway);
     const token = await mintToken(readFileSync(join(dataDir, 'sandbox-jwt-secret'), 'utf8').trim(), {
@@ -128,7 +128,7 @@ describe('the production start: node dist/server/main.js', () => {
   }, 90_000);
 
   it('serves the explorer and the dashboard with their bundles from the build', async () => {
-    const gateway = run('node', ['dist/server/main.js'], sandboxEnv(dataDir));
+    const gateway = run('node', ['--max-semi-space-size=32', 'dist/server/main.js'], sandboxEnv(dataDir));
     started.push(gateway);
     const url = await readyUrl(gateway);
 
