@@ -12,6 +12,8 @@
 
 const CONTROL_CHARACTER = /[\u0000-\u0008\u000B-\u001F]/;
 const CONTROL_CHARACTERS = /[\u0000-\u0008\u000B-\u001F]/g;
+/** How JSON text writes a control character: `\b`, `\f`, `\r` or `\u0000`–`\u001F` (tab and newline included, harmlessly). */
+const ESCAPED_CONTROL_CHARACTER = /\\(?:[bfr]|u00[01][0-9A-Fa-f])/;
 
 /** The first control character of `text` other than tab and newline, as `U+XXXX`, or null when there is none. */
 export function findControlCharacter(text: string): string | null {
@@ -31,6 +33,9 @@ export function stripControlCharacters(text: string): string {
  * shown by the gateway. Throws like `JSON.parse` on text that is not JSON.
  */
 export function parseUpstreamJson(text: string): unknown {
+  // JSON cannot hold a control character unescaped, so an answer with none of these escapes has none to clean,
+  // and the reviver (a call per value) is skipped. A false alarm (an escaped backslash before `b`) only costs the slow way.
+  if (!ESCAPED_CONTROL_CHARACTER.test(text)) return JSON.parse(text);
   return JSON.parse(text, (_key, value: unknown) => {
     if (typeof value === 'string') return stripControlCharacters(value);
     if (value === null || typeof value !== 'object' || Array.isArray(value)) return value;

@@ -117,6 +117,21 @@ export function controlCharacterProblems(
     if (variables && Object.hasOwn(variables, name)) valueProblems(variables[name], type, name, problems);
     else if (definition.defaultValue) literalProblems(definition.defaultValue, type, name, problems);
   }
+  problems.push(...literalProblemsOf(schema, document));
+  return problems;
+}
+
+// Apollo hands every request of one query text the same parsed document (its document store), so the walk
+// through the document's literals, the same for each of them, is done once per document.
+const literalsChecked = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, readonly InputProblem[]>>();
+
+/** Problems of the inline literals of the document's field and directive arguments, by the arguments' types. */
+function literalProblemsOf(schema: GraphQLSchema, document: DocumentNode): readonly InputProblem[] {
+  let bySchema = literalsChecked.get(schema);
+  if (!bySchema) literalsChecked.set(schema, (bySchema = new WeakMap()));
+  const known = bySchema.get(document);
+  if (known) return known;
+  const problems: InputProblem[] = [];
   const typeInfo = new TypeInfo(schema);
   visit(
     document,
@@ -130,6 +145,7 @@ export function controlCharacterProblems(
       VariableDefinition: () => false,
     }),
   );
+  bySchema.set(document, problems);
   return problems;
 }
 

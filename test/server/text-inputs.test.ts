@@ -34,9 +34,27 @@ describe('the control character rule (lib/text.ts)', () => {
     });
     expect(() => parseUpstreamJson('{not json')).toThrow(SyntaxError);
   });
+
+  it('cleans every way JSON can write a control character: \\b, \\f, \\r and \\u escapes in either case', () => {
+    expect(parseUpstreamJson('["a\\bb","c\\fd","e\\rf","g\\u001Bh","i\\u001bj","k\\tl\\nm"]')).toEqual(['ab', 'cd', 'ef', 'gh', 'ij', 'k\tl\nm']);
+  });
+
+  it('leaves answers without control characters exactly as JSON.parse reads them, escaped backslashes included', () => {
+    const text = '{"path":"C:\\\\base\\\\file","quote":"\\"","unicode":"\\u4e2d","nested":[{"n":1.5,"t":true,"z":null}]}';
+    expect(parseUpstreamJson(text)).toEqual(JSON.parse(text));
+    expect(parseUpstreamJson(text)).toEqual({ path: 'C:\\base\\file', quote: '"', unicode: '中', nested: [{ n: 1.5, t: true, z: null }] });
+  });
 });
 
 describe('controlCharacterProblems', () => {
+  it('refuses an inline literal on every request of the same parsed document, not only the first', () => {
+    const document = parse('{ topic(code: "CN\\u0000") { code } }');
+    const operation = document.definitions[0] as OperationDefinitionNode;
+    const first = controlCharacterProblems(schema, document, operation, {});
+    expect(first.map((p) => p.field)).toEqual(['code']);
+    expect(controlCharacterProblems(schema, document, operation, {})).toEqual(first);
+  });
+
   it('names every string with a control character in the variables, through nested input objects and lists', () => {
     const problems = problemsOf(PLAN, {
       code: 'CN\u0000',
