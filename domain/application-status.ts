@@ -79,14 +79,36 @@ export function isOverdue(
   c: { status: CaseStatus; dueAt: string | null; decidedAt: string | null },
   now: Date,
 ): boolean {
-  if (c.dueAt === null) return false;
-  const due = Date.parse(c.dueAt);
-  if (Number.isNaN(due)) return false;
-  if (DECIDED.has(c.status)) {
-    if (c.decidedAt === null) return false;
-    const decided = Date.parse(c.decidedAt);
-    return !Number.isNaN(decided) && decided > due;
-  }
+  const due = c.dueAt === null ? NaN : Date.parse(c.dueAt);
+  const decided = c.decidedAt === null ? NaN : Date.parse(c.decidedAt);
   const at = now.getTime();
-  return !Number.isNaN(at) && at > due;
+  return isOverdueGiven({
+    status: c.status,
+    hasDue: !Number.isNaN(due),
+    // Comparisons with NaN are false: no evidence, no lateness.
+    decidedLate: decided > due,
+    pastDue: at > due,
+  });
+}
+
+/**
+ * A case's time limit as comparisons, already made: what {@link isOverdue}
+ * decides on. The store makes them in SQL when it counts many cases at once
+ * (the assessment metrics); each is false when an instant it compares is
+ * missing.
+ */
+export interface CaseTiming {
+  status: CaseStatus;
+  /** It has a `dueAt`. */
+  hasDue: boolean;
+  /** Its `decidedAt` is after its `dueAt`. */
+  decidedLate: boolean;
+  /** The moment of judging ("now") is after its `dueAt`. */
+  pastDue: boolean;
+}
+
+/** {@link isOverdue} on comparisons already made: a decided case by when it was decided, any other by now. */
+export function isOverdueGiven(t: CaseTiming): boolean {
+  if (!t.hasDue) return false;
+  return DECIDED.has(t.status) ? t.decidedLate : t.pastDue;
 }

@@ -7,6 +7,7 @@
  * - applications: those of the region submitted in [from, to);
  * - cases: every case of those applications, with its status as of now (a
  *   cohort: an application of March decided in April counts for March);
+ *   a case carries its application's topic and month;
  * - ratings: those the rating system recorded in [from, to) for topics of
  *   the region (`createdAt`, from inclusive, to exclusive, as the rating
  *   system filters), whatever application they rate.
@@ -14,19 +15,23 @@
  * Every rate is a fraction 0..1, `null` when there is nothing to divide by
  * (never NaN, never a division by zero). Nothing personal goes in or out:
  * applications and cases are reduced to plan numbers, department codes,
- * statuses and dates; ratings to topic and grade.
+ * statuses, months and time comparisons; ratings to topic and grade.
+ *
+ * Applications and cases come **grouped**: identical facts once, with how
+ * many there are (`count`). The store counts them in SQL, so a period of a
+ * million cases reaches this module as a few hundred groups, and every
+ * figure below weighs a group by its count.
  *
  * @module
  */
-import { DECIDED, isOverdue, type CaseStatus } from './application-status.ts';
+import { DECIDED, isOverdueGiven, type CaseTiming } from './application-status.ts';
 import { APPLICATION_CHANNELS, type ApplicationChannel } from './channel.ts';
 import type { PlanSummary } from './plan.ts';
 import type { Readiness } from './readiness.ts';
 import { materialReduction, timeCompression } from './widest.ts';
 
-/** What the metrics need of one application: its topic and its plan's numbers at submission. */
+/** What the metrics need of an application: its topic and its plan's numbers at submission; `count` applications alike. */
 export interface ApplicationFacts {
-  id: string;
   topicCode: string;
   materialsBefore: number;
   materialsToSubmit: number;
@@ -38,17 +43,21 @@ export interface ApplicationFacts {
   materialsNeeded: number;
   /** Of those, exempt (免提交: e-certificate, data sharing, another matter's result, government-issued). */
   materialsExempt: number;
-  /** When it was submitted, ISO 8601: its month in the monthly series. */
-  submittedAt: string;
+  /** The China-time month it was submitted in (YYYY-MM, see {@link CHINA_UTC_OFFSET}): its month in the monthly series. */
+  month: string;
+  /** How many of the period's applications have exactly these facts (≥ 1). */
+  count: number;
 }
 
-/** What the metrics need of one case. Instants as ISO 8601 text. */
-export interface CaseFacts {
-  applicationId: string;
+/** What the metrics need of a case: its department, status and time limit as of now; `count` cases alike. */
+export interface CaseFacts extends CaseTiming {
+  /** Its application's topic. */
+  topicCode: string;
+  /** Its application's month (YYYY-MM, China time): a case counts in the month its application was submitted in. */
+  month: string;
   departmentCode: string;
-  status: CaseStatus;
-  dueAt: string | null;
-  decidedAt: string | null;
+  /** How many of the period's cases have exactly these facts (≥ 1). */
+  count: number;
 }
 
 /** What the metrics need of one rating. */
@@ -192,6 +201,26 @@ export function mean(values: readonly number[]): number | null {
   return sum / values.length;
 }
 
+/** Sum of `count` over the groups (optionally only those `where` holds for). */
+export function total<T extends { count: number }>(groups: readonly T[], where?: (group: T) => boolean): number {
+  let sum = 0;
+  for (const g of groups) if (!where || where(g)) sum += g.count;
+  return sum;
+}
+
+/** The mean of `value` over every member of the groups, skipping groups whose value is null; `null` when none is left. */
+function meanOverGroups<T extends { count: number }>(groups: readonly T[], value: (group: T) => number | null): number | null {
+  let sum = 0;
+  let members = 0;
+  for (const g of groups) {
+    const v = value(g);
+    if (v === null) continue;
+    sum += v * g.count;
+    members += g.count;
+  }
+  return members === 0 ? null : sum / members;
+}
+
 /**
  * Whether a case counts for `onTimeRate`: it is decided (APPROVED, REJECTED
  * or WITHDRAWN: `DECIDED`) and has a `dueAt`. A case decided without a
@@ -199,8 +228,8 @@ export function mean(values: readonly number[]): number | null {
  * prerequisite was rejected): no time limit ran for it, so it is neither on
  * time nor late, and is left out.
  */
-export function countsForOnTime(c: CaseFacts): boolean {
-  return DECIDED.has(c.status) && c.dueAt !== null;
+export function countsForOnTime(c: CaseTiming): boolean {
+  return DECIDED.has(c.status) && c.hasDue;
 }
 
 /**
@@ -211,9 +240,8 @@ export function countsForOnTime(c: CaseFacts): boolean {
  */
 export function onTimeRate(cases: readonly CaseFacts[]): number | null {
   const counted = cases.filter(countsForOnTime);
-  // isOverdue ignores `now` for decided cases.
-  const onTime = counted.filter((c) => !isOverdue(c, new Date(0)));
-  return rate(onTime.length, counted.length);
+  // isOverdueGiven judges a decided case by its decision alone.
+  return rate(total(counted, (c) => !isOverdueGiven(c)), total(counted));
 }
 
 /** How many ratings of each grade, for grades 1..5 (lowest first), zero counts included. */
@@ -236,20 +264,18 @@ export function applicationTimeCompression(a: ApplicationFacts): number | null {
   return a.legalDaysTotal === 0 ? null : 1 - a.committedDays / a.legalDaysTotal;
 }
 
-const present = (v: number | null): v is number => v !== null;
-
 /** Mean material reduction over the applications, skipping those with materialsBefore 0; `null` when none is left. */
 export function averageMaterialReduction(applications: readonly ApplicationFacts[]): number | null {
-  return mean(applications.map(applicationMaterialReduction).filter(present));
+  return meanOverGroups(applications, applicationMaterialReduction);
 }
 
 /** Mean time compression over the applications, skipping those with legalDaysTotal 0; `null` when none is left. */
 export function averageTimeCompression(applications: readonly ApplicationFacts[]): number | null {
-  return mean(applications.map(applicationTimeCompression).filter(present));
+  return meanOverGroups(applications, applicationTimeCompression);
 }
 
-/** Per department with cases: cases, overdue at `now`, on-time rate; sorted by department code. */
-export function departmentMetrics(cases: readonly CaseFacts[], now: Date): DepartmentMetrics[] {
+/** Per department with cases: cases, overdue now (`isOverdue`, as the cases' `pastDue` was judged), on-time rate; sorted by department code. */
+export function departmentMetrics(cases: readonly CaseFacts[]): DepartmentMetrics[] {
   const byDepartment = new Map<string, CaseFacts[]>();
   for (const c of cases) {
     const list = byDepartment.get(c.departmentCode);
@@ -260,8 +286,8 @@ export function departmentMetrics(cases: readonly CaseFacts[], now: Date): Depar
     const own = byDepartment.get(departmentCode)!;
     return {
       departmentCode,
-      cases: own.length,
-      overdueCases: own.filter((c) => isOverdue(c, now)).length,
+      cases: total(own),
+      overdueCases: total(own, isOverdueGiven),
       onTimeRate: onTimeRate(own),
     };
   });
@@ -282,7 +308,7 @@ export function topicMetrics(
     problems: [...topic.readiness.problems],
     materialReduction: materialReduction(topic.widest),
     timeCompression: timeCompression(topic.widest),
-    applications: applications.length,
+    applications: total(applications),
     onTimeRate: onTimeRate(cases),
     ratings: ratingDistribution(ratings),
     goodRatingRate: goodRatingRate(ratings),
@@ -298,15 +324,15 @@ export function exemptionRate(applications: readonly ApplicationFacts[]): number
   let exempt = 0;
   let needed = 0;
   for (const a of applications) {
-    exempt += a.materialsExempt;
-    needed += a.materialsNeeded;
+    exempt += a.materialsExempt * a.count;
+    needed += a.materialsNeeded * a.count;
   }
   return rate(exempt, needed);
 }
 
 /** Applications by channel, in the order of `APPLICATION_CHANNELS`, zero counts included. */
 export function channelCounts(applications: readonly ApplicationFacts[]): ChannelCount[] {
-  return APPLICATION_CHANNELS.map((channel) => ({ channel, applications: applications.filter((a) => a.channel === channel).length }));
+  return APPLICATION_CHANNELS.map((channel) => ({ channel, applications: total(applications, (a) => a.channel === channel) }));
 }
 
 const sumPlans = (counts: readonly PlanCountFacts[]): number => counts.reduce((sum, c) => sum + c.plans, 0);
@@ -314,7 +340,8 @@ const sumPlans = (counts: readonly PlanCountFacts[]): number => counts.reduce((s
 /** Longest period, in months, a monthly series is given for (ten years). */
 export const MAX_SERIES_MONTHS = 120;
 
-/** China Standard Time has had no daylight saving since 1991: a fixed UTC+8. */
+/** China Standard Time has had no daylight saving since 1991: a fixed UTC+8 (the store groups by month with it too). */
+export const CHINA_UTC_OFFSET = '+08:00';
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 /** The instant a China-time calendar day starts (`day`: YYYY-MM-DD). */
@@ -356,17 +383,16 @@ export function monthlySeries(
 ): MonthMetrics[] {
   const within = (at: Date, m: { from: Date; to: Date }) => at >= m.from && at < m.to;
   return months.map((m) => {
-    const applications = facts.applications.filter((a) => within(new Date(a.submittedAt), m));
-    const ids = new Set(applications.map((a) => a.id));
+    const applications = facts.applications.filter((a) => a.month === m.month);
     const ratings = facts.ratings.filter((r) => within(new Date(r.createdAt), m));
     return {
       ...m,
-      applications: applications.length,
+      applications: total(applications),
       plans: sumPlans(facts.plans.filter((p) => within(chinaDayStart(p.day), m))),
       ratings: ratings.length,
       materialReduction: averageMaterialReduction(applications),
       timeCompression: averageTimeCompression(applications),
-      onTimeRate: onTimeRate(facts.cases.filter((c) => ids.has(c.applicationId))),
+      onTimeRate: onTimeRate(facts.cases.filter((c) => c.month === m.month)),
       goodRatingRate: goodRatingRate(ratings),
       exemptionRate: exemptionRate(applications),
     };
@@ -377,9 +403,9 @@ export function monthlySeries(
 export interface MetricsFacts {
   /** The region's topics (only PUBLISHED ones are counted and listed), in display order. */
   topics: readonly TopicFacts[];
-  /** The period's applications. */
+  /** The period's applications, grouped. */
   applications: readonly ApplicationFacts[];
-  /** The cases of those applications (cases of other applications are ignored). */
+  /** The cases of those applications, grouped, their time limits judged now. */
   cases: readonly CaseFacts[];
   /** The period's ratings. */
   ratings: readonly RatingFacts[];
@@ -387,15 +413,12 @@ export interface MetricsFacts {
   plans: readonly PlanCountFacts[];
   /** The period [from, to), for the monthly series. */
   period: { from: Date; to: Date };
-  /** When overdue is judged for undecided cases. */
-  now: Date;
 }
 
 /** The metrics of a region and period (topic, period and department levels). */
 export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
   const published = facts.topics.filter((t) => t.status === 'PUBLISHED');
-  const topicOf = new Map(facts.applications.map((a) => [a.id, a.topicCode]));
-  const cases = facts.cases.filter((c) => topicOf.has(c.applicationId));
+  const { cases } = facts;
 
   const group = <T>(items: readonly T[], key: (item: T) => string | undefined): Map<string, T[]> => {
     const map = new Map<string, T[]>();
@@ -409,7 +432,7 @@ export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
     return map;
   };
   const applicationsByTopic = group(facts.applications, (a) => a.topicCode);
-  const casesByTopic = group(cases, (c) => topicOf.get(c.applicationId));
+  const casesByTopic = group(cases, (c) => c.topicCode);
   const ratingsByTopic = group(facts.ratings, (r) => r.topicCode);
   const plansByTopic = group(facts.plans, (p) => p.topicCode);
   const months = periodMonths(facts.period.from, facts.period.to);
@@ -418,7 +441,7 @@ export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
     topicCount: published.length,
     guidableRate: rate(published.filter((t) => t.readiness.guidable).length, published.length),
     onlineProcessableRate: rate(published.filter((t) => t.readiness.onlineProcessable).length, published.length),
-    applications: facts.applications.length,
+    applications: total(facts.applications),
     onTimeRate: onTimeRate(cases),
     goodRatingRate: goodRatingRate(facts.ratings),
     averageMaterialReduction: averageMaterialReduction(facts.applications),
@@ -426,14 +449,14 @@ export function computeMetrics(facts: MetricsFacts): AssessmentMetrics {
     topics: published.map((t) =>
       topicMetrics(t, applicationsByTopic.get(t.code) ?? [], casesByTopic.get(t.code) ?? [], ratingsByTopic.get(t.code) ?? []),
     ),
-    departments: departmentMetrics(cases, facts.now),
+    departments: departmentMetrics(cases),
     exemptionRate: exemptionRate(facts.applications),
     channels: channelCounts(facts.applications),
     funnel: published.map((t) => {
       const plans = sumPlans(plansByTopic.get(t.code) ?? []);
-      const applications = applicationsByTopic.get(t.code)?.length ?? 0;
+      const applications = total(applicationsByTopic.get(t.code) ?? []);
       return { topicCode: t.code, topicName: t.name, plans, applications, conversionRate: rate(applications, plans) };
     }),
-    monthly: months && monthlySeries(months, { ...facts, cases }),
+    monthly: months && monthlySeries(months, facts),
   };
 }

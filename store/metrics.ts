@@ -4,7 +4,9 @@
  *
  * Only what the metrics need is read — never who applied or who rated:
  * applications come back as topic and plan numbers, cases as department,
- * status and dates, ratings as topic and grade.
+ * status and time comparisons, ratings as topic and grade. Applications and
+ * cases are counted in SQL, grouped by those facts: what leaves the database
+ * grows with the kinds of applications and cases, not with their number.
  *
  * Ratings come from the rating system, not from the local `evaluations`
  * table: that copy only holds ratings made through this gateway, while the
@@ -17,7 +19,7 @@ import { GroupCommit } from '../lib/group-commit.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { CaseStatus } from '../domain/application-status.ts';
 import { chinaDateOf } from '../lib/china-date.ts';
-import type { ApplicationFacts, CaseFacts, PlanCountFacts, RatingFacts } from '../domain/metrics.ts';
+import { CHINA_UTC_OFFSET, type ApplicationFacts, type CaseFacts, type PlanCountFacts, type RatingFacts } from '../domain/metrics.ts';
 import type { Queryable } from './database.ts';
 
 /** A region and a period [from, to). `region` null = every region. */
@@ -27,13 +29,8 @@ export interface MetricsPeriod {
   to: Date;
 }
 
-export interface PeriodApplication extends ApplicationFacts {
-  region: string;
-}
-
-export interface PeriodCase extends CaseFacts {
-  topicCode: string;
-}
+export type PeriodApplication = ApplicationFacts;
+export type PeriodCase = CaseFacts;
 
 export interface PeriodRating extends RatingFacts {
   applicationId: string;
@@ -41,52 +38,76 @@ export interface PeriodRating extends RatingFacts {
 
 type Row = Record<string, any>;
 
-/** The region's applications submitted in [from, to), oldest first. */
+/**
+ * The region's applications submitted in [from, to), counted by everything
+ * the metrics read of them (topic, channel, plan numbers, materials needed
+ * and exempt, China-time month): one row per kind of application, however
+ * many applications there are.
+ */
 export async function periodApplications(db: Queryable, period: MetricsPeriod): Promise<PeriodApplication[]> {
   const { rows } = await db.query<Row>(
-    `SELECT id, topic_code, region, materials_before, materials_to_submit, legal_days_total, committed_days, submitted_at, channel,
-            (SELECT count(*)::int FROM application_materials m
-              WHERE m.application_id = a.id AND (m.provision IS NOT NULL OR m.exemption IS NOT NULL)) AS materials_needed,
-            (SELECT count(*)::int FROM application_materials m
-              WHERE m.application_id = a.id AND m.exemption IS NOT NULL) AS materials_exempt
-       FROM applications a
-      WHERE ($1::text IS NULL OR region = $1::text) AND submitted_at >= $2 AND submitted_at < $3
-      ORDER BY submitted_at, id`,
-    [period.region, period.from, period.to],
+    `WITH period AS (
+       SELECT id, topic_code, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+              to_char(submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month
+         FROM applications
+        WHERE ($1::text IS NULL OR region = $1::text) AND submitted_at >= $2 AND submitted_at < $3
+     ), materials AS (
+       SELECT m.application_id,
+              count(*) FILTER (WHERE m.provision IS NOT NULL OR m.exemption IS NOT NULL)::int AS needed,
+              count(*) FILTER (WHERE m.exemption IS NOT NULL)::int AS exempt
+         FROM application_materials m JOIN period p ON p.id = m.application_id
+        GROUP BY m.application_id
+     )
+     SELECT p.topic_code, p.channel, p.materials_before, p.materials_to_submit, p.legal_days_total, p.committed_days, p.month,
+            coalesce(m.needed, 0) AS materials_needed, coalesce(m.exempt, 0) AS materials_exempt, count(*)::int AS count
+       FROM period p LEFT JOIN materials m ON m.application_id = p.id
+      GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
+      ORDER BY 7, 1, 2, 3, 4, 5, 6, 8, 9`,
+    [period.region, period.from, period.to, CHINA_UTC_OFFSET],
   );
   return rows.map((r) => ({
-    id: r.id,
     topicCode: r.topic_code,
-    region: r.region,
+    channel: r.channel,
     materialsBefore: r.materials_before,
     materialsToSubmit: r.materials_to_submit,
     legalDaysTotal: r.legal_days_total,
     committedDays: r.committed_days,
-    channel: r.channel,
     materialsNeeded: r.materials_needed,
     materialsExempt: r.materials_exempt,
-    submittedAt: (r.submitted_at as Date).toISOString(),
+    month: r.month,
+    count: r.count,
   }));
 }
 
-const iso = (value: Date | null): string | null => (value === null ? null : value.toISOString());
-
-/** Every case of the region's applications submitted in [from, to), with its status now. */
-export async function periodCases(db: Queryable, period: MetricsPeriod): Promise<PeriodCase[]> {
+/**
+ * Every case of the region's applications submitted in [from, to), with its
+ * status now, counted by its application's topic and month, its department,
+ * its status and how its time limit compares with when it was decided and
+ * with `now` (`domain/application-status.ts`, CaseTiming: a comparison with
+ * a missing instant is false).
+ */
+export async function periodCases(db: Queryable, period: MetricsPeriod, now: Date): Promise<PeriodCase[]> {
   const { rows } = await db.query<Row>(
-    `SELECT c.application_id, a.topic_code, c.department_code, c.status, c.due_at, c.decided_at
+    `SELECT a.topic_code, to_char(a.submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month, c.department_code, c.status,
+            c.due_at IS NOT NULL AS has_due,
+            coalesce(c.decided_at > c.due_at, false) AS decided_late,
+            coalesce($5::timestamptz > c.due_at, false) AS past_due,
+            count(*)::int AS count
        FROM cases c JOIN applications a ON a.id = c.application_id
       WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3
-      ORDER BY c.application_id, c.position`,
-    [period.region, period.from, period.to],
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+      ORDER BY 2, 1, 3, 4, 5, 6, 7`,
+    [period.region, period.from, period.to, CHINA_UTC_OFFSET, now],
   );
   return rows.map((r) => ({
-    applicationId: r.application_id,
     topicCode: r.topic_code,
+    month: r.month,
     departmentCode: r.department_code,
     status: r.status as CaseStatus,
-    dueAt: iso(r.due_at),
-    decidedAt: iso(r.decided_at),
+    hasDue: r.has_due,
+    decidedLate: r.decided_late,
+    pastDue: r.past_due,
+    count: r.count,
   }));
 }
 

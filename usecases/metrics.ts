@@ -83,7 +83,7 @@ export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams
   const [summaries, applications, cases, plans, warnings, followUps] = await Promise.all([
     deps.registry.topics(period.region),
     periodApplications(deps.db, period),
-    periodCases(deps.db, period),
+    periodCases(deps.db, period, now),
     periodPlanCounts(deps.db, period),
     periodWarningCounts(deps.db, period),
     periodFollowUps(deps.db, period),
@@ -93,7 +93,7 @@ export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams
     assessTopics(deps, summaries.filter((t) => t.status === 'PUBLISHED')),
     periodRatings(deps.evaluation, ratingTopics, period),
   ]);
-  return { ...computeMetrics({ topics, applications, cases, ratings, plans, period, now }), warnings, followUps: summariseFollowUps(followUps, now) };
+  return { ...computeMetrics({ topics, applications, cases, ratings, plans, period }), warnings, followUps: summariseFollowUps(followUps, now) };
 }
 
 function checkPeriod(params: MetricsParams): MetricsPeriod {

@@ -18,6 +18,7 @@ import {
   type CaseFacts,
   type TopicFacts,
 } from '../../domain/metrics.ts';
+import type { CaseStatus } from '../../domain/application-status.ts';
 import type { PlanSummary } from '../../domain/plan.ts';
 
 const summary = (s: Partial<PlanSummary>): PlanSummary => ({
@@ -39,8 +40,8 @@ const topic = (code: string, extra: Partial<TopicFacts> = {}): TopicFacts => ({
   ...extra,
 });
 
-const application = (id: string, topicCode: string, plan: Partial<ApplicationFacts> = {}): ApplicationFacts => ({
-  id,
+/** One application of March (count 1), unless `plan` says otherwise. */
+const application = (topicCode: string, plan: Partial<ApplicationFacts> = {}): ApplicationFacts => ({
   topicCode,
   materialsBefore: 0,
   materialsToSubmit: 0,
@@ -49,44 +50,60 @@ const application = (id: string, topicCode: string, plan: Partial<ApplicationFac
   channel: 'PC',
   materialsNeeded: 0,
   materialsExempt: 0,
-  submittedAt: '2026-03-01T02:00:00.000Z',
+  month: '2026-03',
+  count: 1,
   ...plan,
 });
 
 const AT = '2026-03-02T00:00:00Z';
 
-const kase = (applicationId: string, departmentCode: string, c: Partial<CaseFacts>): CaseFacts => ({
-  applicationId,
-  departmentCode,
-  status: 'IN_REVIEW',
-  dueAt: null,
-  decidedAt: null,
-  ...c,
-});
-
 const NOW = new Date('2026-03-10T00:00:00Z');
+
+interface CaseAt {
+  status?: CaseStatus;
+  dueAt?: string | null;
+  decidedAt?: string | null;
+  month?: string;
+  count?: number;
+}
+
+/** One case of a March application of `topicCode` (count 1), its instants compared at NOW as the store compares them. */
+const kase = (topicCode: string, departmentCode: string, c: CaseAt): CaseFacts => {
+  const due = c.dueAt ? Date.parse(c.dueAt) : NaN;
+  const decided = c.decidedAt ? Date.parse(c.decidedAt) : NaN;
+  return {
+    topicCode,
+    month: c.month ?? '2026-03',
+    departmentCode,
+    status: c.status ?? 'IN_REVIEW',
+    hasDue: !Number.isNaN(due),
+    decidedLate: decided > due,
+    pastDue: NOW.getTime() > due,
+    count: c.count ?? 1,
+  };
+};
 const MARCH = { from: new Date('2026-03-01T00:00:00+08:00'), to: new Date('2026-04-01T00:00:00+08:00') };
 
 describe('onTimeRate', () => {
   it('is the decided cases decided by their dueAt over the decided cases', () => {
     const cases = [
-      kase('A', 'D', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }), // on time
-      kase('A', 'D', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // late
-      kase('A', 'D', { status: 'WITHDRAWN', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-01T00:00:00Z' }), // on time
-      kase('A', 'D', { status: 'IN_REVIEW', dueAt: '2026-03-01T00:00:00Z' }), // not decided: not counted
+      kase('T', 'D', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }), // on time
+      kase('T', 'D', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // late
+      kase('T', 'D', { status: 'WITHDRAWN', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-01T00:00:00Z' }), // on time
+      kase('T', 'D', { status: 'IN_REVIEW', dueAt: '2026-03-01T00:00:00Z' }), // not decided: not counted
     ];
     // 2 on time of 3 decided.
     expect(onTimeRate(cases)).toBeCloseTo(2 / 3, 12);
   });
 
   it('counts a case decided exactly at its dueAt as on time', () => {
-    expect(onTimeRate([kase('A', 'D', { status: 'APPROVED', dueAt: '2026-03-05T08:00:00+08:00', decidedAt: '2026-03-05T00:00:00Z' })])).toBe(1);
+    expect(onTimeRate([kase('T', 'D', { status: 'APPROVED', dueAt: '2026-03-05T08:00:00+08:00', decidedAt: '2026-03-05T00:00:00Z' })])).toBe(1);
   });
 
   it('leaves out a decided case that never had a dueAt (it never reached a department)', () => {
     const cases = [
-      kase('A', 'D', { status: 'WITHDRAWN', dueAt: null, decidedAt: '2026-03-01T00:00:00Z' }),
-      kase('A', 'D', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }),
+      kase('T', 'D', { status: 'WITHDRAWN', dueAt: null, decidedAt: '2026-03-01T00:00:00Z' }),
+      kase('T', 'D', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }),
     ];
     // Only the approved case counts, and it was late: 0 / 1.
     expect(onTimeRate(cases)).toBe(0);
@@ -94,7 +111,7 @@ describe('onTimeRate', () => {
 
   it('is null, not NaN, when no case is decided', () => {
     expect(onTimeRate([])).toBeNull();
-    expect(onTimeRate([kase('A', 'D', { status: 'QUEUED' })])).toBeNull();
+    expect(onTimeRate([kase('T', 'D', { status: 'QUEUED' })])).toBeNull();
   });
 });
 
@@ -121,9 +138,9 @@ describe('ratings', () => {
 describe('average material reduction and time compression', () => {
   it('is the mean of each application’s own reduction, skipping zero denominators', () => {
     const apps = [
-      application('A1', 'T', { materialsBefore: 8, materialsToSubmit: 2, legalDaysTotal: 40, committedDays: 10 }), // 0.75, 0.75
-      application('A2', 'T', { materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 20, committedDays: 15 }), // 0, 0.25
-      application('A3', 'T', { materialsBefore: 0, materialsToSubmit: 0, legalDaysTotal: 0, committedDays: 0 }), // skipped
+      application('T', { materialsBefore: 8, materialsToSubmit: 2, legalDaysTotal: 40, committedDays: 10 }), // 0.75, 0.75
+      application('T', { materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 20, committedDays: 15 }), // 0, 0.25
+      application('T', { materialsBefore: 0, materialsToSubmit: 0, legalDaysTotal: 0, committedDays: 0 }), // skipped
     ];
     expect(averageMaterialReduction(apps)).toBeCloseTo((0.75 + 0) / 2, 12);
     expect(averageTimeCompression(apps)).toBeCloseTo((0.75 + 0.25) / 2, 12);
@@ -131,19 +148,19 @@ describe('average material reduction and time compression', () => {
 
   it('is null when no application has a denominator', () => {
     expect(averageMaterialReduction([])).toBeNull();
-    expect(averageTimeCompression([application('A3', 'T')])).toBeNull();
+    expect(averageTimeCompression([application('T')])).toBeNull();
   });
 });
 
 describe('departments', () => {
   it('counts each department’s cases, those overdue now, and its on-time rate, by department code', () => {
     const cases = [
-      kase('A', 'D2', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z' }), // past due at NOW: overdue
-      kase('A', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }),
-      kase('A', 'D2', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // decided late: overdue
-      kase('A', 'D1', { status: 'ACCEPTED', dueAt: '2026-03-20T00:00:00Z' }), // not yet due
+      kase('T', 'D2', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z' }), // past due at NOW: overdue
+      kase('T', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }),
+      kase('T', 'D2', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // decided late: overdue
+      kase('T', 'D1', { status: 'ACCEPTED', dueAt: '2026-03-20T00:00:00Z' }), // not yet due
     ];
-    expect(departmentMetrics(cases, NOW)).toEqual([
+    expect(departmentMetrics(cases)).toEqual([
       { departmentCode: 'D1', cases: 2, overdueCases: 0, onTimeRate: 1 },
       { departmentCode: 'D2', cases: 2, overdueCases: 2, onTimeRate: 0 },
     ]);
@@ -162,19 +179,18 @@ describe('computeMetrics', () => {
     topic('T4', { status: 'DRAFT' }), // neither counted nor listed
   ];
   const applications = [
-    application('A1', 'T1', { materialsBefore: 8, materialsToSubmit: 2, legalDaysTotal: 40, committedDays: 10 }), // 0.75 / 0.75
-    application('A2', 'T1', { materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 20, committedDays: 15 }), // 0 / 0.25
-    application('A3', 'T2'), // 0 / 0 denominators: skipped in the averages
-    application('A4', 'T4', { materialsBefore: 5, materialsToSubmit: 4, legalDaysTotal: 10, committedDays: 10 }), // 0.2 / 0
+    application('T1', { materialsBefore: 8, materialsToSubmit: 2, legalDaysTotal: 40, committedDays: 10 }), // 0.75 / 0.75
+    application('T1', { materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 20, committedDays: 15 }), // 0 / 0.25
+    application('T2'), // 0 / 0 denominators: skipped in the averages
+    application('T4', { materialsBefore: 5, materialsToSubmit: 4, legalDaysTotal: 10, committedDays: 10 }), // 0.2 / 0
   ];
   const cases = [
-    kase('A1', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }), // on time
-    kase('A1', 'D2', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // late
-    kase('A2', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-05T00:00:00Z' }), // on time (at dueAt)
-    kase('A2', 'D2', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z' }), // undecided, overdue at NOW
-    kase('A3', 'D3', { status: 'WITHDRAWN', dueAt: null, decidedAt: '2026-03-02T00:00:00Z' }), // no dueAt: not counted
-    kase('A4', 'D1', { status: 'IN_REVIEW', dueAt: '2026-03-20T00:00:00Z' }), // undecided, not yet due
-    kase('A9', 'D9', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-09T00:00:00Z' }), // not of the period
+    kase('T1', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z' }), // on time
+    kase('T1', 'D2', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z' }), // late
+    kase('T1', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-05T00:00:00Z' }), // on time (at dueAt)
+    kase('T1', 'D2', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z' }), // undecided, overdue at NOW
+    kase('T2', 'D3', { status: 'WITHDRAWN', dueAt: null, decidedAt: '2026-03-02T00:00:00Z' }), // no dueAt: not counted
+    kase('T4', 'D1', { status: 'IN_REVIEW', dueAt: '2026-03-20T00:00:00Z' }), // undecided, not yet due
   ];
   const ratings = [
     { topicCode: 'T1', grade: 5, createdAt: AT },
@@ -182,7 +198,7 @@ describe('computeMetrics', () => {
     { topicCode: 'T1', grade: 2, createdAt: AT },
     { topicCode: 'T4', grade: 1, createdAt: AT },
   ];
-  const metrics = computeMetrics({ topics, applications, cases, ratings, plans: [], period: MARCH, now: NOW });
+  const metrics = computeMetrics({ topics, applications, cases, ratings, plans: [], period: MARCH });
 
   it('counts the published topics and the shares of them that are guidable and online-processable', () => {
     expect(metrics.topicCount).toBe(3);
@@ -249,7 +265,7 @@ describe('computeMetrics', () => {
   });
 
   it('gives zero counts and null rates, never NaN, for a period with no data', () => {
-    expect(computeMetrics({ topics: [], applications: [], cases: [], ratings: [], plans: [], period: MARCH, now: NOW })).toEqual({
+    expect(computeMetrics({ topics: [], applications: [], cases: [], ratings: [], plans: [], period: MARCH })).toEqual({
       topicCount: 0,
       guidableRate: null,
       onlineProcessableRate: null,
@@ -284,7 +300,7 @@ describe('computeMetrics', () => {
         },
       ],
     });
-    const quiet = computeMetrics({ topics: [topic('T1')], applications: [], cases: [], ratings: [], plans: [], period: MARCH, now: NOW });
+    const quiet = computeMetrics({ topics: [topic('T1')], applications: [], cases: [], ratings: [], plans: [], period: MARCH });
     expect(quiet).toMatchObject({ topicCount: 1, guidableRate: 1, onlineProcessableRate: 1, applications: 0, onTimeRate: null });
     expect(quiet.topics[0]).toMatchObject({ applications: 0, onTimeRate: null, goodRatingRate: null });
     const numbers = (value: unknown): number[] =>
@@ -296,21 +312,21 @@ describe('computeMetrics', () => {
 describe('免提交率, channels and the funnel', () => {
   const applications = [
     // 3 of 12 needed materials exempt, then 1 of 4, then none needed at all.
-    application('A1', 'T1', { channel: 'MOBILE', materialsNeeded: 12, materialsExempt: 3 }),
-    application('A2', 'T1', { channel: 'PC', materialsNeeded: 4, materialsExempt: 1 }),
-    application('A3', 'T2', { channel: 'MOBILE', materialsNeeded: 0, materialsExempt: 0 }),
+    application('T1', { channel: 'MOBILE', materialsNeeded: 12, materialsExempt: 3 }),
+    application('T1', { channel: 'PC', materialsNeeded: 4, materialsExempt: 1 }),
+    application('T2', { channel: 'MOBILE', materialsNeeded: 0, materialsExempt: 0 }),
   ];
   const plans = [
     { topicCode: 'T1', day: '2026-03-01', plans: 3 },
     { topicCode: 'T1', day: '2026-03-05', plans: 1 },
     { topicCode: 'T9', day: '2026-03-05', plans: 7 }, // not a published topic of the region
   ];
-  const metrics = computeMetrics({ topics: [topic('T1'), topic('T2')], applications, cases: [], ratings: [], plans, period: MARCH, now: NOW });
+  const metrics = computeMetrics({ topics: [topic('T1'), topic('T2')], applications, cases: [], ratings: [], plans, period: MARCH });
 
   it('sums exempt materials over needed materials across the applications, not a mean of their rates', () => {
     // (3 + 1 + 0) / (12 + 4 + 0) = 0.25; a mean of 0.25 and 0.25 would agree here, so check a skewed pair too.
     expect(metrics.exemptionRate).toBe(0.25);
-    expect(exemptionRate([application('B1', 'T', { materialsNeeded: 1, materialsExempt: 1 }), application('B2', 'T', { materialsNeeded: 9 })])).toBe(0.1);
+    expect(exemptionRate([application('T', { materialsNeeded: 1, materialsExempt: 1 }), application('T', { materialsNeeded: 9 })])).toBe(0.1);
   });
 
   it('counts the applications of every channel, the window included at zero', () => {
@@ -349,14 +365,13 @@ describe('the monthly series', () => {
     const months = periodMonths(new Date('2026-01-01T00:00:00+08:00'), new Date('2026-03-01T00:00:00+08:00'))!;
     const series = monthlySeries(months, {
       applications: [
-        // January 31st 23:00 in China is still January, though February in no time zone west of it.
-        application('J1', 'T1', { submittedAt: '2026-01-31T15:00:00.000Z', materialsBefore: 4, materialsToSubmit: 1, materialsNeeded: 4, materialsExempt: 2 }),
-        application('F1', 'T1', { submittedAt: '2026-01-31T16:00:00.000Z', materialsBefore: 2, materialsToSubmit: 2, legalDaysTotal: 10, committedDays: 5 }),
+        application('T1', { month: '2026-01', materialsBefore: 4, materialsToSubmit: 1, materialsNeeded: 4, materialsExempt: 2 }),
+        application('T1', { month: '2026-02', materialsBefore: 2, materialsToSubmit: 2, legalDaysTotal: 10, committedDays: 5 }),
       ],
       cases: [
-        // Decided late in February, but J1 is January's.
-        kase('J1', 'D1', { status: 'APPROVED', dueAt: '2026-02-03T00:00:00Z', decidedAt: '2026-02-04T00:00:00Z' }),
-        kase('F1', 'D1', { status: 'APPROVED', dueAt: '2026-02-10T00:00:00Z', decidedAt: '2026-02-04T00:00:00Z' }),
+        // Decided late in February, but its application is January's.
+        kase('T1', 'D1', { month: '2026-01', status: 'APPROVED', dueAt: '2026-02-03T00:00:00Z', decidedAt: '2026-02-04T00:00:00Z' }),
+        kase('T1', 'D1', { month: '2026-02', status: 'APPROVED', dueAt: '2026-02-10T00:00:00Z', decidedAt: '2026-02-04T00:00:00Z' }),
       ],
       ratings: [
         { topicCode: 'T1', grade: 1, createdAt: '2026-02-05T00:00:00Z' },
@@ -372,5 +387,42 @@ describe('the monthly series', () => {
       { month: '2026-01', applications: 1, plans: 2, ratings: 0, materialReduction: 0.75, timeCompression: null, onTimeRate: 0, goodRatingRate: null, exemptionRate: 0.5 },
       { month: '2026-02', applications: 1, plans: 5, ratings: 2, materialReduction: 0, timeCompression: 0.5, onTimeRate: 1, goodRatingRate: 0.5, exemptionRate: null },
     ]);
+  });
+});
+
+describe('grouped facts', () => {
+  it('weighs every group by how many applications and cases it stands for, as if each were given alone', () => {
+    const groups = {
+      applications: [
+        application('T1', { channel: 'MOBILE', materialsBefore: 4, materialsToSubmit: 2, legalDaysTotal: 10, committedDays: 5, materialsNeeded: 4, materialsExempt: 2, count: 3 }),
+        application('T1', { channel: 'PC', materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 10, committedDays: 10, materialsNeeded: 4, count: 1 }),
+      ],
+      cases: [
+        kase('T1', 'D1', { status: 'APPROVED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-04T00:00:00Z', count: 3 }),
+        kase('T1', 'D1', { status: 'IN_REVIEW', dueAt: '2026-03-08T00:00:00Z', count: 2 }),
+        kase('T1', 'D1', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z', count: 1 }),
+      ],
+    };
+    const one = (list: readonly { count: number }[]) => list.flatMap((g) => Array.from({ length: g.count }, () => ({ ...g, count: 1 })));
+    const ungrouped = { applications: one(groups.applications) as ApplicationFacts[], cases: one(groups.cases) as CaseFacts[] };
+    const of = (facts: typeof groups) => computeMetrics({ topics: [topic('T1')], ...facts, ratings: [], plans: [], period: MARCH });
+
+    const metrics = of(groups);
+    expect(metrics).toEqual(of(ungrouped));
+    // Reduction (0.5 × 3 + 0) / 4, compression (0.5 × 3 + 0) / 4, exempt 6 of 16, on time 3 of 4 decided, 3 overdue (2 past due, 1 late).
+    expect(metrics).toMatchObject({
+      applications: 4,
+      averageMaterialReduction: 0.375,
+      averageTimeCompression: 0.375,
+      exemptionRate: 0.375,
+      onTimeRate: 0.75,
+      departments: [{ departmentCode: 'D1', cases: 6, overdueCases: 3, onTimeRate: 0.75 }],
+      channels: [
+        { channel: 'PC', applications: 1 },
+        { channel: 'MOBILE', applications: 3 },
+        { channel: 'WINDOW', applications: 0 },
+        { channel: 'KIOSK', applications: 0 },
+      ],
+    });
   });
 });

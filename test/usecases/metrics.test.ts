@@ -300,6 +300,16 @@ describe('assessmentMetrics', () => {
     }
   });
 
+  it('puts each application and its cases in its China-time month: 00:00 on May 1st in China is May, though still April 30th in UTC', async () => {
+    const m = await assessmentMetrics(deps, { region: REGION, from: FROM, to: new Date('2026-06-01T00:00:00+08:00') });
+
+    // April: P1, P2 (23:59 on the 30th) and P3, on time 2 of 3 decided; May: P4, decided late.
+    expect(m.monthly!.map((month) => [month.month, month.applications, month.onTimeRate])).toEqual([
+      ['2026-04', 3, 2 / 3],
+      ['2026-05', 1, 0],
+    ]);
+  });
+
   it('covers every region when none is given', async () => {
     const m = await assessmentMetrics(deps, { region: '  ', from: FROM, to: TO });
 
