@@ -10,7 +10,8 @@
  *   MyApplications and AssessmentMetrics over 10³, 10⁵ and 10⁶ stored cases on
  *   PostgreSQL, bulk-loaded with generate_series (4 cases an application):
  *   p50 of sequential queries, and EXPLAIN ANALYZE of the store's queries
- *   (the statements of store/applications.ts and store/metrics.ts, copied);
+ *   (the paging statements of store/applications.ts, copied; the metrics'
+ *   own, imported from store/metrics.ts);
  * - drain: 10,000 queued cases delivered by the outboxes of two instances to
  *   departments answering in 50 ms: cases/s, and none lost or doubled (every
  *   case holds a distinct department case id; POSTs counted by the sandbox);
@@ -26,7 +27,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadSandboxData } from '../sandbox/index.ts';
 import { mintToken } from '../server/identity.ts';
+import { CHINA_UTC_OFFSET } from '../domain/metrics.ts';
 import { encodeCursor } from '../store/applications.ts';
+import { PERIOD_APPLICATIONS_SQL, PERIOD_CASES_SQL } from '../store/metrics.ts';
 import { FATHER, NEWBORN, operation, submitRestaurant } from './fixtures.ts';
 import type { SandboxInfo } from './gateway-process.ts';
 import { scaleTopicCode } from './generated-topics.ts';
@@ -270,16 +273,9 @@ async function paging(databaseUrl: string): Promise<void> {
         [FATHER.sub, null, '', 21],
         full,
       );
-      await explain(
-        client,
-        'metrics: the period cases',
-        `SELECT c.application_id, a.topic_code, c.department_code, c.status, c.due_at, c.decided_at
-           FROM cases c JOIN applications a ON a.id = c.application_id
-          WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3
-          ORDER BY c.application_id, c.position`,
-        ['440514', PERIOD.from, PERIOD.to],
-        full,
-      );
+      const metricsParams = ['440514', PERIOD.from, PERIOD.to, CHINA_UTC_OFFSET];
+      await explain(client, 'metrics: the period applications, counted', PERIOD_APPLICATIONS_SQL, metricsParams, full);
+      await explain(client, 'metrics: the period cases, counted', PERIOD_CASES_SQL, [...metricsParams, new Date()], full);
     }
   } finally {
     await instance.close();

@@ -38,15 +38,8 @@ export interface PeriodRating extends RatingFacts {
 
 type Row = Record<string, any>;
 
-/**
- * The region's applications submitted in [from, to), counted by everything
- * the metrics read of them (topic, channel, plan numbers, materials needed
- * and exempt, China-time month): one row per kind of application, however
- * many applications there are.
- */
-export async function periodApplications(db: Queryable, period: MetricsPeriod): Promise<PeriodApplication[]> {
-  const { rows } = await db.query<Row>(
-    `WITH period AS (
+/** The statement of {@link periodApplications}: $1 region or null, $2 from, $3 to, $4 the China-time offset. */
+export const PERIOD_APPLICATIONS_SQL = `WITH period AS (
        SELECT id, topic_code, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
               to_char(submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month
          FROM applications
@@ -62,7 +55,28 @@ export async function periodApplications(db: Queryable, period: MetricsPeriod): 
             coalesce(m.needed, 0) AS materials_needed, coalesce(m.exempt, 0) AS materials_exempt, count(*)::int AS count
        FROM period p LEFT JOIN materials m ON m.application_id = p.id
       GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, 9
-      ORDER BY 7, 1, 2, 3, 4, 5, 6, 8, 9`,
+      ORDER BY 7, 1, 2, 3, 4, 5, 6, 8, 9`;
+
+/** The statement of {@link periodCases}: the same parameters, then $5 now. */
+export const PERIOD_CASES_SQL = `SELECT a.topic_code, to_char(a.submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month, c.department_code, c.status,
+            c.due_at IS NOT NULL AS has_due,
+            coalesce(c.decided_at > c.due_at, false) AS decided_late,
+            coalesce($5::timestamptz > c.due_at, false) AS past_due,
+            count(*)::int AS count
+       FROM cases c JOIN applications a ON a.id = c.application_id
+      WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3
+      GROUP BY 1, 2, 3, 4, 5, 6, 7
+      ORDER BY 2, 1, 3, 4, 5, 6, 7`;
+
+/**
+ * The region's applications submitted in [from, to), counted by everything
+ * the metrics read of them (topic, channel, plan numbers, materials needed
+ * and exempt, China-time month): one row per kind of application, however
+ * many applications there are.
+ */
+export async function periodApplications(db: Queryable, period: MetricsPeriod): Promise<PeriodApplication[]> {
+  const { rows } = await db.query<Row>(
+    PERIOD_APPLICATIONS_SQL,
     [period.region, period.from, period.to, CHINA_UTC_OFFSET],
   );
   return rows.map((r) => ({
@@ -88,15 +102,7 @@ export async function periodApplications(db: Queryable, period: MetricsPeriod): 
  */
 export async function periodCases(db: Queryable, period: MetricsPeriod, now: Date): Promise<PeriodCase[]> {
   const { rows } = await db.query<Row>(
-    `SELECT a.topic_code, to_char(a.submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month, c.department_code, c.status,
-            c.due_at IS NOT NULL AS has_due,
-            coalesce(c.decided_at > c.due_at, false) AS decided_late,
-            coalesce($5::timestamptz > c.due_at, false) AS past_due,
-            count(*)::int AS count
-       FROM cases c JOIN applications a ON a.id = c.application_id
-      WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3
-      GROUP BY 1, 2, 3, 4, 5, 6, 7
-      ORDER BY 2, 1, 3, 4, 5, 6, 7`,
+    PERIOD_CASES_SQL,
     [period.region, period.from, period.to, CHINA_UTC_OFFSET, now],
   );
   return rows.map((r) => ({
