@@ -28,6 +28,7 @@ import {
   traceRequests,
   type RequestTrace,
   type TracedCall,
+  type Tracing,
 } from './trace.ts';
 
 export type Build = 'optimised' | 'naive';
@@ -76,6 +77,7 @@ let booted: BootedGateway | null = null;
 let floor: FloorServer | null = null;
 let dataDir: string | null = null;
 let last: RequestTrace | null = null;
+let tracing: Tracing | null = null;
 const sqlCounts = new Map<string, number>();
 const counters = { requests: 0, calls: 0, withErrors: 0, codes: new Map<string, number>() };
 
@@ -133,7 +135,7 @@ async function boot(request: BootRequest): Promise<ReadyInfo> {
       await booted.services.connectors.register({ ...department, createdBy: 'bench' });
     }
   }
-  traceRequests(booted.gateway.server, build === 'naive', (trace) => {
+  tracing = traceRequests(booted.gateway.server, build === 'naive', (trace) => {
     counters.requests++;
     if (trace.errorCodes.length) counters.withErrors++;
     for (const code of trace.errorCodes) counters.codes.set(code, (counters.codes.get(code) ?? 0) + 1);
@@ -190,6 +192,7 @@ type Message =
   | { id: number; type: 'boot'; request: BootRequest }
   | { id: number; type: 'stats' }
   | { id: number; type: 'reset' }
+  | { id: number; type: 'tracing'; on: boolean }
   | { id: number; type: 'last-calls' }
   | { id: number; type: 'record-floor'; operation: string; requestId: string; readsApplication: boolean }
   | { id: number; type: 'set-floor-script'; script: FloorScript }
@@ -208,6 +211,9 @@ async function handle(message: Message): Promise<unknown> {
       counters.withErrors = 0;
       counters.codes = new Map();
       sqlCounts.clear();
+      return null;
+    case 'tracing':
+      tracing?.set(message.on);
       return null;
     case 'last-calls': {
       const calls: TracedCall[] = last?.calls ?? [];

@@ -166,6 +166,7 @@ async function measure(
   const endpointOf = (i: Instance) => (build === 'floor' ? i.ready.floorEndpoint! : i.ready.endpoint);
   const answeredOf = (s: Awaited<ReturnType<typeof sumStats>>) => (build === 'floor' ? s.floorAnswered : s.requests);
   const first = instances[0]!;
+  await first.call('tracing', { on: true });
   // Warm-up until V8 has optimised the operation's code: a query alone on cold code measures the JIT, not the gateway.
   for (let i = 0; i < ALONE_WARM_UP; i += ALONE_WARM_UP_PARALLEL) {
     await Promise.all(Array.from({ length: ALONE_WARM_UP_PARALLEL }, () => graphql(endpointOf(first), query, variables, token)));
@@ -198,6 +199,8 @@ async function measure(
   }
   const criticalMs = await first.call<number>('critical-path', { of: build === 'floor' ? 'floor' : 'last', operation: name, times: ALONE_MEASURED });
 
+  // Under load, requests are not traced (the naive build's are): the bench's own bookkeeping would count as the gateway's CPU.
+  await Promise.all(instances.map((i) => i.call('tracing', { on: false })));
   await Promise.all(instances.map((i) => i.call('reset')));
   const before = await sumStats(instances);
   const child = start<LoadSummary>('./load-process.ts');
@@ -320,6 +323,7 @@ async function main() {
         const variables = name === 'ApplicationStatus' ? { id: applications.get(gateway)! } : NEWBORN;
         if (build === 'floor') {
           // Record what the optimised gateway does for one such query, and give it to every instance's floor.
+          await list[0]!.call('tracing', { on: true });
           const requestId = `bench-record-${randomUUID()}`;
           await graphql(list[0]!.ready.endpoint, operation(name), variables, token, requestId);
           script = await list[0]!.call<FloorScript>('record-floor', { operation: name, requestId, readsApplication: name === 'ApplicationStatus' });

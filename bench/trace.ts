@@ -70,8 +70,21 @@ export function recordUpstreamCall(record: UpstreamCallRecord): void {
   trace.calls.push({ upstream: record.upstream, path: record.path, start: end - record.durationMs, end });
 }
 
-/** Runs every request of `server` in a trace of its own; `onFinish` gets it when the response is sent. */
-export function traceRequests(server: Server, naive: boolean, onFinish: (trace: RequestTrace) => void): void {
+/** Whether requests run in traces (see {@link traceRequests}). */
+export interface Tracing {
+  set(on: boolean): void;
+}
+
+/**
+ * Runs every request of `server` in a trace of its own; `onFinish` gets it
+ * when the response is sent. With tracing set off, requests are still counted
+ * and their error codes read, but run outside any trace, and the storage is
+ * disabled: an AsyncLocalStorage in use costs every promise of the process
+ * some CPU, which would count as the gateway's under load. (The naive build
+ * needs its traces all the time: they are what makes a request naive.)
+ */
+export function traceRequests(server: Server, naive: boolean, onFinish: (trace: RequestTrace) => void): Tracing {
+  let tracing = true;
   const listeners = server.listeners('request') as Array<(req: IncomingMessage, res: ServerResponse) => void>;
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
@@ -85,10 +98,18 @@ export function traceRequests(server: Server, naive: boolean, onFinish: (trace: 
       }
       return end.apply(this, args);
     } as typeof res.end;
-    traces.run(trace, () => {
+    const handle = () => {
       for (const listener of listeners) listener.call(server, req, res);
-    });
+    };
+    if (tracing) traces.run(trace, handle);
+    else handle();
   });
+  return {
+    set(on) {
+      tracing = on || naive;
+      if (!tracing) traces.disable();
+    },
+  };
 }
 
 const captured = new WeakMap<object, CapturedRequest>();
