@@ -80,35 +80,29 @@ export function isOverdue(
   now: Date,
 ): boolean {
   const due = c.dueAt === null ? NaN : Date.parse(c.dueAt);
+  if (Number.isNaN(due)) return false;
   const decided = c.decidedAt === null ? NaN : Date.parse(c.decidedAt);
-  const at = now.getTime();
-  return isOverdueGiven({
-    status: c.status,
-    hasDue: !Number.isNaN(due),
-    // Comparisons with NaN are false: no evidence, no lateness.
-    decidedLate: decided > due,
-    pastDue: at > due,
-  });
+  // Comparisons with NaN are false: no evidence, no lateness.
+  return overdueAmong({ status: c.status, withDue: 1, decidedLate: decided > due ? 1 : 0, pastDue: now.getTime() > due ? 1 : 0 }) === 1;
 }
 
 /**
- * A case's time limit as comparisons, already made: what {@link isOverdue}
- * decides on. The store makes them in SQL when it counts many cases at once
- * (the assessment metrics); each is false when an instant it compares is
- * missing.
+ * Cases of one status counted by how their time limits stand — what
+ * {@link isOverdue} decides on, for many cases at once: the store counts them
+ * in SQL for the assessment metrics. Every count is among the cases that have
+ * a `dueAt` (a comparison with a missing instant never counts).
  */
-export interface CaseTiming {
+export interface CaseTimingCounts {
   status: CaseStatus;
-  /** It has a `dueAt`. */
-  hasDue: boolean;
-  /** Its `decidedAt` is after its `dueAt`. */
-  decidedLate: boolean;
-  /** The moment of judging ("now") is after its `dueAt`. */
-  pastDue: boolean;
+  /** Cases with a `dueAt`. */
+  withDue: number;
+  /** Of those, decided (`decidedAt`) after their `dueAt`. */
+  decidedLate: number;
+  /** Of those, whose `dueAt` the moment of judging ("now") is after. */
+  pastDue: number;
 }
 
-/** {@link isOverdue} on comparisons already made: a decided case by when it was decided, any other by now. */
-export function isOverdueGiven(t: CaseTiming): boolean {
-  if (!t.hasDue) return false;
-  return DECIDED.has(t.status) ? t.decidedLate : t.pastDue;
+/** How many of the counted cases are overdue ({@link isOverdue}): decided ones by when they were decided, the others by now. */
+export function overdueAmong(counts: CaseTimingCounts): number {
+  return DECIDED.has(counts.status) ? counts.decidedLate : counts.pastDue;
 }

@@ -17,20 +17,21 @@
  * applications and cases are reduced to plan numbers, department codes,
  * statuses, months and time comparisons; ratings to topic and grade.
  *
- * Applications and cases come **grouped**: identical facts once, with how
- * many there are (`count`). The store counts them in SQL, so a period of a
- * million cases reaches this module as a few hundred groups, and every
- * figure below weighs a group by its count.
+ * Applications and cases come **grouped**, with how many there are
+ * (`count`): applications by topic, channel, month and plan numbers (their
+ * materials summed), cases by topic, month, department and status (their
+ * time limits counted, `CaseTimingCounts`). The store counts them in SQL, so
+ * a period of a million cases reaches this module as a few hundred groups.
  *
  * @module
  */
-import { DECIDED, isOverdueGiven, type CaseTiming } from './application-status.ts';
+import { DECIDED, overdueAmong, type CaseTimingCounts } from './application-status.ts';
 import { APPLICATION_CHANNELS, type ApplicationChannel } from './channel.ts';
 import type { PlanSummary } from './plan.ts';
 import type { Readiness } from './readiness.ts';
 import { materialReduction, timeCompression } from './widest.ts';
 
-/** What the metrics need of an application: its topic and its plan's numbers at submission; `count` applications alike. */
+/** What the metrics need of applications: their topic, channel, month and plan numbers at submission, shared by `count` of them. */
 export interface ApplicationFacts {
   topicCode: string;
   materialsBefore: number;
@@ -39,9 +40,9 @@ export interface ApplicationFacts {
   committedDays: number;
   /** Where it was made. */
   channel: ApplicationChannel;
-  /** Materials of its merged list the departments get: handed in, deferred or exempt (optional ones not given are left out). */
+  /** Materials of their merged lists the departments get, summed over the `count` applications: handed in, deferred or exempt (optional ones not given are left out). */
   materialsNeeded: number;
-  /** Of those, exempt (免提交: e-certificate, data sharing, another matter's result, government-issued). */
+  /** Of those, exempt (免提交: e-certificate, data sharing, another matter's result, government-issued), summed likewise. */
   materialsExempt: number;
   /** The China-time month it was submitted in (YYYY-MM, see {@link CHINA_UTC_OFFSET}): its month in the monthly series. */
   month: string;
@@ -49,14 +50,14 @@ export interface ApplicationFacts {
   count: number;
 }
 
-/** What the metrics need of a case: its department, status and time limit as of now; `count` cases alike. */
-export interface CaseFacts extends CaseTiming {
+/** What the metrics need of cases: `count` cases of one topic, month, department and status, and how their time limits stand now. */
+export interface CaseFacts extends CaseTimingCounts {
   /** Its application's topic. */
   topicCode: string;
   /** Its application's month (YYYY-MM, China time): a case counts in the month its application was submitted in. */
   month: string;
   departmentCode: string;
-  /** How many of the period's cases have exactly these facts (≥ 1). */
+  /** How many of the period's cases these are (≥ 1). */
   count: number;
 }
 
@@ -222,26 +223,32 @@ function meanOverGroups<T extends { count: number }>(groups: readonly T[], value
 }
 
 /**
- * Whether a case counts for `onTimeRate`: it is decided (APPROVED, REJECTED
- * or WITHDRAWN: `DECIDED`) and has a `dueAt`. A case decided without a
+ * How many of the cases count for `onTimeRate`: those decided (APPROVED,
+ * REJECTED or WITHDRAWN: `DECIDED`) with a `dueAt`. A case decided without a
  * `dueAt` never reached a department (e.g. withdrawn by the gateway because a
  * prerequisite was rejected): no time limit ran for it, so it is neither on
  * time nor late, and is left out.
  */
-export function countsForOnTime(c: CaseTiming): boolean {
-  return DECIDED.has(c.status) && c.hasDue;
+export function countedForOnTime(c: CaseTimingCounts): number {
+  return DECIDED.has(c.status) ? c.withDue : 0;
 }
 
 /**
  * 按时办结率: decided cases decided by their `dueAt` / decided cases (see
- * {@link countsForOnTime}); `null` when there is none. A case decided exactly
+ * {@link countedForOnTime}); `null` when there is none. A case decided exactly
  * at `dueAt` is on time. Lateness is `isOverdue`'s: a decided case whose
- * `decidedAt` is missing or does not parse is not claimed late.
+ * `decidedAt` is missing is not claimed late.
  */
 export function onTimeRate(cases: readonly CaseFacts[]): number | null {
-  const counted = cases.filter(countsForOnTime);
-  // isOverdueGiven judges a decided case by its decision alone.
-  return rate(total(counted, (c) => !isOverdueGiven(c)), total(counted));
+  let counted = 0;
+  let onTime = 0;
+  for (const c of cases) {
+    const n = countedForOnTime(c);
+    counted += n;
+    // For decided cases overdueAmong counts those decided late.
+    if (n > 0) onTime += n - overdueAmong(c);
+  }
+  return rate(onTime, counted);
 }
 
 /** How many ratings of each grade, for grades 1..5 (lowest first), zero counts included. */
@@ -274,7 +281,7 @@ export function averageTimeCompression(applications: readonly ApplicationFacts[]
   return meanOverGroups(applications, applicationTimeCompression);
 }
 
-/** Per department with cases: cases, overdue now (`isOverdue`, as the cases' `pastDue` was judged), on-time rate; sorted by department code. */
+/** Per department with cases: cases, overdue now (`isOverdue`, as the cases' `pastDue` was counted), on-time rate; sorted by department code. */
 export function departmentMetrics(cases: readonly CaseFacts[]): DepartmentMetrics[] {
   const byDepartment = new Map<string, CaseFacts[]>();
   for (const c of cases) {
@@ -287,7 +294,7 @@ export function departmentMetrics(cases: readonly CaseFacts[]): DepartmentMetric
     return {
       departmentCode,
       cases: total(own),
-      overdueCases: total(own, isOverdueGiven),
+      overdueCases: own.reduce((sum, c) => sum + overdueAmong(c), 0),
       onTimeRate: onTimeRate(own),
     };
   });
@@ -324,8 +331,8 @@ export function exemptionRate(applications: readonly ApplicationFacts[]): number
   let exempt = 0;
   let needed = 0;
   for (const a of applications) {
-    exempt += a.materialsExempt * a.count;
-    needed += a.materialsNeeded * a.count;
+    exempt += a.materialsExempt;
+    needed += a.materialsNeeded;
   }
   return rate(exempt, needed);
 }

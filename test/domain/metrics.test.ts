@@ -67,19 +67,21 @@ interface CaseAt {
   count?: number;
 }
 
-/** One case of a March application of `topicCode` (count 1), its instants compared at NOW as the store compares them. */
+/** `count` (default 1) alike cases of a March application of `topicCode`, their instants compared at NOW and counted as the store counts them. */
 const kase = (topicCode: string, departmentCode: string, c: CaseAt): CaseFacts => {
+  const count = c.count ?? 1;
   const due = c.dueAt ? Date.parse(c.dueAt) : NaN;
   const decided = c.decidedAt ? Date.parse(c.decidedAt) : NaN;
+  const hasDue = !Number.isNaN(due);
   return {
     topicCode,
     month: c.month ?? '2026-03',
     departmentCode,
     status: c.status ?? 'IN_REVIEW',
-    hasDue: !Number.isNaN(due),
-    decidedLate: decided > due,
-    pastDue: NOW.getTime() > due,
-    count: c.count ?? 1,
+    count,
+    withDue: hasDue ? count : 0,
+    decidedLate: hasDue && decided > due ? count : 0,
+    pastDue: hasDue && NOW.getTime() > due ? count : 0,
   };
 };
 const MARCH = { from: new Date('2026-03-01T00:00:00+08:00'), to: new Date('2026-04-01T00:00:00+08:00') };
@@ -394,7 +396,8 @@ describe('grouped facts', () => {
   it('weighs every group by how many applications and cases it stands for, as if each were given alone', () => {
     const groups = {
       applications: [
-        application('T1', { channel: 'MOBILE', materialsBefore: 4, materialsToSubmit: 2, legalDaysTotal: 10, committedDays: 5, materialsNeeded: 4, materialsExempt: 2, count: 3 }),
+        // Three applications needing 4 materials each, 2 of them exempt: 12 and 6 in all.
+        application('T1', { channel: 'MOBILE', materialsBefore: 4, materialsToSubmit: 2, legalDaysTotal: 10, committedDays: 5, materialsNeeded: 12, materialsExempt: 6, count: 3 }),
         application('T1', { channel: 'PC', materialsBefore: 4, materialsToSubmit: 4, legalDaysTotal: 10, committedDays: 10, materialsNeeded: 4, count: 1 }),
       ],
       cases: [
@@ -403,8 +406,12 @@ describe('grouped facts', () => {
         kase('T1', 'D1', { status: 'REJECTED', dueAt: '2026-03-05T00:00:00Z', decidedAt: '2026-03-06T00:00:00Z', count: 1 }),
       ],
     };
-    const one = (list: readonly { count: number }[]) => list.flatMap((g) => Array.from({ length: g.count }, () => ({ ...g, count: 1 })));
-    const ungrouped = { applications: one(groups.applications) as ApplicationFacts[], cases: one(groups.cases) as CaseFacts[] };
+    // The same facts one application and one case at a time: the counts and sums of each group shared out.
+    const each = <T extends { count: number }>(list: readonly T[], share: (group: T) => T) => list.flatMap((g) => Array.from({ length: g.count }, () => share(g)));
+    const ungrouped = {
+      applications: each(groups.applications, (g) => ({ ...g, count: 1, materialsNeeded: g.materialsNeeded / g.count, materialsExempt: g.materialsExempt / g.count })),
+      cases: each(groups.cases, (g) => ({ ...g, count: 1, withDue: g.withDue / g.count, decidedLate: g.decidedLate / g.count, pastDue: g.pastDue / g.count })),
+    };
     const of = (facts: typeof groups) => computeMetrics({ topics: [topic('T1')], ...facts, ratings: [], plans: [], period: MARCH });
 
     const metrics = of(groups);
