@@ -6,6 +6,7 @@ import {
   initialCaseStatus,
   isDelivered,
   isOverdue,
+  overdueAmong,
   prerequisiteResults,
   readyToSend,
   type ApplicationStatus,
@@ -96,6 +97,15 @@ describe('applicationStatus — order of precedence', () => {
 
   it('gives the same status whatever the order of the cases', () => {
     expect(statusOf('APPROVED', 'REJECTED', 'QUEUED')).toBe(statusOf('QUEUED', 'REJECTED', 'APPROVED'));
+  });
+});
+
+describe('overdueAmong', () => {
+  it('counts decided cases by when they were decided and the others by now, as isOverdue judges one case', () => {
+    const counts = { withDue: 10, decidedLate: 3, pastDue: 7 };
+    expect(['APPROVED', 'REJECTED', 'WITHDRAWN', 'IN_REVIEW', 'SUPPLEMENT_REQUIRED'].map((status) => overdueAmong({ status: status as CaseStatus, ...counts }))).toEqual([
+      3, 3, 3, 7, 7,
+    ]);
   });
 });
 
