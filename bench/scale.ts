@@ -27,9 +27,9 @@ import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { loadSandboxData } from '../sandbox/index.ts';
 import { mintToken } from '../server/identity.ts';
-import { CHINA_UTC_OFFSET } from '../domain/metrics.ts';
+import { countingSpans } from '../domain/metrics.ts';
 import { encodeCursor } from '../store/applications.ts';
-import { PERIOD_APPLICATIONS_SQL, PERIOD_CASES_SQL } from '../store/metrics.ts';
+import { PERIOD_APPLICATIONS_SQL, PERIOD_CASES_SQL, spanParameters } from '../store/metrics.ts';
 import { FATHER, NEWBORN, operation, submitRestaurant } from './fixtures.ts';
 import type { SandboxInfo } from './gateway-process.ts';
 import { scaleTopicCode } from './generated-topics.ts';
@@ -273,7 +273,7 @@ async function paging(databaseUrl: string): Promise<void> {
         [FATHER.sub, null, '', 21],
         full,
       );
-      const metricsParams = ['440514', PERIOD.from, PERIOD.to, CHINA_UTC_OFFSET];
+      const metricsParams = spanParameters('440514', countingSpans(new Date(PERIOD.from), new Date(PERIOD.to)));
       await explain(client, 'metrics: the period applications, counted', PERIOD_APPLICATIONS_SQL, metricsParams, full);
       await explain(client, 'metrics: the period cases, counted', PERIOD_CASES_SQL, [...metricsParams, new Date()], full);
     }

@@ -44,7 +44,7 @@ export interface ApplicationFacts {
   materialsNeeded: number;
   /** Of those, exempt (免提交: e-certificate, data sharing, another matter's result, government-issued), summed likewise. */
   materialsExempt: number;
-  /** The China-time month it was submitted in (YYYY-MM, see {@link CHINA_UTC_OFFSET}): its month in the monthly series. */
+  /** The China-time month they were submitted in (YYYY-MM; the key of their {@link countingSpans} span): their month in the monthly series. */
   month: string;
   /** How many of the period's applications have exactly these facts (≥ 1). */
   count: number;
@@ -347,8 +347,7 @@ const sumPlans = (counts: readonly PlanCountFacts[]): number => counts.reduce((s
 /** Longest period, in months, a monthly series is given for (ten years). */
 export const MAX_SERIES_MONTHS = 120;
 
-/** China Standard Time has had no daylight saving since 1991: a fixed UTC+8 (the store groups by month with it too). */
-export const CHINA_UTC_OFFSET = '+08:00';
+/** China Standard Time has had no daylight saving since 1991: a fixed UTC+8. */
 const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
 /** The instant a China-time calendar day starts (`day`: YYYY-MM-DD). */
@@ -375,6 +374,16 @@ export function periodMonths(from: Date, to: Date): Array<{ month: string; from:
     }
   }
   return months;
+}
+
+/**
+ * The spans of the period the store counts applications and cases in, each
+ * with the key its counts carry as `month`: the period's China-time months
+ * ({@link periodMonths}) when it has a monthly series, otherwise the whole
+ * period as one span keyed ''.
+ */
+export function countingSpans(from: Date, to: Date): Array<{ month: string; from: Date; to: Date }> {
+  return periodMonths(from, to) ?? [{ month: '', from, to }];
 }
 
 /**

@@ -19,7 +19,7 @@ import { GroupCommit } from '../lib/group-commit.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { CaseStatus } from '../domain/application-status.ts';
 import { chinaDateOf } from '../lib/china-date.ts';
-import { CHINA_UTC_OFFSET, type ApplicationFacts, type CaseFacts, type PlanCountFacts, type RatingFacts } from '../domain/metrics.ts';
+import type { ApplicationFacts, CaseFacts, PlanCountFacts, RatingFacts } from '../domain/metrics.ts';
 import type { Queryable } from './database.ts';
 
 /** A region and a period [from, to). `region` null = every region. */
@@ -38,12 +38,20 @@ export interface PeriodRating extends RatingFacts {
 
 type Row = Record<string, any>;
 
-/** The statement of {@link periodApplications}: $1 region or null, $2 from, $3 to, $4 the China-time offset. */
+/** Spans of the period to count in, each with the key its counts carry (`countingSpans` of domain/metrics.ts). */
+export type CountingSpan = { month: string; from: Date; to: Date };
+
+// The spans arrive as arrays, one row each: PostgreSQL then groups by a column of a few rows (its estimate of
+// the groups stays small, so it counts in a hash table) instead of by an expression of `submitted_at`, which
+// it would estimate as distinct as the instants themselves, and sort every row for.
+const SPANS = `unnest($2::text[], $3::text[], $4::text[]) AS s(month, from_at, to_at)
+       JOIN applications a ON a.submitted_at >= s.from_at::timestamptz AND a.submitted_at < s.to_at::timestamptz`;
+
+/** The statement of {@link periodApplications}: $1 region or null; $2, $3, $4 the spans' keys, starts and ends (ISO 8601). */
 export const PERIOD_APPLICATIONS_SQL = `WITH period AS (
-       SELECT id, topic_code, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
-              to_char(submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month
-         FROM applications
-        WHERE ($1::text IS NULL OR region = $1::text) AND submitted_at >= $2 AND submitted_at < $3
+       SELECT a.id, s.month, a.topic_code, a.channel, a.materials_before, a.materials_to_submit, a.legal_days_total, a.committed_days
+         FROM ${SPANS}
+        WHERE ($1::text IS NULL OR a.region = $1::text)
      ), materials AS (
        SELECT m.application_id,
               count(*) FILTER (WHERE m.provision IS NOT NULL OR m.exemption IS NOT NULL)::int AS needed,
@@ -59,26 +67,30 @@ export const PERIOD_APPLICATIONS_SQL = `WITH period AS (
       ORDER BY 1, 2, 3, 4, 5, 6, 7`;
 
 /** The statement of {@link periodCases}: the same parameters, then $5 now. */
-export const PERIOD_CASES_SQL = `SELECT to_char(a.submitted_at AT TIME ZONE $4::interval, 'YYYY-MM') AS month, a.topic_code, c.department_code, c.status,
+export const PERIOD_CASES_SQL = `SELECT s.month, a.topic_code, c.department_code, c.status,
             count(*)::int AS count,
             count(*) FILTER (WHERE c.due_at IS NOT NULL)::int AS with_due,
             count(*) FILTER (WHERE c.decided_at > c.due_at)::int AS decided_late,
             count(*) FILTER (WHERE $5::timestamptz > c.due_at)::int AS past_due
-       FROM cases c JOIN applications a ON a.id = c.application_id
-      WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3
+       FROM ${SPANS}
+       JOIN cases c ON c.application_id = a.id
+      WHERE ($1::text IS NULL OR a.region = $1::text)
       GROUP BY 1, 2, 3, 4
       ORDER BY 1, 2, 3, 4`;
 
+/** The parameters of both statements. */
+export function spanParameters(region: string | null, spans: readonly CountingSpan[]): unknown[] {
+  return [region, spans.map((s) => s.month), spans.map((s) => s.from.toISOString()), spans.map((s) => s.to.toISOString())];
+}
+
 /**
- * The region's applications submitted in [from, to), counted by China-time
- * month, topic, channel and plan numbers, with their materials needed and
- * exempt summed: one row per kind of application, however many there are.
+ * The region's applications submitted in the spans (the period, cut into
+ * its months), counted by span, topic, channel and plan numbers, with their
+ * materials needed and exempt summed: one row per kind of application,
+ * however many there are.
  */
-export async function periodApplications(db: Queryable, period: MetricsPeriod): Promise<PeriodApplication[]> {
-  const { rows } = await db.query<Row>(
-    PERIOD_APPLICATIONS_SQL,
-    [period.region, period.from, period.to, CHINA_UTC_OFFSET],
-  );
+export async function periodApplications(db: Queryable, region: string | null, spans: readonly CountingSpan[]): Promise<PeriodApplication[]> {
+  const { rows } = await db.query<Row>(PERIOD_APPLICATIONS_SQL, spanParameters(region, spans));
   return rows.map((r) => ({
     topicCode: r.topic_code,
     channel: r.channel,
@@ -94,28 +106,24 @@ export async function periodApplications(db: Queryable, period: MetricsPeriod): 
 }
 
 /**
- * Every case of the region's applications submitted in [from, to), with its
- * status now, counted by its application's month and topic, its department
+ * Every case of the region's applications submitted in the spans, with its
+ * status now, counted by its application's span and topic, its department
  * and its status; and of those, how many have a time limit, were decided
  * after it, and are past it at `now` (`CaseTimingCounts` of
  * `domain/application-status.ts`: a comparison with a missing instant never
- * counts). Few groups, whatever the number of cases, so PostgreSQL counts
- * them in one hash table instead of sorting every case.
+ * counts).
  */
-export async function periodCases(db: Queryable, period: MetricsPeriod, now: Date): Promise<PeriodCase[]> {
-  const { rows } = await db.query<Row>(
-    PERIOD_CASES_SQL,
-    [period.region, period.from, period.to, CHINA_UTC_OFFSET, now],
-  );
+export async function periodCases(db: Queryable, region: string | null, spans: readonly CountingSpan[], now: Date): Promise<PeriodCase[]> {
+  const { rows } = await db.query<Row>(PERIOD_CASES_SQL, [...spanParameters(region, spans), now]);
   return rows.map((r) => ({
     topicCode: r.topic_code,
     month: r.month,
     departmentCode: r.department_code,
     status: r.status as CaseStatus,
+    count: r.count,
     withDue: r.with_due,
     decidedLate: r.decided_late,
     pastDue: r.past_due,
-    count: r.count,
   }));
 }
 

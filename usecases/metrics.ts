@@ -12,7 +12,7 @@ import { mapLimit } from '../lib/concurrency.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { Matter, Topic, TopicSummary } from '../connectors/matter-registry/models.ts';
 import { InvalidInputError, type InputProblem } from '../domain/answers.ts';
-import { computeMetrics, type AssessmentMetrics, type TopicFacts } from '../domain/metrics.ts';
+import { computeMetrics, countingSpans, type AssessmentMetrics, type TopicFacts } from '../domain/metrics.ts';
 import { assessReadiness } from '../domain/readiness.ts';
 import { widestSituation } from '../domain/widest.ts';
 import type { Queryable } from '../store/database.ts';
@@ -79,11 +79,12 @@ const TOPICS_AT_ONCE = 6;
 export async function assessmentMetrics(deps: MetricsDeps, params: MetricsParams): Promise<SupervisedMetrics> {
   const period = checkPeriod(params);
   const now = deps.now?.() ?? new Date();
+  const spans = countingSpans(period.from, period.to);
 
   const [summaries, applications, cases, plans, warnings, followUps] = await Promise.all([
     deps.registry.topics(period.region),
-    periodApplications(deps.db, period),
-    periodCases(deps.db, period, now),
+    periodApplications(deps.db, period.region, spans),
+    periodCases(deps.db, period.region, spans, now),
     periodPlanCounts(deps.db, period),
     periodWarningCounts(deps.db, period),
     periodFollowUps(deps.db, period),

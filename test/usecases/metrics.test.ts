@@ -310,6 +310,18 @@ describe('assessmentMetrics', () => {
     ]);
   });
 
+  it('counts a period of more than ten years as a whole, with no monthly series', async () => {
+    const m = await assessmentMetrics(deps, { region: REGION, from: new Date('2016-01-01T00:00:00+08:00'), to: new Date('2027-01-01T00:00:00+08:00') });
+
+    // P1 to P5, the one before and the one at the end of April included; P4 decided late, P1's D-B late.
+    expect(m.monthly).toBeNull();
+    expect(m.applications).toBe(5);
+    expect(m.departments).toEqual([
+      { departmentCode: 'D-A', cases: 3, overdueCases: 2, onTimeRate: 0.5 },
+      { departmentCode: 'D-B', cases: 3, overdueCases: 1, onTimeRate: 0.5 },
+    ]);
+  });
+
   it('covers every region when none is given', async () => {
     const m = await assessmentMetrics(deps, { region: '  ', from: FROM, to: TO });
 
