@@ -44,7 +44,7 @@ export interface ApplicationFacts {
   materialsNeeded: number;
   /** Of those, exempt (免提交: e-certificate, data sharing, another matter's result, government-issued), summed likewise. */
   materialsExempt: number;
-  /** The China-time month they were submitted in (YYYY-MM; the key of their {@link countingSpans} span): their month in the monthly series. */
+  /** The China-time month they were submitted in (YYYY-MM), their month in the monthly series; '' when the period was counted whole ({@link countingSpans}). */
   month: string;
   /** How many of the period's applications have exactly these facts (≥ 1). */
   count: number;
@@ -54,7 +54,7 @@ export interface ApplicationFacts {
 export interface CaseFacts extends CaseTimingCounts {
   /** Its application's topic. */
   topicCode: string;
-  /** Its application's month (YYYY-MM, China time): a case counts in the month its application was submitted in. */
+  /** Its application's month, as for applications: a case counts in the month its application was submitted in. */
   month: string;
   departmentCode: string;
   /** How many of the period's cases these are (≥ 1). */
@@ -192,14 +192,6 @@ export interface AssessmentMetrics {
 /** part / whole, or `null` when whole is 0. */
 export function rate(part: number, whole: number): number | null {
   return whole === 0 ? null : part / whole;
-}
-
-/** The arithmetic mean, or `null` for no values. */
-export function mean(values: readonly number[]): number | null {
-  if (values.length === 0) return null;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
 }
 
 /** Sum of `count` over the groups (optionally only those `where` holds for). */
