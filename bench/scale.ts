@@ -8,7 +8,7 @@
  *   per matter;
  * - paging: DepartmentCases (first page, a page from the middle by cursor),
  *   MyApplications and AssessmentMetrics over 10³, 10⁵ and 10⁶ stored cases on
- *   PostgreSQL, bulk-loaded with generate_series (4 cases an application):
+ *   PostgreSQL, bulk-loaded with generate_series (4 cases and 12 materials an application):
  *   p50 of sequential queries, and EXPLAIN ANALYZE of the store's queries
  *   (the paging statements of store/applications.ts, copied; the metrics'
  *   own, imported from store/metrics.ts);
@@ -162,7 +162,7 @@ async function bulkMatters(): Promise<Array<{ code: string; name: string; depart
 const CASES_PER_APPLICATION = 4;
 const PERIOD = { from: '2026-01-01T00:00:00+08:00', to: '2027-01-01T00:00:00+08:00' };
 
-/** Adds applications `from`+1 … `to` (4 cases each), spread over 2026; every 10th belongs to 陈晓明, so his first page is full from 10³ cases on. */
+/** Adds applications `from`+1 … `to` (4 cases and 12 materials each), spread over 2026; every 10th belongs to 陈晓明, so his first page is full from 10³ cases on. */
 async function bulkLoad(client: pg.Client, from: number, to: number, matters: Awaited<ReturnType<typeof bulkMatters>>, total: number) {
   const span = 365 * 24 * 3600;
   await client.query(
@@ -190,7 +190,18 @@ async function bulkLoad(client: pg.Client, from: number, to: number, matters: Aw
       CROSS JOIN unnest($3::text[], $4::text[], $5::text[]) WITH ORDINALITY AS m(code, name, department, position)`,
     [from, to, matters.map((m) => m.code), matters.map((m) => m.name), matters.map((m) => m.department)],
   );
+  // The merged material list as submitted: 12 materials, 5 handed in and 7 exempt (materials_before 12, to submit 5).
+  await client.query(
+    `INSERT INTO application_materials (application_id, position, code, name, provision, exemption, file_refs, required_by)
+     SELECT 'BULK' || lpad(g::text, 8, '0'), p, 'MAT-' || p, '材料' || p,
+            CASE WHEN p <= 5 THEN 'UPLOADED' ELSE 'E_CERTIFICATE' END,
+            CASE WHEN p <= 5 THEN NULL ELSE '{"reason":"E_CERTIFICATE"}'::jsonb END,
+            '{}', '{}'
+       FROM generate_series($1::int + 1, $2::int) g CROSS JOIN generate_series(1, 12) p`,
+    [from, to],
+  );
   await client.query('ANALYZE applications');
+  await client.query('ANALYZE application_materials');
   await client.query('ANALYZE cases');
 }
 

@@ -79,9 +79,10 @@ export interface Tracing {
  * Runs every request of `server` in a trace of its own; `onFinish` gets it
  * when the response is sent. With tracing set off, requests are still counted
  * and their error codes read, but run outside any trace, and the storage is
- * disabled: an AsyncLocalStorage in use costs every promise of the process
- * some CPU, which would count as the gateway's under load. (The naive build
- * needs its traces all the time: they are what makes a request naive.)
+ * disabled: each AsyncLocalStorage in use adds its own propagation to every
+ * async step of the process (the gateway's own storages stay), which would
+ * count as the gateway's CPU. (The naive build needs its traces all the
+ * time: they are what makes a request naive.)
  */
 export function traceRequests(server: Server, naive: boolean, onFinish: (trace: RequestTrace) => void): Tracing {
   let tracing = true;
