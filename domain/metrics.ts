@@ -50,6 +50,22 @@ export interface ApplicationFacts {
   count: number;
 }
 
+/**
+ * Of an application's merged material list, those its departments get —
+ * handed in, deferred or exempt (an optional material not given has neither a
+ * provision nor an exemption) — and of those, the exempt ones: the two
+ * figures behind 免提交率, stored with the application when it is submitted.
+ */
+export function materialCounts(materials: ReadonlyArray<{ provision: string | null; exemption: unknown }>): { needed: number; exempt: number } {
+  let needed = 0;
+  let exempt = 0;
+  for (const m of materials) {
+    if (m.provision !== null || (m.exemption !== null && m.exemption !== undefined)) needed++;
+    if (m.exemption !== null && m.exemption !== undefined) exempt++;
+  }
+  return { needed, exempt };
+}
+
 /** What the metrics need of cases: `count` cases of one topic, month, department and status, and how their time limits stand now. */
 export interface CaseFacts extends CaseTimingCounts {
   /** Its application's topic. */

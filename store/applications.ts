@@ -4,6 +4,7 @@
  * back for the applicant and for department staff.
  */
 import type { CaseStatus } from '../domain/application-status.ts';
+import { materialCounts } from '../domain/metrics.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
 import type { ApplicationChannel } from '../domain/channel.ts';
 import type { DeliveryMethod, Provision } from '../domain/submission.ts';
@@ -100,13 +101,15 @@ const toApplication = (r: Row): ApplicationRecord => ({
 /** Writes an application with its materials and cases; call inside a transaction. */
 export async function insertApplication(tx: Queryable, next: NewApplication, now: Date): Promise<void> {
   const a = next.application;
+  const counted = materialCounts(next.materials);
   await tx.query(
-    `INSERT INTO applications (${APPLICATION_COLUMNS})
-     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$18,$19)`,
+    `INSERT INTO applications (${APPLICATION_COLUMNS}, materials_needed, materials_exempt)
+     VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14,$15,$16,$17,$17,$18,$19,$20,$21)`,
     [
       a.id, a.applicant, a.applicantKind, a.applicantName, a.topicCode, a.topicName, a.topicVersion, a.region,
       JSON.stringify(a.answers), JSON.stringify(a.form), a.deliveryMethod, a.idempotencyKey, a.materialsBefore,
       a.materialsToSubmit, a.legalDaysTotal, a.committedDays, now, a.requestFingerprint, a.channel,
+      counted.needed, counted.exempt,
     ],
   );
   for (const m of next.materials) {

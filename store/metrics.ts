@@ -44,25 +44,15 @@ export type CountingSpan = { month: string; from: Date; to: Date };
 // The spans arrive as arrays, one row each: PostgreSQL then groups by a column of a few rows (its estimate of
 // the groups stays small, so it counts in a hash table) instead of by an expression of `submitted_at`, which
 // it would estimate as distinct as the instants themselves, and sort every row for.
-const SPANS = `unnest($2::text[], $3::text[], $4::text[]) AS s(month, from_at, to_at)
-       JOIN applications a ON a.submitted_at >= s.from_at::timestamptz AND a.submitted_at < s.to_at::timestamptz`;
+// Instants travel as epoch milliseconds: ISO text of a year past 9999 ("+010000-…") is not PostgreSQL's.
+const SPANS = `unnest($2::text[], $3::float8[], $4::float8[]) AS s(month, from_ms, to_ms)
+       JOIN applications a ON a.submitted_at >= to_timestamp(s.from_ms / 1000) AND a.submitted_at < to_timestamp(s.to_ms / 1000)`;
 
-/** The statement of {@link periodApplications}: $1 region or null; $2, $3, $4 the spans' keys, starts and ends (ISO 8601). */
-export const PERIOD_APPLICATIONS_SQL = `WITH period AS (
-       SELECT a.id, s.month, a.topic_code, a.channel, a.materials_before, a.materials_to_submit, a.legal_days_total, a.committed_days
-         FROM ${SPANS}
-        WHERE ($1::text IS NULL OR a.region = $1::text)
-     ), materials AS (
-       SELECT m.application_id,
-              count(*) FILTER (WHERE m.provision IS NOT NULL OR m.exemption IS NOT NULL)::int AS needed,
-              count(*) FILTER (WHERE m.exemption IS NOT NULL)::int AS exempt
-         FROM application_materials m JOIN period p ON p.id = m.application_id
-        GROUP BY m.application_id
-     )
-     SELECT p.month, p.topic_code, p.channel, p.materials_before, p.materials_to_submit, p.legal_days_total, p.committed_days,
-            coalesce(sum(m.needed), 0)::int AS materials_needed, coalesce(sum(m.exempt), 0)::int AS materials_exempt,
-            count(*)::int AS count
-       FROM period p LEFT JOIN materials m ON m.application_id = p.id
+/** The statement of {@link periodApplications}: $1 region or null; $2, $3, $4 the spans' keys, starts and ends (epoch ms). */
+export const PERIOD_APPLICATIONS_SQL = `SELECT s.month, a.topic_code, a.channel, a.materials_before, a.materials_to_submit, a.legal_days_total, a.committed_days,
+            sum(a.materials_needed)::int AS materials_needed, sum(a.materials_exempt)::int AS materials_exempt, count(*)::int AS count
+       FROM ${SPANS}
+      WHERE ($1::text IS NULL OR a.region = $1::text)
       GROUP BY 1, 2, 3, 4, 5, 6, 7
       ORDER BY 1, 2, 3, 4, 5, 6, 7`;
 
@@ -80,14 +70,14 @@ export const PERIOD_CASES_SQL = `SELECT s.month, a.topic_code, c.department_code
 
 /** The parameters of both statements. */
 export function spanParameters(region: string | null, spans: readonly CountingSpan[]): unknown[] {
-  return [region, spans.map((s) => s.month), spans.map((s) => s.from.toISOString()), spans.map((s) => s.to.toISOString())];
+  return [region, spans.map((s) => s.month), spans.map((s) => s.from.getTime()), spans.map((s) => s.to.getTime())];
 }
 
 /**
  * The region's applications submitted in the spans (the period, cut into
  * its months), counted by span, topic, channel and plan numbers, with their
- * materials needed and exempt summed: one row per kind of application,
- * however many there are.
+ * materials needed and exempt (stored with each application when it was
+ * submitted) summed: one row per kind of application, however many there are.
  */
 export async function periodApplications(db: Queryable, region: string | null, spans: readonly CountingSpan[]): Promise<PeriodApplication[]> {
   const { rows } = await db.query<Row>(PERIOD_APPLICATIONS_SQL, spanParameters(region, spans));

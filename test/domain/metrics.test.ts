@@ -10,6 +10,7 @@ import {
   departmentMetrics,
   exemptionRate,
   goodRatingRate,
+  materialCounts,
   monthlySeries,
   onTimeRate,
   periodMonths,
@@ -431,5 +432,21 @@ describe('grouped facts', () => {
         { channel: 'KIOSK', applications: 0 },
       ],
     });
+  });
+});
+
+describe('materialCounts', () => {
+  it('counts the materials departments get — handed in, deferred or exempt — and the exempt ones, leaving out optional ones not given', () => {
+    const exemption = { reason: 'E_CERTIFICATE' };
+    expect(
+      materialCounts([
+        { provision: 'UPLOADED', exemption: null },
+        { provision: 'DEFERRED', exemption: null },
+        { provision: 'E_CERTIFICATE', exemption },
+        { provision: null, exemption },
+        { provision: null, exemption: null }, // optional, not given
+      ]),
+    ).toEqual({ needed: 4, exempt: 2 });
+    expect(materialCounts([])).toEqual({ needed: 0, exempt: 0 });
   });
 });
