@@ -363,12 +363,19 @@ export function chinaDayStart(day: string): Date {
   return new Date(Date.parse(`${day}T00:00:00Z`) - CHINA_OFFSET_MS);
 }
 
+/** A span of the period [from, to) and the key its figures carry: a China-time month (YYYY-MM), clipped to the period. */
+export interface MonthSpan {
+  month: string;
+  from: Date;
+  to: Date;
+}
+
 /** The China-time months [from, to) touches, each clipped to the period; null when more than {@link MAX_SERIES_MONTHS}. */
-export function periodMonths(from: Date, to: Date): Array<{ month: string; from: Date; to: Date }> | null {
+export function periodMonths(from: Date, to: Date): MonthSpan[] | null {
   const local = new Date(from.getTime() + CHINA_OFFSET_MS);
   let year = local.getUTCFullYear();
   let month = local.getUTCMonth();
-  const months: Array<{ month: string; from: Date; to: Date }> = [];
+  const months: MonthSpan[] = [];
   for (let start = from; start < to; ) {
     if (months.length === MAX_SERIES_MONTHS) return null;
     const next = new Date(Date.UTC(year, month + 1, 1) - CHINA_OFFSET_MS);
@@ -390,7 +397,7 @@ export function periodMonths(from: Date, to: Date): Array<{ month: string; from:
  * ({@link periodMonths}) when it has a monthly series, otherwise the whole
  * period as one span keyed ''.
  */
-export function countingSpans(from: Date, to: Date): Array<{ month: string; from: Date; to: Date }> {
+export function countingSpans(from: Date, to: Date): MonthSpan[] {
   return periodMonths(from, to) ?? [{ month: '', from, to }];
 }
 
@@ -402,7 +409,7 @@ export function countingSpans(from: Date, to: Date): Array<{ month: string; from
  * series.
  */
 export function monthlySeries(
-  months: ReadonlyArray<{ month: string; from: Date; to: Date }>,
+  months: readonly MonthSpan[],
   facts: Pick<MetricsFacts, 'applications' | 'cases' | 'ratings' | 'plans'>,
 ): MonthMetrics[] {
   const within = (at: Date, m: { from: Date; to: Date }) => at >= m.from && at < m.to;

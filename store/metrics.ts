@@ -19,7 +19,7 @@ import { GroupCommit } from '../lib/group-commit.ts';
 import type { EvaluationClient } from '../connectors/evaluation/client.ts';
 import type { CaseStatus } from '../domain/application-status.ts';
 import { chinaDateOf } from '../lib/china-date.ts';
-import type { ApplicationFacts, CaseFacts, PlanCountFacts, RatingFacts } from '../domain/metrics.ts';
+import type { ApplicationFacts, CaseFacts, MonthSpan, PlanCountFacts, RatingFacts } from '../domain/metrics.ts';
 import type { Queryable } from './database.ts';
 
 /** A region and a period [from, to). `region` null = every region. */
@@ -29,17 +29,11 @@ export interface MetricsPeriod {
   to: Date;
 }
 
-export type PeriodApplication = ApplicationFacts;
-export type PeriodCase = CaseFacts;
-
 export interface PeriodRating extends RatingFacts {
   applicationId: string;
 }
 
 type Row = Record<string, any>;
-
-/** Spans of the period to count in, each with the key its counts carry (`countingSpans` of domain/metrics.ts). */
-export type CountingSpan = { month: string; from: Date; to: Date };
 
 // The spans arrive as arrays, one row each: PostgreSQL then groups by a column of a few rows (its estimate of
 // the groups stays small, so it counts in a hash table) instead of by an expression of `submitted_at`, which
@@ -69,17 +63,18 @@ export const PERIOD_CASES_SQL = `SELECT s.month, a.topic_code, c.department_code
       ORDER BY 1, 2, 3, 4`;
 
 /** The parameters of both statements. */
-export function spanParameters(region: string | null, spans: readonly CountingSpan[]): unknown[] {
+export function spanParameters(region: string | null, spans: readonly MonthSpan[]): unknown[] {
   return [region, spans.map((s) => s.month), spans.map((s) => s.from.getTime()), spans.map((s) => s.to.getTime())];
 }
 
 /**
- * The region's applications submitted in the spans (the period, cut into
- * its months), counted by span, topic, channel and plan numbers, with their
- * materials needed and exempt (stored with each application when it was
- * submitted) summed: one row per kind of application, however many there are.
+ * The region's applications submitted in the spans (the period cut into its
+ * months, or whole: `countingSpans` of domain/metrics.ts), counted by span,
+ * topic, channel and plan numbers, with their materials needed and exempt
+ * (stored with each application when it was submitted) summed: one row per
+ * kind of application, however many there are.
  */
-export async function periodApplications(db: Queryable, region: string | null, spans: readonly CountingSpan[]): Promise<PeriodApplication[]> {
+export async function periodApplications(db: Queryable, region: string | null, spans: readonly MonthSpan[]): Promise<ApplicationFacts[]> {
   const { rows } = await db.query<Row>(PERIOD_APPLICATIONS_SQL, spanParameters(region, spans));
   return rows.map((r) => ({
     topicCode: r.topic_code,
@@ -103,7 +98,7 @@ export async function periodApplications(db: Queryable, region: string | null, s
  * `domain/application-status.ts`: a comparison with a missing instant never
  * counts).
  */
-export async function periodCases(db: Queryable, region: string | null, spans: readonly CountingSpan[], now: Date): Promise<PeriodCase[]> {
+export async function periodCases(db: Queryable, region: string | null, spans: readonly MonthSpan[], now: Date): Promise<CaseFacts[]> {
   const { rows } = await db.query<Row>(PERIOD_CASES_SQL, [...spanParameters(region, spans), now]);
   return rows.map((r) => ({
     topicCode: r.topic_code,
