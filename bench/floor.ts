@@ -13,9 +13,9 @@
  * verify the bearer token (HS256, jose, as the gateway does), read the
  * application and its cases from the database when the operation is about an
  * application (and check the caller owns it; the reads of concurrent
- * requests batched into one statement, as the gateway's are), parse every upstream answer and
- * send one JSON answer. It computes nothing else: no plan, no exemption, no
- * status merge.
+ * requests batched into one statement, as the gateway's are), parse every
+ * upstream answer and send one JSON answer. It computes nothing else: no
+ * plan, no exemption, no status merge.
  */
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
@@ -25,6 +25,7 @@ import type { TokenVerifier } from '../server/identity.ts';
 import { AccessLog } from '../store/access-log.ts';
 import type { Queryable } from '../store/database.ts';
 import { createStoreBatches } from '../store/loaders.ts';
+import { p50 } from './timing.ts';
 
 export interface FloorCall {
   origin: string;
@@ -84,16 +85,8 @@ export async function timeRounds(rounds: readonly FloorCall[][], times: number):
     for (const round of rounds) await Promise.all(round.map((call) => sendRecorded(call, requestId, dispatcher)));
   };
   try {
-    // Opens the connections first, so that the timed replays are on warm keep-alive connections, as the gateway's are.
-    await replay();
-    const took: number[] = [];
-    for (let i = 0; i < times; i++) {
-      const started = performance.now();
-      await replay();
-      took.push(performance.now() - started);
-    }
-    took.sort((a, b) => a - b);
-    return took[Math.floor(took.length / 2)] ?? 0;
+    // One untimed replay opens the connections, so that the timed ones are on warm keep-alive connections, as the gateway's are.
+    return await p50(times, replay, 1);
   } finally {
     await dispatcher.close();
   }

@@ -36,6 +36,7 @@ import { scaleTopicCode } from './generated-topics.ts';
 import type { LoadSettings, LoadSummary } from './load-process.ts';
 import { startThrowawayPostgres, type ThrowawayPostgres } from './postgres.ts';
 import { Instance, graphql, start, type Child } from './processes.ts';
+import { p50 } from './timing.ts';
 
 const { values: args } = parseArgs({
   options: {
@@ -88,17 +89,6 @@ async function load(settings: LoadSettings): Promise<LoadSummary> {
   const child = start<LoadSummary>('./load-process.ts');
   child.process.send(settings);
   return child.first;
-}
-
-async function p50(times: number, run: () => Promise<unknown>): Promise<number> {
-  for (let i = 0; i < 3; i++) await run();
-  const took: number[] = [];
-  for (let i = 0; i < times; i++) {
-    const started = performance.now();
-    await run();
-    took.push(performance.now() - started);
-  }
-  return took.sort((a, b) => a - b)[Math.floor(took.length / 2)]!;
 }
 
 function check(name: string, answer: { errors?: unknown[] }) {
