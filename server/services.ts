@@ -31,6 +31,7 @@ import type { Seal } from '../lib/seal.ts';
 import type { AddWorkingDays } from '../domain/receipt.ts';
 import { addWorkingDays } from '../domain/working-days.ts';
 import { AlertWebhookClient } from '../connectors/alert-webhook/client.ts';
+import { CountFolder, type CountFolderOptions } from '../delivery/metrics-counts.ts';
 import { AlertSender, WarningMonitor, type AlertSenderOptions, type WarningMonitorOptions } from '../delivery/supervision.ts';
 import type { LeadDepartmentOf } from '../usecases/supervision.ts';
 
@@ -78,6 +79,8 @@ export interface GatewayServices {
   warnings: WarningMonitor;
   /** Sends the alert outbox to ALERT_WEBHOOK_URL; null when none is configured (alerts wait in the outbox). */
   alerts: AlertSender | null;
+  /** Folds the changes of the assessment metrics' counters into them. */
+  counts: CountFolder;
   /** Starts the background work: health checks, delivery, status polling, guide checks. */
   start(): void;
   close(): Promise<void>;
@@ -108,6 +111,8 @@ export interface ServiceOptions {
   warnings?: WarningMonitorOptions;
   /** Tuning of the alert sender (tests speed up its retries). */
   alerts?: AlertSenderOptions;
+  /** Tuning of the metrics counters' fold. */
+  counts?: CountFolderOptions;
 }
 
 export function createServices(
@@ -167,6 +172,7 @@ export function createServices(
     { db, leadDepartmentOf, yellowAt: config.warningYellowAt, logger, onAlert: () => alerts?.wake() },
     options.warnings,
   );
+  const counts = new CountFolder({ db, logger }, options.counts);
   const deliveryDeps = { db, directory: connectors, clients: approvalClients, logger, onCaseChanged: () => warnings.wake() };
   const delivery = new DeliveryWorker(deliveryDeps, options.delivery);
   const poller = new StatusPoller(deliveryDeps, options.poller);
@@ -205,6 +211,7 @@ export function createServices(
     leadDepartmentOf,
     warnings,
     alerts,
+    counts,
     start() {
       health.start();
       delivery.start();
@@ -212,6 +219,7 @@ export function createServices(
       guideChecks.start();
       warnings.start();
       alerts?.start();
+      counts.start();
     },
     async close() {
       // Drain first: a delivery in flight finishes and records its answer before the database closes.
@@ -220,6 +228,7 @@ export function createServices(
       await guideChecks.stop();
       await warnings.stop();
       await alerts?.stop();
+      await counts.stop();
       await health.close();
       await connectors.close();
       await Promise.all([registryClient.close(), eCertificates.close(), dataCenter.close(), evaluation.close(), approvalClients.close(), alertWebhook?.close()]);

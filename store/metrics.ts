@@ -7,6 +7,9 @@
  * status and time comparisons, ratings as topic and grade. Applications and
  * cases are counted in SQL, grouped by those facts: what leaves the database
  * grows with the kinds of applications and cases, not with their number.
+ * Whole China-time days are read from counters the database keeps per day
+ * (migration 016), so what is read grows with the period's days, not its
+ * cases; only the parts of a day at the period's ends come from the rows.
  *
  * Ratings come from the rating system, not from the local `evaluations`
  * table: that copy only holds ratings made through this gateway, while the
@@ -35,36 +38,151 @@ export interface PeriodRating extends RatingFacts {
 
 type Row = Record<string, any>;
 
-// The spans arrive as arrays, one row each: PostgreSQL then groups by a column of a few rows (its estimate of
-// the groups stays small, so it counts in a hash table) instead of by an expression of `submitted_at`, which
-// it would estimate as distinct as the instants themselves, and sort every row for.
-// Instants travel as epoch milliseconds: ISO text of a year past 9999 ("+010000-…") is not PostgreSQL's.
-const SPANS = `unnest($2::text[], $3::float8[], $4::float8[]) AS s(month, from_ms, to_ms)
-       JOIN applications a ON a.submitted_at >= to_timestamp(s.from_ms / 1000) AND a.submitted_at < to_timestamp(s.to_ms / 1000)`;
+const DAY_MS = 24 * 60 * 60 * 1000;
+const CHINA_OFFSET_MS = 8 * 60 * 60 * 1000;
 
-/** The statement of {@link periodApplications}: $1 region or null; $2, $3, $4 the spans' keys, starts and ends (epoch ms). */
-export const PERIOD_APPLICATIONS_SQL = `SELECT s.month, a.topic_code, a.channel, a.materials_before, a.materials_to_submit, a.legal_days_total, a.committed_days,
-            sum(a.materials_needed)::int AS materials_needed, sum(a.materials_exempt)::int AS materials_exempt, count(*)::int AS count
-       FROM ${SPANS}
-      WHERE ($1::text IS NULL OR a.region = $1::text)
-      GROUP BY 1, 2, 3, 4, 5, 6, 7
-      ORDER BY 1, 2, 3, 4, 5, 6, 7`;
+/** The China-time midnight at or after `at` (epoch ms). */
+function midnightOnOrAfter(at: number): number {
+  return Math.ceil((at + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+}
 
-/** The statement of {@link periodCases}: the same parameters, then $5 now. */
-export const PERIOD_CASES_SQL = `SELECT s.month, a.topic_code, c.department_code, c.status,
-            count(*)::int AS count,
-            count(*) FILTER (WHERE c.due_at IS NOT NULL)::int AS with_due,
-            count(*) FILTER (WHERE c.decided_at > c.due_at)::int AS decided_late,
-            count(*) FILTER (WHERE $5::timestamptz > c.due_at)::int AS past_due
-       FROM ${SPANS}
-       JOIN cases c ON c.application_id = a.id
-      WHERE ($1::text IS NULL OR a.region = $1::text)
-      GROUP BY 1, 2, 3, 4
-      ORDER BY 1, 2, 3, 4`;
+/** The China-time midnight at or before `at` (epoch ms). */
+function midnightOnOrBefore(at: number): number {
+  return Math.floor((at + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
+}
 
-/** The parameters of both statements. */
+/** The China-time day (YYYY-MM-DD) that starts at the midnight `at`. */
+function dayStartingAt(at: number): string {
+  return new Date(at + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+}
+
+/** Whole China-time days of a span: [fromDay, toDay), starting at `from` and ending at `to`. */
+export interface DaysOfSpan extends MonthSpan {
+  fromDay: string;
+  toDay: string;
+}
+
+/**
+ * The spans cut where the counters can answer: the whole China-time days of
+ * each span (read from the counters) and the parts of a day at its ends (read
+ * from the rows), at most two per span. A span within one day is all edge.
+ */
+export function daysAndEdges(spans: readonly MonthSpan[]): { days: DaysOfSpan[]; edges: MonthSpan[] } {
+  const days: DaysOfSpan[] = [];
+  const edges: MonthSpan[] = [];
+  for (const span of spans) {
+    const from = span.from.getTime();
+    const to = span.to.getTime();
+    const first = midnightOnOrAfter(from);
+    const last = midnightOnOrBefore(to);
+    if (first >= last) {
+      edges.push(span);
+      continue;
+    }
+    if (from < first) edges.push({ month: span.month, from: span.from, to: new Date(first) });
+    days.push({ month: span.month, from: new Date(first), to: new Date(last), fromDay: dayStartingAt(first), toDay: dayStartingAt(last) });
+    if (last < to) edges.push({ month: span.month, from: new Date(last), to: span.to });
+  }
+  return { days, edges };
+}
+
+// Spans arrive as arrays, one row each: the planner then joins a column of a few rows. Instants travel as
+// epoch milliseconds: ISO text of a year past 9999 ("+010000-…") is not PostgreSQL's.
+const DAYS = `unnest($2::text[], $3::date[], $4::date[], $5::float8[], $6::float8[]) AS d(month, from_day, to_day, from_ms, to_ms)`;
+const EDGES = `unnest($7::text[], $8::float8[], $9::float8[]) AS e(month, from_ms, to_ms)`;
+const IN_EDGE = (column: string) => `${column} >= to_timestamp(e.from_ms / 1000) AND ${column} < to_timestamp(e.to_ms / 1000)`;
+
+/**
+ * The statement of {@link periodApplications}: $1 region or null; $2 … $6 the
+ * whole days (keys, first and end day, their instants in epoch ms); $7 … $9
+ * the edges (keys, starts and ends in epoch ms). The days are read from the
+ * counters (migration 016), the edges from the rows.
+ */
+export const PERIOD_APPLICATIONS_SQL = `WITH counted AS (
+       SELECT region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+              applications, materials_needed, materials_exempt FROM application_counts
+       UNION ALL
+       SELECT region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+              applications, materials_needed, materials_exempt FROM application_count_changes),
+     parts AS (
+       SELECT d.month, k.topic_code, k.channel, k.materials_before, k.materials_to_submit, k.legal_days_total, k.committed_days,
+              k.applications AS count, k.materials_needed, k.materials_exempt
+         FROM ${DAYS} JOIN counted k ON k.day >= d.from_day AND k.day < d.to_day
+        WHERE ($1::text IS NULL OR k.region = $1::text)
+       UNION ALL
+       SELECT e.month, a.topic_code, a.channel, a.materials_before, a.materials_to_submit, a.legal_days_total, a.committed_days,
+              1, a.materials_needed, a.materials_exempt
+         FROM ${EDGES} JOIN applications a ON ${IN_EDGE('a.submitted_at')}
+        WHERE ($1::text IS NULL OR a.region = $1::text))
+SELECT month, topic_code, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+       sum(materials_needed)::int AS materials_needed, sum(materials_exempt)::int AS materials_exempt, sum(count)::int AS count
+  FROM parts
+ GROUP BY 1, 2, 3, 4, 5, 6, 7
+HAVING sum(count) > 0
+ ORDER BY 1, 2, 3, 4, 5, 6, 7`;
+
+/**
+ * The period's cases counted by `keys` (columns of month, topic_code,
+ * department_code, status, warning_level): how many, with a time limit,
+ * decided after it, and past it now. Parameters: those of
+ * {@link PERIOD_APPLICATIONS_SQL}, then $10 now, $11 its China-time day and
+ * $12 that day's start (epoch ms). The counters know the day each case falls
+ * due on: those due before today are past due; those due today are read from
+ * the rows.
+ */
+export function periodCasesSql(keys: string): string {
+  return `WITH counted AS (
+       SELECT region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late FROM case_counts
+       UNION ALL
+       SELECT region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late FROM case_count_changes),
+     parts AS (
+       SELECT d.month, k.topic_code, k.department_code, k.status, k.warning_level, k.cases AS count,
+              CASE WHEN k.due_day <> 'infinity' THEN k.cases ELSE 0 END AS with_due, k.decided_late,
+              CASE WHEN k.due_day < $11::date THEN k.cases ELSE 0 END AS past_due
+         FROM ${DAYS} JOIN counted k ON k.day >= d.from_day AND k.day < d.to_day
+        WHERE ($1::text IS NULL OR k.region = $1::text)
+       UNION ALL
+       SELECT d.month, a.topic_code, c.department_code, c.status, c.warning_level, 0, 0, 0, 1
+         FROM cases c
+         JOIN ${DAYS} ON c.submitted_at >= to_timestamp(d.from_ms / 1000) AND c.submitted_at < to_timestamp(d.to_ms / 1000)
+         JOIN applications a ON a.id = c.application_id
+        WHERE c.due_at >= to_timestamp($12::float8 / 1000) AND c.due_at < $10::timestamptz AND ($1::text IS NULL OR a.region = $1::text)
+       UNION ALL
+       SELECT e.month, a.topic_code, c.department_code, c.status, c.warning_level, 1,
+              (c.due_at IS NOT NULL)::int, ((c.decided_at > c.due_at) IS TRUE)::int, (($10::timestamptz > c.due_at) IS TRUE)::int
+         FROM ${EDGES} JOIN applications a ON ${IN_EDGE('a.submitted_at')}
+         JOIN cases c ON c.application_id = a.id
+        WHERE ($1::text IS NULL OR a.region = $1::text))
+SELECT ${keys}, sum(count)::int AS count, sum(with_due)::int AS with_due, sum(decided_late)::int AS decided_late, sum(past_due)::int AS past_due
+  FROM parts
+ GROUP BY ${keys}
+HAVING sum(count) > 0
+ ORDER BY ${keys}`;
+}
+
+/** The statement of {@link periodCases}. */
+export const PERIOD_CASES_SQL = periodCasesSql('month, topic_code, department_code, status');
+
+/** The parameters of {@link PERIOD_APPLICATIONS_SQL}. */
 export function spanParameters(region: string | null, spans: readonly MonthSpan[]): unknown[] {
-  return [region, spans.map((s) => s.month), spans.map((s) => s.from.getTime()), spans.map((s) => s.to.getTime())];
+  const { days, edges } = daysAndEdges(spans);
+  return [
+    region,
+    days.map((d) => d.month),
+    days.map((d) => d.fromDay),
+    days.map((d) => d.toDay),
+    days.map((d) => d.from.getTime()),
+    days.map((d) => d.to.getTime()),
+    edges.map((e) => e.month),
+    edges.map((e) => e.from.getTime()),
+    edges.map((e) => e.to.getTime()),
+  ];
+}
+
+/** The parameters of {@link periodCasesSql}'s statements. */
+export function caseSpanParameters(region: string | null, spans: readonly MonthSpan[], now: Date): unknown[] {
+  const today = midnightOnOrBefore(now.getTime());
+  return [...spanParameters(region, spans), now, dayStartingAt(today), today];
 }
 
 /**
@@ -99,7 +217,7 @@ export async function periodApplications(db: Queryable, region: string | null, s
  * counts).
  */
 export async function periodCases(db: Queryable, region: string | null, spans: readonly MonthSpan[], now: Date): Promise<CaseFacts[]> {
-  const { rows } = await db.query<Row>(PERIOD_CASES_SQL, [...spanParameters(region, spans), now]);
+  const { rows } = await db.query<Row>(PERIOD_CASES_SQL, caseSpanParameters(region, spans, now));
   return rows.map((r) => ({
     topicCode: r.topic_code,
     month: r.month,
@@ -110,6 +228,58 @@ export async function periodCases(db: Queryable, region: string | null, spans: r
     decidedLate: r.decided_late,
     pastDue: r.past_due,
   }));
+}
+
+/** The changes folded into the counters by one {@link foldCountChanges}, per table. */
+export interface FoldedChanges {
+  applications: number;
+  cases: number;
+}
+
+const FOLD_APPLICATION_CHANGES = `WITH moved AS (
+       DELETE FROM application_count_changes
+        WHERE id IN (SELECT id FROM application_count_changes ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING *),
+     folded AS (
+       INSERT INTO application_counts (region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+                                       applications, materials_needed, materials_exempt)
+       SELECT region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+              sum(applications), sum(materials_needed), sum(materials_exempt)
+         FROM moved
+        GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+        ORDER BY 3, 1, 2, 4, 5, 6, 7, 8
+       ON CONFLICT (day, region, topic_code, channel, materials_before, materials_to_submit, legal_days_total, committed_days) DO UPDATE
+          SET applications = application_counts.applications + EXCLUDED.applications,
+              materials_needed = application_counts.materials_needed + EXCLUDED.materials_needed,
+              materials_exempt = application_counts.materials_exempt + EXCLUDED.materials_exempt)
+SELECT count(*)::int AS moved FROM moved`;
+
+const FOLD_CASE_CHANGES = `WITH moved AS (
+       DELETE FROM case_count_changes
+        WHERE id IN (SELECT id FROM case_count_changes ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED)
+    RETURNING *),
+     folded AS (
+       INSERT INTO case_counts (region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late)
+       SELECT region, topic_code, day, department_code, status, warning_level, due_day, sum(cases), sum(decided_late)
+         FROM moved
+        GROUP BY 1, 2, 3, 4, 5, 6, 7
+        ORDER BY 3, 1, 2, 4, 5, 6, 7
+       ON CONFLICT (day, region, topic_code, department_code, status, warning_level, due_day) DO UPDATE
+          SET cases = case_counts.cases + EXCLUDED.cases, decided_late = case_counts.decided_late + EXCLUDED.decided_late)
+SELECT count(*)::int AS moved FROM moved`;
+
+/**
+ * Adds up to `limit` of the oldest appended count changes of each table
+ * (migration 016) into the counters, each table in one statement: a reader
+ * sums counters and changes, so it sees every change exactly once, before or
+ * after. Instances folding at once take different changes (SKIP LOCKED).
+ * Counters that drop to zero stay, as zeros: one row per kind of case and
+ * day ever seen.
+ */
+export async function foldCountChanges(db: Queryable, limit: number): Promise<FoldedChanges> {
+  const applications = await db.query<Row>(FOLD_APPLICATION_CHANGES, [limit]);
+  const cases = await db.query<Row>(FOLD_CASE_CHANGES, [limit]);
+  return { applications: applications.rows[0]!.moved, cases: cases.rows[0]!.moved };
 }
 
 /** Topics whose ratings are listed at once. */

@@ -14,6 +14,7 @@
 import type { CaseStatus } from '../domain/application-status.ts';
 import type { FollowUp, FollowUpStatus } from '../domain/follow-up.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
+import { caseSpanParameters, periodCasesSql } from './metrics.ts';
 import { backoffDelayMs, type ClaimOptions, type FailureOptions } from './outbox.ts';
 import type { Queryable } from './database.ts';
 
@@ -90,21 +91,22 @@ export interface WarningCount {
   count: number;
 }
 
+const PERIOD_WARNING_COUNTS_SQL = periodCasesSql('department_code, topic_code, warning_level');
+
 /**
  * Cases by department, topic and stored level, of the region's applications
  * submitted in [from, to) (`region` null = every region); only delivered
- * cases (with a `dueAt`) have a level to count.
+ * cases (with a `dueAt`) have a level to count. Read from the metrics'
+ * counters (store/metrics.ts).
  */
 export async function periodWarningCounts(db: Queryable, period: { region: string | null; from: Date; to: Date }): Promise<WarningCount[]> {
   const { rows } = await db.query<Row>(
-    `SELECT c.department_code, a.topic_code, c.warning_level, count(*)::int AS count
-       FROM cases c JOIN applications a ON a.id = c.application_id
-      WHERE ($1::text IS NULL OR a.region = $1::text) AND a.submitted_at >= $2 AND a.submitted_at < $3 AND c.due_at IS NOT NULL
-      GROUP BY c.department_code, a.topic_code, c.warning_level
-      ORDER BY c.department_code, a.topic_code, c.warning_level`,
-    [period.region, period.from, period.to],
+    PERIOD_WARNING_COUNTS_SQL,
+    caseSpanParameters(period.region, [{ month: '', from: period.from, to: period.to }], new Date()),
   );
-  return rows.map((r) => ({ departmentCode: r.department_code, topicCode: r.topic_code, level: r.warning_level, count: r.count }));
+  return rows
+    .filter((r) => r.with_due > 0)
+    .map((r) => ({ departmentCode: r.department_code, topicCode: r.topic_code, level: r.warning_level, count: r.with_due }));
 }
 
 /** Undecided cases at YELLOW or RED now, by department, topic and level (for the gauges). */
