@@ -12,8 +12,6 @@
 -- A background loop (delivery/metrics-counts.ts, `foldCountChanges` of
 -- store/metrics.ts) adds the changes into the *_counts tables in one statement
 -- each; a reader sums both, so it never sees a change twice or not at all.
--- The triggers are per statement, with transition tables: a bulk insert adds
--- one change per kind of row, not one per row.
 
 CREATE TABLE application_counts (
   region              text    NOT NULL,
@@ -94,35 +92,34 @@ SELECT a.region, a.topic_code, metrics_china_day(c.submitted_at), c.department_c
   FROM cases c JOIN applications a ON a.id = c.application_id
  GROUP BY 1, 2, 3, 4, 5, 6, 7;
 
--- One function per table for its three triggers: an insert's rows count +1 and a
--- delete's -1 (both name their rows changed_rows), an update's old rows -1 and
--- new rows +1 (old_rows, new_rows).
+-- Inserts and deletes are counted per statement, from their transition table
+-- (an insert's rows +1, a delete's -1; both name it changed_rows): a bulk
+-- insert adds one change per kind of row. Updates are counted per row, and
+-- only when what is counted changes (the trigger's WHEN, checked without
+-- calling a function): most updates are the outbox's and the poller's
+-- bookkeeping, or an application's updated_at, and cost nothing here.
 CREATE FUNCTION applications_count_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'UPDATE' THEN
-    INSERT INTO application_count_changes (region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total,
-                                           committed_days, applications, materials_needed, materials_exempt)
-    SELECT region, topic_code, metrics_china_day(submitted_at), channel, materials_before, materials_to_submit, legal_days_total, committed_days,
-           sign * count(*), sign * sum(materials_needed), sign * sum(materials_exempt)
-      FROM changed_rows, (SELECT CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END AS sign) s
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, sign;
-  ELSIF EXISTS (
-       SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE (o.region, o.topic_code, o.submitted_at, o.channel, o.materials_before, o.materials_to_submit, o.legal_days_total,
-               o.committed_days, o.materials_needed, o.materials_exempt)
-              IS DISTINCT FROM
-              (n.region, n.topic_code, n.submitted_at, n.channel, n.materials_before, n.materials_to_submit, n.legal_days_total,
-               n.committed_days, n.materials_needed, n.materials_exempt)) THEN
-    -- (Most updates touch updated_at only, and count nothing.)
-    INSERT INTO application_count_changes (region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total,
-                                           committed_days, applications, materials_needed, materials_exempt)
-    SELECT region, topic_code, metrics_china_day(submitted_at), channel, materials_before, materials_to_submit, legal_days_total, committed_days,
-           sum(sign), sum(sign * materials_needed), sum(sign * materials_exempt)
-      FROM (SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1 AS sign, * FROM old_rows) d
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-    HAVING sum(sign) <> 0 OR sum(sign * materials_needed) <> 0 OR sum(sign * materials_exempt) <> 0;
-  END IF;
+  INSERT INTO application_count_changes (region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total,
+                                         committed_days, applications, materials_needed, materials_exempt)
+  SELECT region, topic_code, metrics_china_day(submitted_at), channel, materials_before, materials_to_submit, legal_days_total, committed_days,
+         s.sign * count(*), s.sign * sum(materials_needed), s.sign * sum(materials_exempt)
+    FROM changed_rows, (SELECT CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END AS sign) s
+   GROUP BY 1, 2, 3, 4, 5, 6, 7, 8, s.sign;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION applications_count_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO application_count_changes (region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total,
+                                         committed_days, applications, materials_needed, materials_exempt)
+  VALUES (OLD.region, OLD.topic_code, metrics_china_day(OLD.submitted_at), OLD.channel, OLD.materials_before, OLD.materials_to_submit,
+          OLD.legal_days_total, OLD.committed_days, -1, -OLD.materials_needed, -OLD.materials_exempt),
+         (NEW.region, NEW.topic_code, metrics_china_day(NEW.submitted_at), NEW.channel, NEW.materials_before, NEW.materials_to_submit,
+          NEW.legal_days_total, NEW.committed_days, 1, NEW.materials_needed, NEW.materials_exempt);
   RETURN NULL;
 END
 $$;
@@ -130,43 +127,49 @@ $$;
 CREATE FUNCTION cases_count_changes() RETURNS trigger
 LANGUAGE plpgsql AS $$
 BEGIN
-  IF TG_OP <> 'UPDATE' THEN
-    INSERT INTO case_count_changes (region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late)
-    SELECT a.region, a.topic_code, metrics_china_day(c.submitted_at), c.department_code, c.status, c.warning_level,
-           coalesce(metrics_china_day(c.due_at), 'infinity'),
-           s.sign * count(*), s.sign * count(*) FILTER (WHERE c.decided_at > c.due_at)
-      FROM changed_rows c JOIN applications a ON a.id = c.application_id,
-           (SELECT CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END AS sign) s
-     GROUP BY 1, 2, 3, 4, 5, 6, 7, s.sign;
-  ELSIF EXISTS (
-       SELECT 1 FROM old_rows o JOIN new_rows n ON n.id = o.id
-        WHERE (o.application_id, o.submitted_at, o.department_code, o.status, o.warning_level, o.due_at, o.decided_at)
-              IS DISTINCT FROM
-              (n.application_id, n.submitted_at, n.department_code, n.status, n.warning_level, n.due_at, n.decided_at)) THEN
-    -- (Most updates are the outbox's and the poller's bookkeeping, and count nothing.)
-    INSERT INTO case_count_changes (region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late)
-    SELECT a.region, a.topic_code, metrics_china_day(d.submitted_at), d.department_code, d.status, d.warning_level,
-           coalesce(metrics_china_day(d.due_at), 'infinity'),
-           sum(d.sign), coalesce(sum(d.sign) FILTER (WHERE d.decided_at > d.due_at), 0)
-      FROM (SELECT 1 AS sign, * FROM new_rows UNION ALL SELECT -1 AS sign, * FROM old_rows) d
-      JOIN applications a ON a.id = d.application_id
-     GROUP BY 1, 2, 3, 4, 5, 6, 7
-    HAVING sum(d.sign) <> 0 OR coalesce(sum(d.sign) FILTER (WHERE d.decided_at > d.due_at), 0) <> 0;
-  END IF;
+  INSERT INTO case_count_changes (region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late)
+  SELECT a.region, a.topic_code, metrics_china_day(c.submitted_at), c.department_code, c.status, c.warning_level,
+         coalesce(metrics_china_day(c.due_at), 'infinity'),
+         s.sign * count(*), s.sign * count(*) FILTER (WHERE c.decided_at > c.due_at)
+    FROM changed_rows c JOIN applications a ON a.id = c.application_id,
+         (SELECT CASE TG_OP WHEN 'INSERT' THEN 1 ELSE -1 END AS sign) s
+   GROUP BY 1, 2, 3, 4, 5, 6, 7, s.sign;
+  RETURN NULL;
+END
+$$;
+
+CREATE FUNCTION cases_count_update() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  INSERT INTO case_count_changes (region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late)
+  SELECT a.region, a.topic_code, metrics_china_day(d.submitted_at), d.department_code, d.status, d.warning_level,
+         coalesce(metrics_china_day(d.due_at), 'infinity'), d.sign, CASE WHEN d.decided_at > d.due_at THEN d.sign ELSE 0 END
+    FROM (VALUES (-1, OLD.application_id, OLD.submitted_at, OLD.department_code, OLD.status, OLD.warning_level, OLD.due_at, OLD.decided_at),
+                 (1, NEW.application_id, NEW.submitted_at, NEW.department_code, NEW.status, NEW.warning_level, NEW.due_at, NEW.decided_at))
+         AS d(sign, application_id, submitted_at, department_code, status, warning_level, due_at, decided_at)
+    JOIN applications a ON a.id = d.application_id;
   RETURN NULL;
 END
 $$;
 
 CREATE TRIGGER applications_counted_inserts AFTER INSERT ON applications
   REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION applications_count_changes();
-CREATE TRIGGER applications_counted_updates AFTER UPDATE ON applications
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION applications_count_changes();
 CREATE TRIGGER applications_counted_deletes AFTER DELETE ON applications
   REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION applications_count_changes();
+CREATE TRIGGER applications_counted_updates AFTER UPDATE ON applications FOR EACH ROW
+  WHEN ((OLD.region, OLD.topic_code, OLD.submitted_at, OLD.channel, OLD.materials_before, OLD.materials_to_submit, OLD.legal_days_total,
+         OLD.committed_days, OLD.materials_needed, OLD.materials_exempt)
+        IS DISTINCT FROM
+        (NEW.region, NEW.topic_code, NEW.submitted_at, NEW.channel, NEW.materials_before, NEW.materials_to_submit, NEW.legal_days_total,
+         NEW.committed_days, NEW.materials_needed, NEW.materials_exempt))
+  EXECUTE FUNCTION applications_count_update();
 
 CREATE TRIGGER cases_counted_inserts AFTER INSERT ON cases
   REFERENCING NEW TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_count_changes();
-CREATE TRIGGER cases_counted_updates AFTER UPDATE ON cases
-  REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_count_changes();
 CREATE TRIGGER cases_counted_deletes AFTER DELETE ON cases
   REFERENCING OLD TABLE AS changed_rows FOR EACH STATEMENT EXECUTE FUNCTION cases_count_changes();
+CREATE TRIGGER cases_counted_updates AFTER UPDATE ON cases FOR EACH ROW
+  WHEN ((OLD.application_id, OLD.submitted_at, OLD.department_code, OLD.status, OLD.warning_level, OLD.due_at, OLD.decided_at)
+        IS DISTINCT FROM
+        (NEW.application_id, NEW.submitted_at, NEW.department_code, NEW.status, NEW.warning_level, NEW.due_at, NEW.decided_at))
+  EXECUTE FUNCTION cases_count_update();
