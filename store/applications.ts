@@ -119,17 +119,23 @@ export async function insertApplication(tx: Queryable, next: NewApplication, now
       [a.id, m.position, m.code, m.name, m.provision, m.exemption ? JSON.stringify(m.exemption) : null, m.fileRefs, m.requiredBy],
     );
   }
-  for (const c of next.cases) {
-    await tx.query(
-      `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on,
-         result_certificate_type, form_fields, status, next_attempt_at, updated_at)
-       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12)`,
-      [
-        c.id, a.id, c.position, c.matterCode, c.matterName, c.departmentCode, c.dependsOn, c.resultCertificateType,
-        c.formFields, c.status, c.status === 'QUEUED' ? now : null, now,
-      ],
+  // One statement for every case: the metrics counters (migration 016) then count them in one change per kind.
+  if (next.cases.length === 0) return;
+  const params: unknown[] = [];
+  const rows = next.cases.map((c) => {
+    const first = params.length + 1;
+    params.push(
+      c.id, a.id, c.position, c.matterCode, c.matterName, c.departmentCode, c.dependsOn, c.resultCertificateType,
+      c.formFields, c.status, c.status === 'QUEUED' ? now : null, now,
     );
-  }
+    return `(${Array.from({ length: 12 }, (_, i) => `$${first + i}`).join(',')})`;
+  });
+  await tx.query(
+    `INSERT INTO cases (id, application_id, position, matter_code, matter_name, department_code, depends_on,
+       result_certificate_type, form_fields, status, next_attempt_at, updated_at)
+     VALUES ${rows.join(', ')}`,
+    params,
+  );
 }
 
 export async function findApplication(db: Queryable, id: string): Promise<ApplicationRecord | null> {

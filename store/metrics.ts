@@ -51,15 +51,15 @@ function midnightOnOrBefore(at: number): number {
   return Math.floor((at + CHINA_OFFSET_MS) / DAY_MS) * DAY_MS - CHINA_OFFSET_MS;
 }
 
-/** The China-time day (YYYY-MM-DD) that starts at the midnight `at`. */
-function dayStartingAt(at: number): string {
-  return new Date(at + CHINA_OFFSET_MS).toISOString().slice(0, 10);
+/** The China-time day that starts at the midnight `at`, as days since 1970-01-01 (China time): a number for any year. */
+function dayNumberAt(at: number): number {
+  return Math.round((at + CHINA_OFFSET_MS) / DAY_MS);
 }
 
-/** Whole China-time days of a span: [fromDay, toDay), starting at `from` and ending at `to`. */
+/** Whole China-time days of a span: [fromDay, toDay) as days since 1970-01-01, starting at `from` and ending at `to`. */
 export interface DaysOfSpan extends MonthSpan {
-  fromDay: string;
-  toDay: string;
+  fromDay: number;
+  toDay: number;
 }
 
 /**
@@ -80,34 +80,39 @@ export function daysAndEdges(spans: readonly MonthSpan[]): { days: DaysOfSpan[];
       continue;
     }
     if (from < first) edges.push({ month: span.month, from: span.from, to: new Date(first) });
-    days.push({ month: span.month, from: new Date(first), to: new Date(last), fromDay: dayStartingAt(first), toDay: dayStartingAt(last) });
+    days.push({ month: span.month, from: new Date(first), to: new Date(last), fromDay: dayNumberAt(first), toDay: dayNumberAt(last) });
     if (last < to) edges.push({ month: span.month, from: new Date(last), to: span.to });
   }
   return { days, edges };
 }
 
 // Spans arrive as arrays, one row each: the planner then joins a column of a few rows. Instants travel as
-// epoch milliseconds: ISO text of a year past 9999 ("+010000-…") is not PostgreSQL's.
-const DAYS = `unnest($2::text[], $3::date[], $4::date[], $5::float8[], $6::float8[]) AS d(month, from_day, to_day, from_ms, to_ms)`;
+// epoch milliseconds and days as day numbers: ISO text of a year past 9999 ("+010000-…") is not PostgreSQL's.
+const EPOCH_DAY = `date '1970-01-01'`;
+const DAYS = `unnest($2::text[], $3::int[], $4::int[], $5::float8[], $6::float8[]) AS d(month, from_day, to_day, from_ms, to_ms)`;
 const EDGES = `unnest($7::text[], $8::float8[], $9::float8[]) AS e(month, from_ms, to_ms)`;
+const IN_DAYS = `k.day >= ${EPOCH_DAY} + d.from_day AND k.day < ${EPOCH_DAY} + d.to_day`;
 const IN_EDGE = (column: string) => `${column} >= to_timestamp(e.from_ms / 1000) AND ${column} < to_timestamp(e.to_ms / 1000)`;
+// The first and end day of all the spans, as bounds on the counters' leading column: only the period's days are read.
+const IN_PERIOD_DAYS = `day >= ${EPOCH_DAY} + $10::int AND day < ${EPOCH_DAY} + $11::int`;
 
 /**
  * The statement of {@link periodApplications}: $1 region or null; $2 … $6 the
- * whole days (keys, first and end day, their instants in epoch ms); $7 … $9
- * the edges (keys, starts and ends in epoch ms). The days are read from the
- * counters (migration 016), the edges from the rows.
+ * whole days (keys, first and end day numbers, their instants in epoch ms);
+ * $7 … $9 the edges (keys, starts and ends in epoch ms); $10, $11 the first
+ * and end day of them all. The days are read from the counters (migration
+ * 016), the edges from the rows.
  */
 export const PERIOD_APPLICATIONS_SQL = `WITH counted AS (
        SELECT region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
-              applications, materials_needed, materials_exempt FROM application_counts
+              applications, materials_needed, materials_exempt FROM application_counts WHERE ${IN_PERIOD_DAYS}
        UNION ALL
        SELECT region, topic_code, day, channel, materials_before, materials_to_submit, legal_days_total, committed_days,
-              applications, materials_needed, materials_exempt FROM application_count_changes),
+              applications, materials_needed, materials_exempt FROM application_count_changes WHERE ${IN_PERIOD_DAYS}),
      parts AS (
        SELECT d.month, k.topic_code, k.channel, k.materials_before, k.materials_to_submit, k.legal_days_total, k.committed_days,
               k.applications AS count, k.materials_needed, k.materials_exempt
-         FROM ${DAYS} JOIN counted k ON k.day >= d.from_day AND k.day < d.to_day
+         FROM ${DAYS} JOIN counted k ON ${IN_DAYS}
         WHERE ($1::text IS NULL OR k.region = $1::text)
        UNION ALL
        SELECT e.month, a.topic_code, a.channel, a.materials_before, a.materials_to_submit, a.legal_days_total, a.committed_days,
@@ -124,32 +129,39 @@ HAVING sum(count) > 0
 /**
  * The period's cases counted by `keys` (columns of month, topic_code,
  * department_code, status, warning_level): how many, with a time limit,
- * decided after it, and past it now. Parameters: those of
- * {@link PERIOD_APPLICATIONS_SQL}, then $10 now, $11 its China-time day and
- * $12 that day's start (epoch ms). The counters know the day each case falls
- * due on: those due before today are past due; those due today are read from
- * the rows.
+ * decided after it, and — with `pastDue` — past it now. Parameters: those of
+ * {@link PERIOD_APPLICATIONS_SQL}; with `pastDue`, then $12 now, $13 its
+ * China-time day number and $14 that day's start (epoch ms). The counters
+ * know the day each case falls due on: those due before today are past due;
+ * those due today are read from the rows. Without `pastDue`, `past_due` is 0.
  */
-export function periodCasesSql(keys: string): string {
-  return `WITH counted AS (
-       SELECT region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late FROM case_counts
-       UNION ALL
-       SELECT region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late FROM case_count_changes),
-     parts AS (
-       SELECT d.month, k.topic_code, k.department_code, k.status, k.warning_level, k.cases AS count,
-              CASE WHEN k.due_day <> 'infinity' THEN k.cases ELSE 0 END AS with_due, k.decided_late,
-              CASE WHEN k.due_day < $11::date THEN k.cases ELSE 0 END AS past_due
-         FROM ${DAYS} JOIN counted k ON k.day >= d.from_day AND k.day < d.to_day
-        WHERE ($1::text IS NULL OR k.region = $1::text)
+export function periodCasesSql(keys: string, options: { pastDue: boolean }): string {
+  const pastDueOfCounters = options.pastDue ? `CASE WHEN k.due_day < ${EPOCH_DAY} + $13::int THEN k.cases ELSE 0 END` : '0';
+  const pastDueOfRows = options.pastDue ? `(($12::timestamptz > c.due_at) IS TRUE)::int` : '0';
+  const dueToday = options.pastDue
+    ? `
        UNION ALL
        SELECT d.month, a.topic_code, c.department_code, c.status, c.warning_level, 0, 0, 0, 1
          FROM cases c
          JOIN ${DAYS} ON c.submitted_at >= to_timestamp(d.from_ms / 1000) AND c.submitted_at < to_timestamp(d.to_ms / 1000)
          JOIN applications a ON a.id = c.application_id
-        WHERE c.due_at >= to_timestamp($12::float8 / 1000) AND c.due_at < $10::timestamptz AND ($1::text IS NULL OR a.region = $1::text)
+        WHERE c.due_at >= to_timestamp($14::float8 / 1000) AND c.due_at < $12::timestamptz AND ($1::text IS NULL OR a.region = $1::text)`
+    : '';
+  return `WITH counted AS (
+       SELECT region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late
+         FROM case_counts WHERE ${IN_PERIOD_DAYS}
+       UNION ALL
+       SELECT region, topic_code, day, department_code, status, warning_level, due_day, cases, decided_late
+         FROM case_count_changes WHERE ${IN_PERIOD_DAYS}),
+     parts AS (
+       SELECT d.month, k.topic_code, k.department_code, k.status, k.warning_level, k.cases AS count,
+              CASE WHEN k.due_day <> 'infinity' THEN k.cases ELSE 0 END AS with_due, k.decided_late,
+              ${pastDueOfCounters} AS past_due
+         FROM ${DAYS} JOIN counted k ON ${IN_DAYS}
+        WHERE ($1::text IS NULL OR k.region = $1::text)${dueToday}
        UNION ALL
        SELECT e.month, a.topic_code, c.department_code, c.status, c.warning_level, 1,
-              (c.due_at IS NOT NULL)::int, ((c.decided_at > c.due_at) IS TRUE)::int, (($10::timestamptz > c.due_at) IS TRUE)::int
+              (c.due_at IS NOT NULL)::int, ((c.decided_at > c.due_at) IS TRUE)::int, ${pastDueOfRows}
          FROM ${EDGES} JOIN applications a ON ${IN_EDGE('a.submitted_at')}
          JOIN cases c ON c.application_id = a.id
         WHERE ($1::text IS NULL OR a.region = $1::text))
@@ -161,9 +173,9 @@ HAVING sum(count) > 0
 }
 
 /** The statement of {@link periodCases}. */
-export const PERIOD_CASES_SQL = periodCasesSql('month, topic_code, department_code, status');
+export const PERIOD_CASES_SQL = periodCasesSql('month, topic_code, department_code, status', { pastDue: true });
 
-/** The parameters of {@link PERIOD_APPLICATIONS_SQL}. */
+/** The parameters of {@link PERIOD_APPLICATIONS_SQL}, and of {@link periodCasesSql} without `pastDue`. */
 export function spanParameters(region: string | null, spans: readonly MonthSpan[]): unknown[] {
   const { days, edges } = daysAndEdges(spans);
   return [
@@ -176,13 +188,15 @@ export function spanParameters(region: string | null, spans: readonly MonthSpan[
     edges.map((e) => e.month),
     edges.map((e) => e.from.getTime()),
     edges.map((e) => e.to.getTime()),
+    days.length ? Math.min(...days.map((d) => d.fromDay)) : 0,
+    days.length ? Math.max(...days.map((d) => d.toDay)) : 0,
   ];
 }
 
-/** The parameters of {@link periodCasesSql}'s statements. */
+/** The parameters of {@link periodCasesSql} with `pastDue`: those of {@link spanParameters}, then now's. */
 export function caseSpanParameters(region: string | null, spans: readonly MonthSpan[], now: Date): unknown[] {
   const today = midnightOnOrBefore(now.getTime());
-  return [...spanParameters(region, spans), now, dayStartingAt(today), today];
+  return [...spanParameters(region, spans), now, dayNumberAt(today), today];
 }
 
 /**

@@ -14,7 +14,7 @@
 import type { CaseStatus } from '../domain/application-status.ts';
 import type { FollowUp, FollowUpStatus } from '../domain/follow-up.ts';
 import type { WarningLevel } from '../domain/warning-level.ts';
-import { caseSpanParameters, periodCasesSql } from './metrics.ts';
+import { periodCasesSql, spanParameters } from './metrics.ts';
 import { backoffDelayMs, type ClaimOptions, type FailureOptions } from './outbox.ts';
 import type { Queryable } from './database.ts';
 
@@ -91,7 +91,7 @@ export interface WarningCount {
   count: number;
 }
 
-const PERIOD_WARNING_COUNTS_SQL = periodCasesSql('department_code, topic_code, warning_level');
+const PERIOD_WARNING_COUNTS_SQL = periodCasesSql('department_code, topic_code, warning_level', { pastDue: false });
 
 /**
  * Cases by department, topic and stored level, of the region's applications
@@ -102,7 +102,7 @@ const PERIOD_WARNING_COUNTS_SQL = periodCasesSql('department_code, topic_code, w
 export async function periodWarningCounts(db: Queryable, period: { region: string | null; from: Date; to: Date }): Promise<WarningCount[]> {
   const { rows } = await db.query<Row>(
     PERIOD_WARNING_COUNTS_SQL,
-    caseSpanParameters(period.region, [{ month: '', from: period.from, to: period.to }], new Date()),
+    spanParameters(period.region, [{ month: '', from: period.from, to: period.to }]),
   );
   return rows
     .filter((r) => r.with_due > 0)

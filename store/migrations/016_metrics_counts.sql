@@ -13,6 +13,10 @@
 -- store/metrics.ts) adds the changes into the *_counts tables in one statement
 -- each; a reader sums both, so it never sees a change twice or not at all.
 
+-- No write may fall between the counting of what is stored and the triggers
+-- (instances of the previous version keep writing during a rolling start).
+LOCK TABLE applications, cases IN SHARE ROW EXCLUSIVE MODE;
+
 CREATE TABLE application_counts (
   region              text    NOT NULL,
   topic_code          text    NOT NULL,
@@ -72,6 +76,10 @@ CREATE TABLE case_count_changes (
   cases           bigint  NOT NULL,
   decided_late    bigint  NOT NULL
 );
+
+-- What a fold backlog (a bulk load, instances stopped for a while) costs a reader: the days asked for.
+CREATE INDEX application_count_changes_day_idx ON application_count_changes (day);
+CREATE INDEX case_count_changes_day_idx ON case_count_changes (day);
 
 -- The cases falling due today are counted from the rows (past due or not depends on the instant).
 CREATE INDEX cases_due_at_idx ON cases (due_at);
@@ -173,3 +181,39 @@ CREATE TRIGGER cases_counted_updates AFTER UPDATE ON cases FOR EACH ROW
         IS DISTINCT FROM
         (NEW.application_id, NEW.submitted_at, NEW.department_code, NEW.status, NEW.warning_level, NEW.due_at, NEW.decided_at))
   EXECUTE FUNCTION cases_count_update();
+
+-- A case is counted under its application's region, topic and submission
+-- time, which the gateway never changes once submitted: a change would move the
+-- application's count but leave its cases counted where they were, so it is
+-- refused.
+CREATE FUNCTION applications_refuse_counted_fact_change() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  RAISE EXCEPTION 'an application''s region, topic and submission time never change (application %)', OLD.id
+    USING ERRCODE = 'integrity_constraint_violation';
+END
+$$;
+
+CREATE TRIGGER applications_counted_facts_fixed BEFORE UPDATE OF region, topic_code, submitted_at ON applications FOR EACH ROW
+  WHEN ((OLD.region, OLD.topic_code, OLD.submitted_at) IS DISTINCT FROM (NEW.region, NEW.topic_code, NEW.submitted_at))
+  EXECUTE FUNCTION applications_refuse_counted_fact_change();
+
+-- Emptied tables have nothing left to count.
+CREATE FUNCTION metrics_counts_truncated() RETURNS trigger
+LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_TABLE_NAME = 'applications' THEN
+    DELETE FROM application_counts;
+    DELETE FROM application_count_changes;
+  ELSE
+    DELETE FROM case_counts;
+    DELETE FROM case_count_changes;
+  END IF;
+  RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER applications_counted_truncates AFTER TRUNCATE ON applications
+  FOR EACH STATEMENT EXECUTE FUNCTION metrics_counts_truncated();
+CREATE TRIGGER cases_counted_truncates AFTER TRUNCATE ON cases
+  FOR EACH STATEMENT EXECUTE FUNCTION metrics_counts_truncated();

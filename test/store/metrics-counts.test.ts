@@ -167,6 +167,7 @@ function periods(random: ReturnType<typeof generator>): Array<{ from: Date; to: 
     ['2026-03-31T09:00:00+08:00', '2026-03-31T18:00:00+08:00', '2026-04-03T23:59:59.999+08:00'],
     ['2026-01-01T00:00:00+08:00', '2027-01-01T00:00:00+08:00', '2026-04-02T00:00:00+08:00'],
     ['2016-01-01T00:00:00+08:00', '2036-01-01T00:00:00+08:00', '2026-04-01T23:59:59.999+08:00'],
+    ['2026-03-31T00:00:00+08:00', '+012026-01-01T00:00:00+08:00', '2026-03-20T00:00:00+08:00'],
   ].map(([from, to, now]) => ({ from: at(from!), to: at(to!), now: at(now!) }));
   const drawn = Array.from({ length: 12 }, () => {
     const a = instant(random).getTime();
@@ -200,7 +201,7 @@ describe('cutting spans into whole China-time days and the parts of a day at the
   it('reads whole days from the counters and the rest from the rows', () => {
     const span = { month: '2026-03', from: new Date('2026-03-30T10:00:00+08:00'), to: new Date('2026-04-01T15:30:00+08:00') };
     expect(daysAndEdges([span])).toEqual({
-      days: [{ month: '2026-03', from: new Date('2026-03-31T00:00:00+08:00'), to: new Date('2026-04-01T00:00:00+08:00'), fromDay: '2026-03-31', toDay: '2026-04-01' }],
+      days: [{ month: '2026-03', from: new Date('2026-03-31T00:00:00+08:00'), to: new Date('2026-04-01T00:00:00+08:00'), fromDay: 20543, toDay: 20544 }],
       edges: [
         { month: '2026-03', from: span.from, to: new Date('2026-03-31T00:00:00+08:00') },
         { month: '2026-03', from: new Date('2026-04-01T00:00:00+08:00'), to: span.to },
@@ -213,7 +214,7 @@ describe('cutting spans into whole China-time days and the parts of a day at the
     const inDay = { month: '2026-04', from: new Date('2026-04-02T08:00:00+08:00'), to: new Date('2026-04-02T09:00:00+08:00') };
     const acrossMidnight = { month: '2026-04', from: new Date('2026-04-02T20:00:00+08:00'), to: new Date('2026-04-03T09:00:00+08:00') };
     expect(daysAndEdges([whole, inDay, acrossMidnight])).toEqual({
-      days: [{ ...whole, fromDay: '2026-04-01', toDay: '2026-05-01' }],
+      days: [{ ...whole, fromDay: 20544, toDay: 20574 }],
       edges: [inDay, acrossMidnight],
     });
   });
@@ -265,6 +266,25 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the metrics counters o
     expect(await pendingChanges(db)).toBe(2 * 30);
   });
 
+  it('refuse to move a submitted application to another region, topic or time, and forget what a truncate empties', async () => {
+    const db = await openFresh(backend);
+    await insertData(db, generator(3), 'A', 5);
+    for (const change of [`region = '440511'`, `topic_code = 'T-C'`, `submitted_at = submitted_at + interval '1 day'`]) {
+      await expect(db.query(`UPDATE applications SET ${change} WHERE id = 'A1'`)).rejects.toThrow(
+        "an application's region, topic and submission time never change (application A1)",
+      );
+    }
+    await db.query(`UPDATE applications SET channel = 'KIOSK', region = region WHERE id = 'A1'`);
+    await expectCountsAsRows(db, generator(4));
+
+    await db.query('TRUNCATE applications CASCADE');
+    const { rows } = await db.query<Row>(
+      `SELECT (SELECT count(*) FROM application_counts) + (SELECT count(*) FROM case_counts) + (SELECT count(*) FROM application_count_changes)
+              + (SELECT count(*) FROM case_count_changes) AS n`,
+    );
+    expect(Number(rows[0]!.n)).toBe(0);
+  });
+
   it('count what was stored before the counters existed (the migration fills them)', async () => {
     const place = await backend.placeOfItsOwn();
     const random = generator(23);
@@ -272,6 +292,7 @@ describe.each(backends.map((b) => [b.kind, b] as const))('the metrics counters o
     for (const statement of [
       'DROP TABLE application_counts, application_count_changes, case_counts, case_count_changes',
       'DROP FUNCTION applications_count_changes, applications_count_update, cases_count_changes, cases_count_update CASCADE',
+      'DROP FUNCTION applications_refuse_counted_fact_change, metrics_counts_truncated CASCADE',
       'DROP FUNCTION metrics_china_day',
       'DROP INDEX cases_due_at_idx',
       'DELETE FROM schema_migrations WHERE version = 16',
